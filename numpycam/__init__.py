@@ -1,0 +1,42 @@
+"""numpycam: CAM and Grad-CAM derived, computed and proven in plain NumPy.
+
+Glossary (the notation of the post "CNN visualization: CAM and Grad-CAM" and of the papers):
+
+    layout      NCHW: N images, C channels, H rows, W columns
+    F, HH, WW   number of conv filters and their height / width
+    f_k(i, j)   feature map k of a conv layer at row i, column j; shape (N, K, h, w)
+    Z           number of positions per feature map, Z = h * w
+    F_k         GAP output, F_k = (1/Z) sum_ij f_k(i, j)
+    w_k^c       dense weight from channel k to class c: ``model["fc"].W[c, k]``
+    S^c         the score of class c before softmax: ``model.forward(x)[:, c]``
+    a_k^c       Grad-CAM channel weight, a_k^c = (1/Z) sum_ij dS^c / df_k(i, j)
+"""
+
+from numpycam.builders import fc_cnn, gap_cnn
+from numpycam.io import load, save
+from numpycam.layers import Conv2D, Dense, Flatten, GlobalAvgPool2D, Layer, MaxPool2D, ReLU
+from numpycam.losses import log_softmax, softmax, softmax_cross_entropy
+from numpycam.model import Sequential
+from numpycam.optim import SGD, Adam
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "Adam",
+    "Conv2D",
+    "Dense",
+    "Flatten",
+    "GlobalAvgPool2D",
+    "Layer",
+    "MaxPool2D",
+    "ReLU",
+    "SGD",
+    "Sequential",
+    "fc_cnn",
+    "gap_cnn",
+    "load",
+    "log_softmax",
+    "save",
+    "softmax",
+    "softmax_cross_entropy",
+]

@@ -1,0 +1,101 @@
+"""Checks at the public boundary, so a wrong call fails early with a message that helps.
+
+Rules for image batches (used by the model and every map function):
+- float arrays are used as they are (float32 and float64 both work);
+- integer and boolean arrays are rejected: the library cannot guess the scale (0..255 or 0..1),
+  so the message shows the conversion to write, ``x.astype(np.float32) / 255``;
+- NaN or infinite values are rejected;
+- the layout is NCHW; a single image (C, H, W) must be given as a batch ``x[None]``, and a
+  channels-last image (H, W, C) gets a hint to transpose.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+
+
+def as_float_array(x, name: str = "x") -> np.ndarray:
+    """Return x as a finite float ndarray, or raise TypeError / ValueError saying what to do."""
+    if isinstance(x, (str, bytes)) or x is None:
+        raise TypeError(f"{name} must be a float array, got {type(x).__name__}")
+    arr = np.asarray(x)
+    if arr.dtype == object:
+        raise TypeError(f"{name} must be a numeric array, got an array of Python objects")
+    if arr.dtype.kind in "biu":
+        raise TypeError(
+            f"{name} has dtype {arr.dtype}; numpycam works on floats. Convert first, e.g. "
+            f"{name}.astype(np.float32) / 255 for 0..255 pixels, or .astype(np.float64)."
+        )
+    if arr.dtype.kind == "c":
+        raise TypeError(f"{name} is complex ({arr.dtype}); give a real float array")
+    if arr.dtype.kind != "f":
+        raise TypeError(f"{name} must be a float array, got dtype {arr.dtype}")
+    if not np.all(np.isfinite(arr)):
+        bad = int(np.size(arr) - np.count_nonzero(np.isfinite(arr)))
+        raise ValueError(f"{name} contains {bad} NaN or infinite value(s); give finite numbers")
+    return arr
+
+
+def as_images(x, channels: int | None = None, name: str = "x") -> np.ndarray:
+    """Check an NCHW image batch: 4-D, finite floats, ``channels`` channels if given."""
+    arr = as_float_array(x, name)
+    if arr.ndim != 4:
+        hint = ""
+        if arr.ndim == 3:
+            if channels is not None and arr.shape[-1] == channels and arr.shape[0] != channels:
+                hint = (
+                    f" It looks like one channels-last (H, W, C) image: use "
+                    f"{name}.transpose(2, 0, 1)[None]."
+                )
+            else:
+                hint = f" For a single (C, H, W) image use {name}[None]."
+        raise ValueError(
+            f"{name} must be a batch of images of shape (N, C, H, W), got shape {arr.shape}.{hint}"
+        )
+    if channels is not None and arr.shape[1] != channels:
+        hint = ""
+        if arr.shape[3] == channels:
+            hint = f" It looks channels-last (N, H, W, C): use {name}.transpose(0, 3, 1, 2)."
+        raise ValueError(
+            f"{name} has {arr.shape[1]} channels (shape {arr.shape}) but the model expects "
+            f"{channels}: shape (N, {channels}, H, W).{hint}"
+        )
+    if arr.shape[0] == 0:
+        raise ValueError(f"{name} is an empty batch (shape {arr.shape}); give at least one image")
+    return arr
+
+
+def class_indices(c, n: int, num_classes: int) -> np.ndarray:
+    """Turn ``c`` (an int, or a sequence of n ints) into an int array of shape (n,), checked."""
+    if isinstance(c, (bool, np.bool_)) or (isinstance(c, float) and not float(c).is_integer()):
+        raise TypeError(f"class index c must be an int or a sequence of ints, got {c!r}")
+    if isinstance(c, (int, np.integer)):
+        arr = np.full(n, int(c))
+    else:
+        if not isinstance(c, (Sequence, np.ndarray)):
+            raise TypeError(f"class index c must be an int or a sequence of ints, got {type(c).__name__}")
+        arr = np.asarray(c)
+        if arr.dtype.kind not in "iu" or arr.ndim != 1:
+            raise TypeError(
+                f"class indices must be a 1-D sequence of ints, got dtype {arr.dtype} shape {arr.shape}"
+            )
+        if arr.shape[0] != n:
+            raise ValueError(f"got {arr.shape[0]} class indices for a batch of {n} images; give one per image")
+    bad = (arr < 0) | (arr >= num_classes)
+    if np.any(bad):
+        raise ValueError(
+            f"class index {int(arr[bad][0])} is out of range: this model has {num_classes} classes, "
+            f"so c must be in 0..{num_classes - 1}"
+        )
+    return arr.astype(np.intp)
+
+
+def positive_int(value, name: str, minimum: int = 1) -> int:
+    """Check an int option such as a kernel size or a batch size."""
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, np.integer)):
+        raise TypeError(f"{name} must be an int, got {value!r}")
+    if value < minimum:
+        raise ValueError(f"{name} must be >= {minimum}, got {value}")
+    return int(value)

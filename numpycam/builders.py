@@ -1,0 +1,61 @@
+"""The post's two architectures.
+
+``gap_cnn``: the CAM architecture. conv/ReLU/pool blocks, a last conv + ReLU whose maps f_k go
+straight into Global Average Pooling, then one Dense layer: S^c = sum_k w_k^c F_k + b_c.
+
+``fc_cnn``: the "conventional" CNN. conv/ReLU/pool blocks, Flatten, a hidden Dense + ReLU and an
+output Dense; no GAP, so CAM does not apply to it (Grad-CAM does).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from numpycam.layers import Conv2D, Dense, Flatten, GlobalAvgPool2D, MaxPool2D, ReLU
+from numpycam.model import Sequential
+
+
+def _conv_blocks(in_channels, widths, rng, dtype, pool_last: bool):
+    layers, c = [], in_channels
+    for i, width in enumerate(widths, start=1):
+        layers += [(f"conv{i}", Conv2D(c, width, 3, padding=1, rng=rng, dtype=dtype)),
+                   (f"relu{i}", ReLU())]
+        if i < len(widths) or pool_last:
+            layers.append((f"pool{i}", MaxPool2D(2)))
+        c = width
+    return layers, c
+
+
+def gap_cnn(in_channels: int = 3, num_classes: int = 4, widths=(16, 32, 64), *, seed: int = 0,
+            dtype=np.float32) -> Sequential:
+    """conv3x3-ReLU-pool blocks, a last conv3x3-ReLU, GAP, Dense (names conv1.., gap, fc).
+
+    With the defaults a 64 x 64 image gives 64 maps of 16 x 16 at ``conv3``/``relu3``, so CAM
+    has Z = 256 positions. Works for any input size (GAP removes the spatial size).
+    """
+    rng = np.random.default_rng(seed)
+    layers, k = _conv_blocks(in_channels, widths, rng, dtype, pool_last=False)
+    layers += [("gap", GlobalAvgPool2D()), ("fc", Dense(k, num_classes, rng=rng, dtype=dtype))]
+    return Sequential(layers)
+
+
+def fc_cnn(in_channels: int = 3, num_classes: int = 4, widths=(16, 32, 32), hidden: int = 64,
+           input_size: int = 64, *, seed: int = 0, dtype=np.float32) -> Sequential:
+    """conv3x3-ReLU-pool blocks, Flatten, Dense(hidden)-ReLU, Dense(num_classes); no GAP.
+
+    The flattened size depends on ``input_size``: each block halves it, so the defaults give
+    32 maps of 8 x 8 = 2048 features into the hidden layer.
+    """
+    rng = np.random.default_rng(seed)
+    layers, k = _conv_blocks(in_channels, widths, rng, dtype, pool_last=True)
+    side = input_size
+    for _ in widths:
+        side //= 2
+    if side < 1:
+        raise ValueError(f"input_size {input_size} is too small for {len(widths)} pooling blocks")
+    n = len(widths)
+    layers += [("flatten", Flatten()),
+               ("fc1", Dense(k * side * side, hidden, rng=rng, dtype=dtype)),
+               (f"relu{n + 1}", ReLU()),
+               ("fc2", Dense(hidden, num_classes, rng=rng, dtype=dtype))]
+    return Sequential(layers)

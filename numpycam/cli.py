@@ -1,0 +1,54 @@
+"""The ``numpycam`` command line: ``numpycam SUBCOMMAND [options]`` (or ``python -m numpycam``).
+
+Each subcommand lives in its own module under ``numpycam.commands`` with two functions,
+``add_arguments(parser)`` and ``run(args) -> int``; this file only wires them up, importing a
+module when its subcommand runs so that ``--help`` stays fast.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+
+# name -> (module, one-line help)
+COMMANDS = {
+    "info": ("numpycam.commands.info", "show the version and the two model architectures"),
+}
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="numpycam", description="CAM and Grad-CAM computed in plain NumPy.")
+    parser.add_argument("--version", action="store_true", help="print the version and exit")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    for name, (module, help_text) in COMMANDS.items():
+        p = sub.add_parser(name, help=help_text, description=help_text)
+        importlib.import_module(module).add_arguments(p)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.version:
+        from numpycam import __version__
+
+        print(__version__)
+        return 0
+    if args.command is None:
+        parser.print_help()
+        return 0
+    module = importlib.import_module(COMMANDS[args.command][0])
+    try:
+        return int(module.run(args) or 0)
+    except (ValueError, TypeError, KeyError, FileNotFoundError, OSError) as err:
+        msg = err.args[0] if isinstance(err, KeyError) and err.args else err
+        print(f"numpycam {args.command}: error: {msg}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,195 @@
+"""Layers: parameters and caches around the pure maths of :mod:`numpycam.ops`.
+
+Convention for parameters and their gradients, used everywhere: a layer's parameters are
+attributes named in ``layer.param_names`` (``W``, ``b``), and after ``backward`` each gradient
+sits beside its parameter with a ``d`` in front (``dW``, ``db``). Arrays are NCHW.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from numpycam._validate import positive_int
+from numpycam.ops import basic, pool
+from numpycam.ops import conv as convops
+
+
+class Layer:
+    """Base class: ``forward(x) -> out`` keeps a cache, ``backward(dout) -> dx`` uses it."""
+
+    kind = "layer"  # prefix of generated names, e.g. conv -> conv1, conv2
+    param_names: tuple[str, ...] = ()
+
+    def __init__(self) -> None:
+        self.name: str | None = None
+        self.trainable = True
+        self._cache = None
+
+    def forward(self, x: np.ndarray) -> np.ndarray:
+        raise NotImplementedError
+
+    def backward(self, dout: np.ndarray, **kwargs) -> np.ndarray:
+        raise NotImplementedError
+
+    def config(self) -> dict:
+        """The constructor arguments, enough to rebuild the layer (used by ``save``)."""
+        return {}
+
+    def _need_cache(self):
+        if self._cache is None:
+            raise RuntimeError(f"{self.name or type(self).__name__}: call forward before backward")
+        return self._cache
+
+    def __repr__(self) -> str:
+        args = ", ".join(f"{k}={v!r}" for k, v in self.config().items())
+        frozen = "" if self.trainable or not self.param_names else ", frozen"
+        label = f"{self.name}: " if self.name else ""
+        return f"{label}{type(self).__name__}({args}{frozen})"
+
+
+class Conv2D(Layer):
+    """Cross-correlation with F filters: (N, C, H, W) -> (N, F, H', W'); W (F, C, HH, WW), b (F,).
+
+    H' = (H + 2 padding - HH) // stride + 1. Weights start He-normal: std = sqrt(2 / (C HH WW)).
+    """
+
+    kind = "conv"
+    param_names = ("W", "b")
+
+    def __init__(self, in_channels: int, out_channels: int, kernel_size: int = 3, stride: int = 1,
+                 padding: int = 0, *, rng: np.random.Generator | None = None,
+                 dtype=np.float32) -> None:
+        super().__init__()
+        self.in_channels = positive_int(in_channels, "in_channels")
+        self.out_channels = positive_int(out_channels, "out_channels")
+        self.kernel_size = positive_int(kernel_size, "kernel_size")
+        self.stride = positive_int(stride, "stride")
+        self.padding = positive_int(padding, "padding", minimum=0)
+        rng = np.random.default_rng(0) if rng is None else rng
+        fan_in = in_channels * kernel_size * kernel_size
+        shape = (out_channels, in_channels, kernel_size, kernel_size)
+        self.W = (rng.standard_normal(shape) * np.sqrt(2.0 / fan_in)).astype(dtype)
+        self.b = np.zeros(out_channels, dtype=dtype)
+        self.dW = self.db = None
+
+    def forward(self, x):
+        if x.ndim != 4 or x.shape[1] != self.in_channels:
+            raise ValueError(f"{self.name}: expected input (N, {self.in_channels}, H, W), got {x.shape}")
+        k, p = self.kernel_size, self.padding
+        if x.shape[2] + 2 * p < k or x.shape[3] + 2 * p < k:
+            raise ValueError(f"{self.name}: input {x.shape[2:]} is smaller than the {k}x{k} kernel")
+        out, self._cache = convops.conv_forward(x, self.W, self.b, self.stride, self.padding)
+        return out
+
+    def backward(self, dout, *, need_dx: bool = True, param_grads: bool = True, **kwargs):
+        dx, dW, db = convops.conv_backward(dout, self._need_cache(), need_dx=need_dx)
+        if param_grads:
+            self.dW, self.db = dW, db
+        return dx
+
+    def config(self):
+        return {"in_channels": self.in_channels, "out_channels": self.out_channels,
+                "kernel_size": self.kernel_size, "stride": self.stride, "padding": self.padding}
+
+
+class ReLU(Layer):
+    """max(x, 0), element-wise. ``backward(dout, guided=True)`` applies guided backprop's rule."""
+
+    kind = "relu"
+
+    def forward(self, x):
+        out, self._cache = basic.relu_forward(x)
+        return out
+
+    def backward(self, dout, *, guided: bool = False, **kwargs):
+        return basic.relu_backward(dout, self._need_cache(), guided=guided)
+
+
+class MaxPool2D(Layer):
+    """Max over size x size windows moved by ``stride`` (default: ``size``, no overlap)."""
+
+    kind = "pool"
+
+    def __init__(self, size: int = 2, stride: int | None = None) -> None:
+        super().__init__()
+        self.size = positive_int(size, "size")
+        self.stride = self.size if stride is None else positive_int(stride, "stride")
+
+    def forward(self, x):
+        if x.ndim != 4 or x.shape[2] < self.size or x.shape[3] < self.size:
+            raise ValueError(f"{self.name}: expected (N, C, H, W) with H, W >= {self.size}, got {x.shape}")
+        out, self._cache = pool.maxpool_forward(x, self.size, self.stride)
+        return out
+
+    def backward(self, dout, **kwargs):
+        return pool.maxpool_backward(dout, self._need_cache())
+
+    def config(self):
+        return {"size": self.size, "stride": self.stride}
+
+
+class GlobalAvgPool2D(Layer):
+    """GAP: (N, K, h, w) -> (N, K), F_k = (1/Z) sum_ij f_k(i, j) with Z = h w."""
+
+    kind = "gap"
+
+    def forward(self, x):
+        if x.ndim != 4:
+            raise ValueError(f"{self.name}: expected feature maps (N, K, h, w), got {x.shape}")
+        out, self._cache = pool.gap_forward(x)
+        return out
+
+    def backward(self, dout, **kwargs):
+        return pool.gap_backward(dout, self._need_cache())
+
+
+class Flatten(Layer):
+    """(N, C, H, W) -> (N, C*H*W)."""
+
+    kind = "flatten"
+
+    def forward(self, x):
+        out, self._cache = basic.flatten_forward(x)
+        return out
+
+    def backward(self, dout, **kwargs):
+        return basic.flatten_backward(dout, self._need_cache())
+
+
+class Dense(Layer):
+    """Fully connected: (N, in) -> (N, out), S = x W^T + b; W (out, in), so W[c, k] = w_k^c."""
+
+    kind = "fc"
+    param_names = ("W", "b")
+
+    def __init__(self, in_features: int, out_features: int, *,
+                 rng: np.random.Generator | None = None, dtype=np.float32) -> None:
+        super().__init__()
+        self.in_features = positive_int(in_features, "in_features")
+        self.out_features = positive_int(out_features, "out_features")
+        rng = np.random.default_rng(0) if rng is None else rng
+        std = np.sqrt(2.0 / in_features)
+        self.W = (rng.standard_normal((out_features, in_features)) * std).astype(dtype)
+        self.b = np.zeros(out_features, dtype=dtype)
+        self.dW = self.db = None
+
+    def forward(self, x):
+        if x.ndim != 2 or x.shape[1] != self.in_features:
+            raise ValueError(
+                f"{self.name}: expected input (N, {self.in_features}), got {x.shape}; "
+                "is the input image the size this model was built for?"
+            )
+        out, self._cache = basic.dense_forward(x, self.W, self.b)
+        return out
+
+    def backward(self, dout, *, need_dx: bool = True, param_grads: bool = True, **kwargs):
+        dx, dW, db = basic.dense_backward(dout, self._need_cache(), self.W)
+        if param_grads:
+            self.dW, self.db = dW, db
+        return dx
+
+    def config(self):
+        return {"in_features": self.in_features, "out_features": self.out_features}
+
+
+LAYER_TYPES = {cls.__name__: cls for cls in (Conv2D, ReLU, MaxPool2D, GlobalAvgPool2D, Flatten, Dense)}

@@ -1,0 +1,135 @@
+"""Resize and rescale class-activation maps.
+
+A CAM or Grad-CAM map lives on the coarse grid of the last convolutional layer (e.g. 7 x 7);
+to overlay it on the image, or to draw a box from it, it is first upsampled to the image size
+and usually min-max normalised to [0, 1].
+
+Both functions take one map of shape (h, w) or a batch of shape (N, h, w) and return the same
+layout. Dtype rule: float32 and float64 input keep their dtype; every other real dtype
+(bool, integers, float16, long double) is converted to float64 first.
+"""
+
+from __future__ import annotations
+
+import numbers
+
+import numpy as np
+from numpy.typing import ArrayLike
+from scipy import ndimage
+
+__all__ = ["normalize", "upsample"]
+
+
+def _as_maps(maps: ArrayLike, name: str = "maps") -> tuple[np.ndarray, bool]:
+    """Validate `maps` and return it as a float (N, h, w) array plus "was it a single map?"."""
+    arr = np.asarray(maps)
+    if arr.dtype.kind not in "biuf":
+        raise TypeError(
+            f"{name} must be a real-valued array (float, int or bool), got dtype {arr.dtype}; "
+            "convert it with np.asarray(..., dtype=float)"
+        )
+    if arr.dtype not in (np.float32, np.float64):
+        arr = arr.astype(np.float64)
+    if arr.ndim not in (2, 3):
+        raise ValueError(
+            f"{name} must have shape (h, w) or (N, h, w), got shape {arr.shape}; "
+            "stack several maps along a leading batch axis"
+        )
+    if arr.shape[-1] == 0 or arr.shape[-2] == 0:
+        raise ValueError(f"{name} must have h >= 1 and w >= 1, got shape {arr.shape}")
+    if not np.all(np.isfinite(arr)):
+        raise ValueError(
+            f"{name} contains NaN or inf; fix the computation that produced it "
+            "(or replace them, e.g. with np.nan_to_num) before calling this function"
+        )
+    single = arr.ndim == 2
+    return (arr[None] if single else arr), single  # (N, h, w)
+
+
+def _as_size(size: int | tuple[int, int]) -> tuple[int, int]:
+    """Turn `size` (an int or an (H, W) pair of positive ints) into an (H, W) tuple."""
+    pair = (size, size) if isinstance(size, numbers.Integral) else size
+    try:
+        pair = tuple(pair)
+    except TypeError:
+        pair = ()
+    ok = len(pair) == 2 and all(
+        isinstance(s, numbers.Integral) and not isinstance(s, bool) and s > 0 for s in pair
+    )
+    if not ok:
+        raise ValueError(
+            f"size must be a positive int or a pair (H, W) of positive ints, got {size!r}; "
+            "e.g. size=224 or size=(224, 320)"
+        )
+    return int(pair[0]), int(pair[1])
+
+
+def _source_coords(n_in: int, n_out: int) -> np.ndarray:
+    """Half-pixel source coordinates: src = clamp((dst + 0.5) * n_in / n_out - 0.5, 0, n_in - 1)."""
+    dst = np.arange(n_out, dtype=np.float64)
+    return np.clip((dst + 0.5) * (n_in / n_out) - 0.5, 0.0, n_in - 1)  # (n_out,)
+
+
+def upsample(maps: ArrayLike, size: int | tuple[int, int]) -> np.ndarray:
+    """Bilinearly resize maps of shape (h, w) or (N, h, w) to (H, W) or (N, H, W).
+
+    Half-pixel-centre convention, as in OpenCV ``cv2.resize(..., INTER_LINEAR)`` and PyTorch
+    ``F.interpolate(mode="bilinear", align_corners=False)``. Output pixel (y, x) reads the
+    source point
+
+        y_src = clamp((y + 0.5) * h / H - 0.5, 0, h - 1)
+        x_src = clamp((x + 0.5) * w / W - 0.5, 0, w - 1)
+
+    and interpolates linearly between the four surrounding source pixels. The clamp replicates
+    the edge pixels, so the border half-pixel of the output copies the border of the input.
+    The same formula also shrinks maps (H < h), although that is plain bilinear sampling, not
+    area averaging.
+
+    Args:
+        maps: (h, w) or (N, h, w) real array, finite.
+        size: output size; an int means a square (size, size).
+
+    Returns:
+        (H, W) or (N, H, W) array; float32 stays float32, other dtypes become float64.
+        Resizing to the current size returns an exact copy; a constant map stays constant.
+    """
+    arr, single = _as_maps(maps)  # (N, h, w)
+    out_h, out_w = _as_size(size)
+    n, h, w = arr.shape
+    if (out_h, out_w) == (h, w):
+        out = arr.copy()
+    else:
+        ys, xs = np.meshgrid(_source_coords(h, out_h), _source_coords(w, out_w), indexing="ij")
+        coords = np.stack([ys, xs])  # (2, H, W)
+        out = np.empty((n, out_h, out_w), dtype=arr.dtype)  # (N, H, W)
+        for i in range(n):
+            ndimage.map_coordinates(arr[i], coords, output=out[i], order=1, mode="nearest")
+    return out[0] if single else out
+
+
+def normalize(maps: ArrayLike) -> np.ndarray:
+    """Min-max rescale each map of shape (h, w) or (N, h, w) to [0, 1].
+
+        out = (m - min(m)) / (max(m) - min(m))   if max(m) > min(m)
+        out = 0 everywhere                       otherwise (constant map, e.g. all zeros)
+
+    The rule has no tolerance: any map that is not exactly constant is stretched to span
+    exactly [0, 1] (its minimum becomes 0.0 and its maximum 1.0). The result is never NaN.
+
+    Returns:
+        Array of the input's shape; float32 stays float32, other dtypes become float64.
+    """
+    arr, single = _as_maps(maps)  # (N, h, w)
+    lo = arr.min(axis=(1, 2), keepdims=True)  # (N, 1, 1)
+    hi = arr.max(axis=(1, 2), keepdims=True)  # (N, 1, 1)
+    with np.errstate(over="ignore"):
+        rng = hi - lo
+        shifted = arr - lo  # (N, h, w)
+    # A range that overflows (values near the float maximum) is computed on halved values.
+    huge = ~np.isfinite(rng)
+    if huge.any():
+        shifted = np.where(huge, arr / 2 - lo / 2, shifted)
+        rng = np.where(huge, hi / 2 - lo / 2, rng)
+    positive = rng > 0
+    out = np.where(positive, shifted / np.where(positive, rng, 1), 0).astype(arr.dtype, copy=False)
+    return out[0] if single else out

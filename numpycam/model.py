@@ -1,0 +1,171 @@
+"""``Sequential``: an ordered list of named layers; forward gives the class scores S.
+
+    scores = model.forward(x)                  # (N, num_classes), S^c before softmax
+    f = model.activation("conv3")              # output of a named layer in that forward pass
+    dx = model.backward(dscores)               # fills every dW, db; returns dL/dx
+    g = model.backward(dscores, until="conv3") # stops early: returns dL/df at conv3's output
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+import numpy as np
+
+from numpycam._validate import as_images
+from numpycam.layers import Conv2D, Dense, Layer
+
+
+class Sequential:
+    """Layers applied in order; each has a unique name (given, or generated: conv1, relu1, ...)."""
+
+    def __init__(self, layers: Iterable[Layer | tuple[str, Layer]]) -> None:
+        self.layers: list[Layer] = []
+        counts: dict[str, int] = {}
+        for item in layers:
+            name, layer = item if isinstance(item, tuple) else (None, item)
+            if not isinstance(layer, Layer):
+                raise TypeError(f"Sequential takes numpycam layers, got {type(layer).__name__}")
+            if name is None:
+                counts[layer.kind] = counts.get(layer.kind, 0) + 1
+                name = f"{layer.kind}{counts[layer.kind]}"
+            if name in self.names:
+                raise ValueError(f"duplicate layer name {name!r}; layer names must be unique")
+            layer.name = name
+            self.layers.append(layer)
+        if not self.layers:
+            raise ValueError("a Sequential model needs at least one layer")
+        self._outputs: list[np.ndarray] | None = None
+
+    # -- lookup ----------------------------------------------------------------------------
+    @property
+    def names(self) -> list[str]:
+        return [layer.name for layer in getattr(self, "layers", [])]
+
+    def index(self, key: str | int) -> int:
+        """Position of a layer given by name or (possibly negative) index; clear error if absent."""
+        n = len(self.layers)
+        if isinstance(key, (bool, np.bool_)):
+            raise TypeError(f"a layer is named by a string or an int, got {key!r}")
+        if isinstance(key, (int, np.integer)):
+            if not -n <= key < n:
+                raise ValueError(f"layer index {key} out of range for {n} layers: {self.names}")
+            return int(key) % n
+        if isinstance(key, str):
+            if key not in self.names:
+                raise KeyError(f"no layer named {key!r}; the layers are {self.names}")
+            return self.names.index(key)
+        raise TypeError(f"a layer is named by a string or an int, got {type(key).__name__}")
+
+    def __getitem__(self, key: str | int) -> Layer:
+        return self.layers[self.index(key)]
+
+    def __len__(self) -> int:
+        return len(self.layers)
+
+    def __iter__(self):
+        return iter(self.layers)
+
+    @property
+    def in_channels(self) -> int | None:
+        first = next((lay for lay in self.layers if isinstance(lay, (Conv2D, Dense))), None)
+        return first.in_channels if isinstance(first, Conv2D) else None
+
+    @property
+    def num_classes(self) -> int:
+        last = next(lay for lay in reversed(self.layers) if isinstance(lay, Dense))
+        return last.out_features
+
+    # -- passes ----------------------------------------------------------------------------
+    def forward(self, x) -> np.ndarray:
+        """Class scores S (N, num_classes) before softmax; keeps what backward needs."""
+        out = as_images(x, self.in_channels) if self.in_channels else np.asarray(x)
+        outputs = []
+        for layer in self.layers:
+            out = layer.forward(out)
+            outputs.append(out)
+        self._outputs = outputs
+        return out
+
+    __call__ = forward
+
+    def predict(self, x, batch_size: int = 256) -> np.ndarray:
+        """Predicted class per image (N,), computed in batches."""
+        x = as_images(x, self.in_channels)
+        return np.concatenate(
+            [self.forward(x[i : i + batch_size]).argmax(1) for i in range(0, len(x), batch_size)]
+        )
+
+    def activation(self, key: str | int) -> np.ndarray:
+        """The output of layer ``key`` in the last forward pass."""
+        if self._outputs is None:
+            raise RuntimeError("call forward(x) before asking for an activation")
+        return self._outputs[self.index(key)]
+
+    def backward(self, dscores, *, until: str | int | None = None, guided: bool = False,
+                 input_grad: bool = True) -> np.ndarray | None:
+        """Back-propagate dL/dS through the layers of the last forward pass.
+
+        Fills ``dW``/``db`` of every trainable layer it passes. With ``until``, stops at that
+        layer and returns the gradient with respect to its *output* (what Grad-CAM needs);
+        otherwise returns dL/dx for the input (None when ``input_grad`` is False, which skips
+        the first layer's input gradient in training). ``guided=True`` makes every ReLU pass
+        only positive gradients (guided backprop).
+        """
+        if self._outputs is None:
+            raise RuntimeError("call forward(x) before backward")
+        stop = -1 if until is None else self.index(until)
+        grad = np.asarray(dscores)
+        if grad.shape != self._outputs[-1].shape:
+            raise ValueError(f"dscores has shape {grad.shape}, the scores have {self._outputs[-1].shape}")
+        for i in range(len(self.layers) - 1, stop, -1):
+            layer = self.layers[i]
+            first = i == 0
+            grad = layer.backward(grad, guided=guided, param_grads=layer.trainable,
+                                  need_dx=input_grad or not first)
+        return grad
+
+    # -- parameters ------------------------------------------------------------------------
+    def parameters(self, trainable_only: bool = True) -> list[tuple[Layer, str]]:
+        """(layer, name) pairs: ``getattr(layer, name)`` is the array, ``'d' + name`` its grad."""
+        return [(layer, p) for layer in self.layers for p in layer.param_names
+                if layer.trainable or not trainable_only]
+
+    def state(self) -> dict[str, np.ndarray]:
+        """All parameters by ``layer/param`` key, e.g. ``conv1/W``."""
+        return {f"{layer.name}/{p}": getattr(layer, p) for layer, p in self.parameters(False)}
+
+    def num_params(self) -> int:
+        return sum(getattr(layer, p).size for layer, p in self.parameters(False))
+
+    def freeze(self, *keys: str | int) -> Sequential:
+        """Mark layers as not trainable (their parameters keep their values in training)."""
+        for key in keys:
+            self[key].trainable = False
+        return self
+
+    def unfreeze(self, *keys: str | int) -> Sequential:
+        for key in keys or self.names:
+            self[key].trainable = True
+        return self
+
+    def astype(self, dtype) -> Sequential:
+        """Cast every parameter in place (float64 for exact checks, float32 for speed)."""
+        for layer, p in self.parameters(False):
+            setattr(layer, p, getattr(layer, p).astype(dtype))
+        return self
+
+    @property
+    def dtype(self):
+        params = self.parameters(False)
+        return getattr(*params[0]).dtype if params else None
+
+    def save(self, path) -> None:
+        """Write architecture and weights to one ``.npz`` (see :func:`numpycam.load`)."""
+        from numpycam.io import save
+
+        save(self, path)
+
+    def __repr__(self) -> str:
+        lines = [f"  {layer!r}" for layer in self.layers]
+        return f"Sequential({self.num_params():,} parameters, {self.dtype}) [\n" + "\n".join(lines) + "\n]"

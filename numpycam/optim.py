@@ -1,0 +1,72 @@
+"""Optimisers that update a model's trainable parameters in place.
+
+SGD with momentum:  v <- mu v - lr (g + lambda theta);  theta <- theta + v
+Adam (Kingma & Ba 2015): m <- b1 m + (1-b1) g;  v <- b2 v + (1-b2) g^2;
+                         theta <- theta - lr m_hat / (sqrt(v_hat) + eps), with bias correction.
+``weight_decay`` (lambda) adds lambda theta to every gradient (L2 regularisation).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from numpycam.model import Sequential
+
+
+class _Optimizer:
+    def __init__(self, model: Sequential, lr: float, weight_decay: float) -> None:
+        if not lr > 0:
+            raise ValueError(f"learning rate must be > 0, got {lr}")
+        self.model, self.lr, self.weight_decay = model, float(lr), float(weight_decay)
+        self.state: dict[str, dict[str, np.ndarray]] = {}
+
+    def _grads(self):
+        """(key, parameter, gradient) for every trainable parameter that has a gradient."""
+        for layer, p in self.model.parameters():
+            theta, g = getattr(layer, p), getattr(layer, "d" + p)
+            if g is None:
+                raise RuntimeError(f"{layer.name}.{p} has no gradient: call model.backward first")
+            if self.weight_decay:
+                g = g + self.weight_decay * theta
+            yield f"{layer.name}/{p}", theta, g.astype(theta.dtype, copy=False)
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}(lr={self.lr}, weight_decay={self.weight_decay})"
+
+
+class SGD(_Optimizer):
+    """Stochastic gradient descent with (heavy-ball) momentum."""
+
+    def __init__(self, model: Sequential, lr: float = 0.01, momentum: float = 0.9,
+                 weight_decay: float = 0.0) -> None:
+        super().__init__(model, lr, weight_decay)
+        self.momentum = float(momentum)
+
+    def step(self) -> None:
+        for key, theta, g in self._grads():
+            v = self.state.setdefault(key, {"v": np.zeros_like(theta)})["v"]
+            v *= self.momentum
+            v -= self.lr * g
+            theta += v
+
+
+class Adam(_Optimizer):
+    """Adam with bias-corrected first and second moments."""
+
+    def __init__(self, model: Sequential, lr: float = 1e-3, betas=(0.9, 0.999), eps: float = 1e-8,
+                 weight_decay: float = 0.0) -> None:
+        super().__init__(model, lr, weight_decay)
+        self.b1, self.b2 = betas
+        self.eps = eps
+        self.t = 0
+
+    def step(self) -> None:
+        self.t += 1
+        c1, c2 = 1 - self.b1**self.t, 1 - self.b2**self.t
+        for key, theta, g in self._grads():
+            s = self.state.setdefault(key, {"m": np.zeros_like(theta), "v": np.zeros_like(theta)})
+            s["m"] *= self.b1
+            s["m"] += (1 - self.b1) * g
+            s["v"] *= self.b2
+            s["v"] += (1 - self.b2) * g * g
+            theta -= (self.lr / c1) * s["m"] / (np.sqrt(s["v"] / c2) + self.eps)

@@ -1,0 +1,144 @@
+"""Whole-model behaviour: gradients of both builders, names, save / load, the loss."""
+
+import numpy as np
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+import numpycam as nc
+from numpycam.gradcheck import numerical_gradient, rel_error
+
+TOL = 1e-7
+
+
+def small_models(seed):
+    """Tiny versions of the post's two architectures, in float64, with non-zero biases."""
+    rng = np.random.default_rng(seed)
+    models = [nc.gap_cnn(3, 3, widths=(3, 4), seed=seed), nc.fc_cnn(3, 3, widths=(3, 4), hidden=5,
+                                                                     input_size=8, seed=seed)]
+    for m in models:
+        m.astype(np.float64)
+        for layer, p in m.parameters():
+            if p == "b":
+                setattr(layer, p, 0.1 * rng.standard_normal(getattr(layer, p).shape))
+    return models
+
+
+@given(st.integers(0, 2**32 - 1))
+def test_whole_model_gradients_match_finite_differences(seed):
+    rng = np.random.default_rng(seed)
+    x = rng.standard_normal((2, 3, 8, 8))
+    for model in small_models(seed):
+        scores = model.forward(x)
+        dscores = rng.standard_normal(scores.shape)
+        dx = model.backward(dscores)
+        f = lambda model=model: model.forward(x)  # noqa: E731
+        assert rel_error(dx, numerical_gradient(f, x, dscores)) < TOL
+        for layer, p in model.parameters():
+            analytic = getattr(layer, "d" + p)
+            err = rel_error(analytic, numerical_gradient(f, getattr(layer, p), dscores))
+            assert err < TOL, f"{layer.name}.d{p}: {err:.2e}"
+
+
+def test_backward_until_gives_the_gradient_at_a_layer_output():
+    rng = np.random.default_rng(0)
+    model = small_models(0)[1]
+    x = rng.standard_normal((2, 3, 8, 8))
+    scores = model.forward(x)
+    dscores = rng.standard_normal(scores.shape)
+    g = model.backward(dscores, until="pool2")
+    f_saved = model.activation("pool2").copy()
+
+    def scores_from_pool2():  # run the rest of the network from a perturbed pool2 output
+        out = f_saved
+        for layer in model.layers[model.index("pool2") + 1 :]:
+            out = layer.forward(out)
+        return out
+
+    assert g.shape == f_saved.shape
+    assert rel_error(g, numerical_gradient(scores_from_pool2, f_saved, dscores)) < TOL
+
+
+def test_names_order_and_lookup():
+    m = nc.gap_cnn()
+    assert m.names == ["conv1", "relu1", "pool1", "conv2", "relu2", "pool2", "conv3", "relu3",
+                       "gap", "fc"]
+    assert m["fc"] is m.layers[-1] is m[-1]
+    with pytest.raises(KeyError, match="conv3"):
+        m["conv9"]
+    auto = nc.Sequential([nc.Conv2D(1, 2, 3), nc.ReLU(), nc.Conv2D(2, 2, 3), nc.ReLU()])
+    assert auto.names == ["conv1", "relu1", "conv2", "relu2"]
+    with pytest.raises(ValueError, match="duplicate"):
+        nc.Sequential([("a", nc.ReLU()), ("a", nc.ReLU())])
+
+
+def test_frozen_layers_get_no_gradient_and_do_not_move():
+    rng = np.random.default_rng(0)
+    model = nc.gap_cnn(widths=(4, 8), seed=0).freeze("conv1", "conv2")
+    before = {k: v.copy() for k, v in model.state().items()}
+    opt = nc.SGD(model, lr=0.1)
+    x, y = rng.random((4, 3, 16, 16)).astype(np.float32), np.array([0, 1, 2, 3])
+    loss, d = nc.softmax_cross_entropy(model.forward(x), y)
+    model.backward(d, input_grad=False)
+    opt.step()
+    after = model.state()
+    assert model["conv1"].dW is None
+    assert np.array_equal(before["conv1/W"], after["conv1/W"])
+    assert not np.array_equal(before["fc/W"], after["fc/W"])
+
+
+def test_save_load_round_trip_gives_identical_scores(tmp_path):
+    x = np.random.default_rng(0).random((3, 3, 64, 64)).astype(np.float32)
+    for model in (nc.gap_cnn(seed=3), nc.fc_cnn(seed=4)):
+        path = tmp_path / "m.npz"
+        model.save(path)
+        loaded = nc.load(path)
+        assert loaded.names == model.names
+        np.testing.assert_array_equal(loaded.forward(x), model.forward(x))
+
+
+def test_loading_a_file_that_is_not_a_model_is_a_clear_error(tmp_path):
+    junk = tmp_path / "junk.npz"
+    junk.write_bytes(b"not a zip file at all")
+    with pytest.raises(ValueError, match="not a numpycam model"):
+        nc.load(junk)
+    plain = tmp_path / "plain.npz"
+    np.savez(plain, a=np.zeros(3))
+    with pytest.raises(ValueError, match="header"):
+        nc.load(plain)
+    pickled = tmp_path / "pickled.npz"
+    np.savez(pickled, __numpycam__=np.array([{"evil": 1}], dtype=object))
+    with pytest.raises(ValueError, match="not a numpycam model"):
+        nc.load(pickled)
+
+
+def test_softmax_cross_entropy_is_stable_and_has_the_right_gradient():
+    scores = np.array([[1e4, -1e4, 0.0], [-1e4, -1e4, -1e4]])
+    loss, d = nc.softmax_cross_entropy(scores, np.array([0, 2]))
+    assert np.isfinite(loss) and np.all(np.isfinite(d))
+    assert loss == pytest.approx(np.log(3) / 2)
+    rng = np.random.default_rng(1)
+    s = rng.standard_normal((4, 5))
+    y = np.array([0, 4, 2, 2])
+    _, d = nc.softmax_cross_entropy(s, y)
+    num = numerical_gradient(lambda: np.array(nc.softmax_cross_entropy(s, y)[0]), s, np.array(1.0))
+    assert rel_error(d, num) < TOL
+
+
+def test_optimisers_decrease_the_loss_on_a_separable_problem():
+    # Softmax regression (one Dense layer) on linearly separable points: a convex loss that any
+    # working optimiser drives far below its starting value.
+    rng = np.random.default_rng(0)
+    centres = 3 * rng.standard_normal((4, 6))
+    y = np.repeat(np.arange(4), 16)
+    x = centres[y] + 0.3 * rng.standard_normal((64, 6))
+    for make in (lambda m: nc.SGD(m, lr=0.1), lambda m: nc.Adam(m, lr=0.05)):
+        model = nc.Sequential([nc.Dense(6, 4, rng=np.random.default_rng(1), dtype=np.float64)])
+        opt = make(model)
+        losses = []
+        for _ in range(60):
+            loss, d = nc.softmax_cross_entropy(model.forward(x), y)
+            model.backward(d)
+            opt.step()
+            losses.append(loss)
+        assert losses[-1] < 0.1 * losses[0], (type(opt).__name__, losses[0], losses[-1])

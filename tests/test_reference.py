@@ -1,0 +1,62 @@
+"""The fast layers equal their readable loop references, forward and backward.
+
+The loop versions in numpycam.ops are the definitions written out one number at a time; the
+vectorised versions are what users run. Hypothesis draws shapes, strides and paddings.
+"""
+
+import numpy as np
+from hypothesis import given
+from hypothesis import strategies as st
+
+from numpycam.ops import conv, pool
+
+cases = st.tuples(
+    st.integers(1, 3), st.integers(1, 4), st.integers(1, 4),  # N, C, F
+    st.integers(1, 4), st.integers(1, 3), st.integers(0, 2),  # kernel, stride, pad
+    st.integers(0, 5), st.integers(0, 5), st.integers(0, 2**32 - 1),
+)
+
+
+@given(cases)
+def test_fast_conv_equals_naive_conv(case):
+    N, C, F, k, s, p, eh, ew, seed = case
+    rng = np.random.default_rng(seed)
+    x = rng.standard_normal((N, C, k + eh, k + ew))
+    W, b = rng.standard_normal((F, C, k, k)), rng.standard_normal(F)
+    out, cache = conv.conv_forward(x, W, b, s, p)
+    ref, ref_cache = conv.conv_forward_naive(x, W, b, s, p)
+    np.testing.assert_allclose(out, ref, rtol=1e-10, atol=1e-12)
+    dout = rng.standard_normal(out.shape)
+    for got, want in zip(conv.conv_backward(dout, cache), conv.conv_backward_naive(dout, ref_cache)):
+        np.testing.assert_allclose(got, want, rtol=1e-10, atol=1e-12)
+
+
+@given(st.integers(1, 4), st.integers(1, 4), st.integers(0, 5), st.integers(0, 5),
+       st.integers(0, 2**32 - 1))
+def test_fast_maxpool_equals_naive_maxpool(size, stride, eh, ew, seed):
+    rng = np.random.default_rng(seed)
+    x = rng.standard_normal((2, 3, size + eh, size + ew))
+    out, cache = pool.maxpool_forward(x, size, stride)
+    ref, ref_cache = pool.maxpool_forward_naive(x, size, stride)
+    np.testing.assert_array_equal(out, ref)
+    dout = rng.standard_normal(out.shape)
+    np.testing.assert_allclose(pool.maxpool_backward(dout, cache),
+                               pool.maxpool_backward_naive(dout, ref_cache), rtol=1e-12)
+
+
+def test_maxpool_tie_goes_to_the_first_maximum_in_both_versions():
+    x = np.zeros((1, 1, 2, 2))
+    dout = np.ones((1, 1, 1, 1))
+    _, cache = pool.maxpool_forward(x, 2)
+    _, ref_cache = pool.maxpool_forward_naive(x, 2)
+    expected = np.array([[[[1.0, 0.0], [0.0, 0.0]]]])
+    np.testing.assert_array_equal(pool.maxpool_backward(dout, cache), expected)
+    np.testing.assert_array_equal(pool.maxpool_backward_naive(dout, ref_cache), expected)
+
+
+def test_conv_matches_a_hand_worked_example():
+    # A 3x3 image with a 2x2 kernel: out[i, j] = x[i, j] + 2 x[i+1, j+1] - 1 (bias -1).
+    x = np.arange(9.0).reshape(1, 1, 3, 3)
+    W = np.array([[[[1.0, 0.0], [0.0, 2.0]]]])
+    out, _ = conv.conv_forward(x, W, np.array([-1.0]))
+    np.testing.assert_array_equal(out[0, 0], [[0 + 8 - 1, 1 + 10 - 1], [3 + 14 - 1, 4 + 16 - 1]])
