@@ -13,9 +13,20 @@ Glossary (the notation of the post "CNN visualization: CAM and Grad-CAM" and of 
 """
 
 from numpycam.builders import fc_cnn, gap_cnn
+from numpycam.cam import (
+    Explanation,
+    cam,
+    grad_cam,
+    guided_backprop,
+    guided_grad_cam,
+    input_gradient,
+    weighted_sum,
+)
 from numpycam.io import load, save
 from numpycam.layers import Conv2D, Dense, Flatten, GlobalAvgPool2D, Layer, MaxPool2D, ReLU
+from numpycam.localize import box_from_map, energy_in_box, iou, localization_accuracy, pointing_game
 from numpycam.losses import log_softmax, softmax, softmax_cross_entropy
+from numpycam.maps import normalize, upsample
 from numpycam.model import Sequential
 from numpycam.optim import SGD, Adam
 
@@ -23,6 +34,20 @@ __version__ = "0.1.0"
 
 __all__ = [
     "Adam",
+    "Explanation",
+    "box_from_map",
+    "cam",
+    "energy_in_box",
+    "grad_cam",
+    "guided_backprop",
+    "guided_grad_cam",
+    "input_gradient",
+    "iou",
+    "localization_accuracy",
+    "normalize",
+    "pointing_game",
+    "upsample",
+    "weighted_sum",
     "Conv2D",
     "Dense",
     "Flatten",

@@ -103,14 +103,15 @@ class Sequential:
         return self._outputs[self.index(key)]
 
     def backward(self, dscores, *, until: str | int | None = None, guided: bool = False,
-                 input_grad: bool = True) -> np.ndarray | None:
+                 input_grad: bool = True, param_grads: bool = True) -> np.ndarray | None:
         """Back-propagate dL/dS through the layers of the last forward pass.
 
         Fills ``dW``/``db`` of every trainable layer it passes. With ``until``, stops at that
         layer and returns the gradient with respect to its *output* (what Grad-CAM needs);
         otherwise returns dL/dx for the input (None when ``input_grad`` is False, which skips
         the first layer's input gradient in training). ``guided=True`` makes every ReLU pass
-        only positive gradients (guided backprop).
+        only positive gradients (guided backprop). ``param_grads=False`` leaves every ``dW``,
+        ``db`` as it was (explanations use this: they should not disturb training state).
         """
         if self._outputs is None:
             raise RuntimeError("call forward(x) before backward")
@@ -121,7 +122,7 @@ class Sequential:
         for i in range(len(self.layers) - 1, stop, -1):
             layer = self.layers[i]
             first = i == 0
-            grad = layer.backward(grad, guided=guided, param_grads=layer.trainable,
+            grad = layer.backward(grad, guided=guided, param_grads=param_grads and layer.trainable,
                                   need_dx=input_grad or not first)
         return grad
 

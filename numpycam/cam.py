@@ -1,0 +1,182 @@
+"""CAM and Grad-CAM, computed term by term from the post's equations.
+
+CAM (Zhou et al. 2016, "Learning Deep Features for Discriminative Localization", Eq. 2), for a
+network whose last conv maps f_k feed GAP and one Dense layer S^c = sum_k w_k^c F_k + b_c:
+
+    L_CAM^c(i, j) = sum_k w_k^c f_k(i, j)
+
+Grad-CAM (Selvaraju et al. 2017, "Grad-CAM: Visual Explanations from Deep Networks via
+Gradient-based Localization", Eqs. 1 and 2), for any network and any conv layer:
+
+    a_k^c = (1/Z) sum_i sum_j dS^c / df_k(i, j)
+    L_Grad-CAM^c(i, j) = ReLU(sum_k a_k^c f_k(i, j))
+
+Both are one weighted sum over channels, ``weighted_sum(f, weights)``; the methods differ only in
+where their weights come from. All maps are (N, h, w), at the resolution of f.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from numpycam._validate import as_images, class_indices
+from numpycam.layers import Dense, GlobalAvgPool2D
+from numpycam.model import Sequential
+
+
+@dataclass(frozen=True)
+class Explanation:
+    """Everything one call computed, for lessons and figures.
+
+    maps (N, h, w): the result.  f (N, K, h, w): the feature maps f_k.  weights (N, K) or
+    (N, K, h, w): w_k^c or a_k^c.  scores (N, M): S before softmax.  c (N,): the classes asked
+    for.  layer: the name of the layer whose output is f.
+    """
+
+    maps: np.ndarray
+    f: np.ndarray
+    weights: np.ndarray
+    scores: np.ndarray
+    c: np.ndarray
+    layer: str
+
+    @property
+    def weighted(self) -> np.ndarray:
+        """The K per-channel maps weight_k * f_k (N, K, h, w), before they are summed."""
+        w = self.weights if self.weights.ndim == 4 else self.weights[:, :, None, None]
+        return w * self.f
+
+    @property
+    def Z(self) -> int:
+        """Positions per feature map, h * w."""
+        return self.f.shape[2] * self.f.shape[3]
+
+    def __repr__(self) -> str:
+        return (f"Explanation(maps {self.maps.shape}, f {self.f.shape} at {self.layer!r}, "
+                f"weights {self.weights.shape}, c={self.c.tolist()})")
+
+
+def weighted_sum(f: np.ndarray, weights: np.ndarray) -> np.ndarray:
+    """sum_k weight_k f_k: f (N, K, h, w) with weights (N, K) or per position (N, K, h, w)."""
+    if weights.ndim == 2:
+        return np.einsum("nk,nkij->nij", weights, f)  # (N, h, w)
+    return (weights * f).sum(axis=1)  # (N, h, w)
+
+
+def _prepare(model: Sequential, x, c):
+    if not isinstance(model, Sequential):
+        raise TypeError(f"model must be a numpycam Sequential, got {type(model).__name__}")
+    x = as_images(x, model.in_channels)
+    return x, class_indices(c, x.shape[0], model.num_classes)
+
+
+def one_hot(c: np.ndarray, num_classes: int) -> np.ndarray:
+    """dS (N, M): row n is 1 at class c[n], so one backward pass gives every image the gradient
+    of its own score S^{c_n} (images in a batch do not interact)."""
+    d = np.zeros((len(c), num_classes))
+    d[np.arange(len(c)), c] = 1
+    return d
+
+
+def gap_head(model: Sequential) -> int:
+    """Index of the GlobalAvgPool2D that feeds the final Dense, or a ValueError saying why not."""
+    i = next((i for i, lay in enumerate(model.layers) if isinstance(lay, GlobalAvgPool2D)), None)
+    if i is None or i != len(model.layers) - 2 or not isinstance(model.layers[-1], Dense):
+        found = "no GlobalAvgPool2D layer" if i is None else f"{model.layers[i].name!r} is not followed by one final Dense"
+        raise ValueError(
+            f"CAM needs a network whose last conv maps go through GlobalAvgPool2D into one final "
+            f"Dense layer, but this model has {found} (layers: {model.names}). Use "
+            "numpycam.grad_cam(model, x, c), which works on any architecture."
+        )
+    return i
+
+
+def cam(model: Sequential, x, c, *, details: bool = False):
+    """L_CAM^c(i, j) = sum_k w_k^c f_k(i, j): raw values, no ReLU, no scaling. (N, h, w).
+
+    f is the input of the model's GlobalAvgPool2D, w = model's final Dense ``W``; ``c`` is an int
+    or one int per image. ``details=True`` returns an :class:`Explanation` instead.
+    """
+    x, c = _prepare(model, x, c)
+    g = gap_head(model)
+    scores = model.forward(x)
+    f = model.activation(g - 1) if g > 0 else x  # (N, K, h, w)
+    w = model.layers[-1].W[c]  # (N, K): row n is w_k^{c_n}
+    maps = weighted_sum(f, w)
+    if not details:
+        return maps
+    return Explanation(maps, f, w, scores, c, model.layers[g - 1].name if g > 0 else "input")
+
+
+def feature_layer(model: Sequential, x: np.ndarray, layer: str | int | None) -> int:
+    """Index of ``layer``, or by default of the last layer whose output is a 4-D map."""
+    model.forward(x[:1])
+    four_d = [i for i, lay in enumerate(model.layers) if model.activation(i).ndim == 4]
+    if layer is None:
+        if not four_d:
+            raise ValueError("this model has no layer with a 4-D (N, K, h, w) output to explain")
+        return four_d[-1]
+    i = model.index(layer)
+    if i not in four_d:
+        raise ValueError(
+            f"layer {model.layers[i].name!r} outputs shape {model.activation(i).shape}, not a 4-D "
+            f"map (N, K, h, w); Grad-CAM needs one of {[model.layers[j].name for j in four_d]}"
+        )
+    return i
+
+
+def score_gradient(model: Sequential, x, dscores: np.ndarray, layer: int):
+    """(S, f, g): scores, the output f of ``layer`` and g = d(sum_n,c dscores[n,c] S^c_n)/df."""
+    scores = model.forward(x)
+    f = model.activation(layer)
+    g = model.backward(np.asarray(dscores, dtype=scores.dtype), until=layer, param_grads=False)
+    return scores, f, g
+
+
+def grad_cam(model: Sequential, x, c, layer: str | int | None = None, *, relu: bool = True,
+             details: bool = False):
+    """L = ReLU(sum_k a_k^c f_k(i, j)), a_k^c = (1/Z) sum_ij dS^c/df_k(i, j). (N, h, w).
+
+    ``layer`` (a name or an index) gives f = that layer's output; by default the last layer
+    whose output is 4-D, i.e. the map that feeds GAP or Flatten. ``relu=False`` returns the
+    weighted sum before the ReLU (for teaching). Works on any model, CAM-shaped or not.
+    """
+    x, c = _prepare(model, x, c)
+    i = feature_layer(model, x, layer)
+    scores, f, g = score_gradient(model, x, one_hot(c, model.num_classes), i)
+    a = g.mean(axis=(2, 3))  # (N, K): (1/Z) sum_ij dS^c / df_k(i, j)
+    maps = weighted_sum(f, a)
+    if relu:
+        maps = np.maximum(maps, 0)
+    return Explanation(maps, f, a, scores, c, model.layers[i].name) if details else maps
+
+
+def input_gradient(model: Sequential, x, c, *, guided: bool = False) -> np.ndarray:
+    """dS^c / dx (N, C, H, W): how much each input pixel moves the score of class c."""
+    x, c = _prepare(model, x, c)
+    scores = model.forward(x)
+    dS = one_hot(c, model.num_classes).astype(scores.dtype)
+    return model.backward(dS, guided=guided, param_grads=False)
+
+
+def guided_backprop(model: Sequential, x, c) -> np.ndarray:
+    """dS^c/dx with every ReLU passing back only positive gradients at positive inputs.
+
+    Springenberg et al. 2015, "Striving for Simplicity: The All Convolutional Net". (N, C, H, W).
+    """
+    return input_gradient(model, x, c, guided=True)
+
+
+def guided_grad_cam(model: Sequential, x, c, layer: str | int | None = None) -> np.ndarray:
+    """Guided backprop times the Grad-CAM map upsampled to the input size. (N, C, H, W).
+
+    Selvaraju et al. 2017, Section 3: the element-wise product keeps the fine detail of guided
+    backprop only where Grad-CAM says the class is.
+    """
+    from numpycam.maps import upsample
+
+    x, c = _prepare(model, x, c)
+    L = grad_cam(model, x, c, layer)  # (N, h, w)
+    return guided_backprop(model, x, c) * upsample(L, x.shape[2:])[:, None]  # (N, C, H, W)
