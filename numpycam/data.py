@@ -66,7 +66,7 @@ class _Batch:
 
     def __repr__(self) -> str:
         counts = np.bincount(self.labels.ravel(), minlength=len(self.classes))
-        per_class = ", ".join(f"{c}={k}" for c, k in zip(self.classes, counts))
+        per_class = ", ".join(f"{c}={k}" for c, k in zip(self.classes, counts, strict=True))
         return (f"{type(self).__name__}(n={len(self)}, size={self.images.shape[-1]}, "
                 f"dtype={self.images.dtype}, {per_class})")
 
@@ -124,7 +124,7 @@ def _draw_params(rng: np.random.Generator, n: int, k: int, size: int, clutter: f
         "texture": rng.uniform(-1, 1, (n, 1, 12, 12)) * 0.05 * clutter,
         "grating": rng.uniform([0.6, 0, 0, 0], [1.6, np.pi, 2 * np.pi, 0.05 * clutter], (n, 4)),
         "on": rng.random((n, s)) < min(1.0, 0.6 * clutter),
-        "p0": rng.uniform(0, size - 1, (n, s, 2)),
+        "p0": rng.uniform(0, size - 1, (n, s, 2)),  # segment middle or arc centre
         "length": rng.uniform(0.08, 0.45, (n, s)) * size,  # segment length or arc radius
         "direction": rng.uniform(0, 2 * np.pi, (n, s)),  # segment direction or arc middle
         "half_span": rng.uniform(np.pi / 6, np.pi / 2, (n, s)),  # arcs only
@@ -151,26 +151,27 @@ def _background(p: dict, xs: np.ndarray, ys: np.ndarray) -> np.ndarray:
 
 
 def _add_strokes(bg: np.ndarray, p: dict, xs: np.ndarray, ys: np.ndarray) -> None:
-    """Paint thin line segments (even slots) and arcs (odd slots) onto bg in place."""
+    """Paint thin line segments (even slots) and arcs (odd slots) onto bg in place.
+
+    Costs a few full-size operations per slot: each test is a sum of an (n, 1, W) and an
+    (n, H, 1) term. Inactive strokes get width 0, so they hit no pixel.
+    """
     for s in range(_N_STROKES):
-        on = p["on"][:, s]
-        if not on.any():
+        if not p["on"][:, s].any():
             continue
-        x0, y0 = (p["p0"][:, s, i, None, None] for i in (0, 1))
+        x0, y0 = p["p0"][:, s, 0, None, None], p["p0"][:, s, 1, None, None]
         dx, dy = xs[None, None, :] - x0, ys[None, :, None] - y0  # (n, 1, W), (n, H, 1)
-        ex, ey = np.cos(p["direction"][:, s]), np.sin(p["direction"][:, s])
-        ex, ey = ex[:, None, None], ey[:, None, None]
-        length, width = p["length"][:, s, None, None], p["width"][:, s, None, None]
-        if s % 2 == 0:  # segment from (x0, y0) along (ex, ey): distance to the segment
-            t = np.clip(dx * ex + dy * ey, 0, length)
-            d2 = (dx - t * ex) ** 2 + (dy - t * ey) ** 2
-            hit = d2 < width * width
-        else:  # arc of radius `length` centred on (x0, y0) around direction (ex, ey)
-            r = np.sqrt(dx * dx + dy * dy)
-            cos_half = np.cos(p["half_span"][:, s, None, None])
-            hit = np.abs(r - length) < width
-            hit &= dx * ex + dy * ey > r * cos_half
-        hit &= on[:, None, None]
+        ex, ey = np.cos(p["direction"][:, s, None, None]), np.sin(p["direction"][:, s, None, None])
+        length = p["length"][:, s, None, None]
+        width = (p["width"][:, s] * p["on"][:, s])[:, None, None]
+        if s % 2 == 0:  # segment centred on (x0, y0) along (ex, ey), `length` long
+            hit = np.abs(dx * ey - dy * ex) < width
+            hit &= np.abs(dx * ex + dy * ey) < 0.5 * length
+        else:  # arc of radius `length` around (x0, y0), centred on direction (ex, ey)
+            r2 = dx * dx + dy * dy
+            hit = (r2 > (length - width) ** 2) & (r2 < (length + width) ** 2)
+            chord = 2 * length * np.sin(0.5 * p["half_span"][:, s, None, None])
+            hit &= (dx - length * ex) ** 2 + (dy - length * ey) ** 2 < chord * chord
         np.copyto(bg, p["stroke_rgb"][:, s, :, None, None], where=hit[:, None])
 
 
