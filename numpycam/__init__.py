@@ -22,11 +22,26 @@ from numpycam.cam import (
     input_gradient,
     weighted_sum,
 )
+from numpycam.family import (
+    eigen_cam,
+    grad_cam_plus_plus,
+    hires_cam,
+    layer_cam,
+    score_cam,
+    xgrad_cam,
+)
 from numpycam.io import load, save
 from numpycam.layers import Conv2D, Dense, Flatten, GlobalAvgPool2D, Layer, MaxPool2D, ReLU
 from numpycam.localize import box_from_map, energy_in_box, iou, localization_accuracy, pointing_game
 from numpycam.losses import log_softmax, softmax, softmax_cross_entropy
 from numpycam.maps import normalize, upsample
+from numpycam.metrics import (
+    average_drop_increase,
+    deletion_auc,
+    deletion_curve,
+    insertion_auc,
+    insertion_curve,
+)
 from numpycam.model import Sequential
 from numpycam.optim import SGD, Adam
 
@@ -35,6 +50,17 @@ __version__ = "0.1.0"
 __all__ = [
     "Adam",
     "Explanation",
+    "average_drop_increase",
+    "deletion_auc",
+    "deletion_curve",
+    "eigen_cam",
+    "grad_cam_plus_plus",
+    "hires_cam",
+    "insertion_auc",
+    "insertion_curve",
+    "layer_cam",
+    "score_cam",
+    "xgrad_cam",
     "box_from_map",
     "cam",
     "energy_in_box",

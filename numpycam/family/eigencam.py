@@ -1,0 +1,49 @@
+"""Eigen-CAM: the activations projected on their first principal direction; no class."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from numpycam.cam import _prepare, feature_layer
+from numpycam.family._base import finish
+
+
+def eigen_weights(f: np.ndarray) -> np.ndarray:
+    """v (N, K): per image, the first right singular vector of A = f as a (Z x K) matrix.
+
+    Unit length, sign chosen so that v . F >= 0 with F_k = mean_ij f_k(i, j), i.e. the map
+    A v sums to >= 0 (v is defined by SVD only up to sign).
+    """
+    n, k, h, w = f.shape
+    A = f.reshape(n, k, h * w).transpose(0, 2, 1)  # (N, Z, K): one row per position
+    v = np.linalg.svd(A, full_matrices=False)[2][:, 0, :]  # (N, K)
+    sign = np.where(np.einsum("nk,nk->n", v, f.mean(axis=(2, 3))) < 0, -1, 1).astype(v.dtype)
+    return v * sign[:, None]
+
+
+def eigen_cam(model, x, c=None, layer: str | int | None = None, *, relu: bool = False,
+              details: bool = False):
+    """L = A v_1, the (Z x K) activations A projected on their first principal direction. (N, h, w).
+
+    Muhammad & Yeasin 2020, "Eigen-CAM: Class Activation Map using Principal Components". Per
+    image, A = U Sigma V^T (SVD) and L(i, j) = sum_k v_k f_k(i, j) with v the first column of V:
+    of all unit weight vectors, v makes sum_ij L(i, j)^2 largest. So it too is a weighted sum
+    over channels, with weights v_k.
+
+    Choices, stated: A is not centred (as in the paper; pytorch-grad-cam subtracts the mean
+    over positions first, which gives another v and shifts the map by a constant). The sign of
+    v is free; it is chosen so that v . F >= 0 (F the GAP of f), i.e. the map sums to >= 0 and
+    agrees with the average activation. With f >= 0 (after a ReLU) and a simple top singular
+    value, that is the v without negative entries (Perron-Frobenius).
+
+    Class-agnostic: ``c`` is accepted for a uniform signature and only recorded in the
+    Explanation (``c=None`` records the predicted class); the map is the same for every c.
+    Final ReLU: not applied by default (the paper's map is the projection); ``relu=True``
+    applies one.
+    """
+    x, checked = _prepare(model, x, 0 if c is None else c)
+    i = feature_layer(model, x, layer)
+    scores = model.forward(x)  # (N, M)
+    c = scores.argmax(axis=1) if c is None else checked
+    f = model.activation(i)  # (N, K, h, w)
+    return finish(f, eigen_weights(f), scores, c, model.layers[i].name, relu=relu, details=details)
