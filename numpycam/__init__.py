@@ -31,7 +31,7 @@ from numpycam.family import (
     xgrad_cam,
 )
 from numpycam.io import load, save
-from numpycam.layers import Conv2D, Dense, Flatten, GlobalAvgPool2D, Layer, MaxPool2D, ReLU
+from numpycam.layers import Center, Conv2D, Dense, Flatten, GlobalAvgPool2D, Layer, MaxPool2D, ReLU
 from numpycam.localize import box_from_map, energy_in_box, iou, localization_accuracy, pointing_game
 from numpycam.losses import log_softmax, softmax, softmax_cross_entropy
 from numpycam.maps import normalize, upsample
@@ -44,11 +44,18 @@ from numpycam.metrics import (
 )
 from numpycam.model import Sequential
 from numpycam.optim import SGD, Adam
+from numpycam.pretrained import pretrained
+from numpycam.train import History, accuracy, fit
 
 __version__ = "0.1.0"
 
 __all__ = [
     "Adam",
+    "Center",
+    "History",
+    "accuracy",
+    "fit",
+    "pretrained",
     "Explanation",
     "average_drop_increase",
     "deletion_auc",

@@ -5,18 +5,22 @@ straight into Global Average Pooling, then one Dense layer: S^c = sum_k w_k^c F_
 
 ``fc_cnn``: the "conventional" CNN. conv/ReLU/pool blocks, Flatten, a hidden Dense + ReLU and an
 output Dense; no GAP, so CAM does not apply to it (Grad-CAM does).
+
+Both start with a parameter-free ``Center`` layer (each image minus its mean colour) unless
+``center=False``: the backgrounds have random colours, and without it the first convolution
+spends hundreds of steps at chance before it finds the shapes' edges.
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-from numpycam.layers import Conv2D, Dense, Flatten, GlobalAvgPool2D, MaxPool2D, ReLU
+from numpycam.layers import Center, Conv2D, Dense, Flatten, GlobalAvgPool2D, MaxPool2D, ReLU
 from numpycam.model import Sequential
 
 
-def _conv_blocks(in_channels, widths, rng, dtype, pool_last: bool):
-    layers, c = [], in_channels
+def _conv_blocks(in_channels, widths, rng, dtype, pool_last: bool, center: bool):
+    layers, c = ([("center", Center())] if center else []), in_channels
     for i, width in enumerate(widths, start=1):
         layers += [(f"conv{i}", Conv2D(c, width, 3, padding=1, rng=rng, dtype=dtype)),
                    (f"relu{i}", ReLU())]
@@ -27,27 +31,28 @@ def _conv_blocks(in_channels, widths, rng, dtype, pool_last: bool):
 
 
 def gap_cnn(in_channels: int = 3, num_classes: int = 4, widths=(16, 32, 64), *, seed: int = 0,
-            dtype=np.float32) -> Sequential:
-    """conv3x3-ReLU-pool blocks, a last conv3x3-ReLU, GAP, Dense (names conv1.., gap, fc).
+            center: bool = True, dtype=np.float32) -> Sequential:
+    """[Center], conv3x3-ReLU-pool blocks, a last conv3x3-ReLU, GAP, Dense (conv1.., gap, fc).
 
     With the defaults a 64 x 64 image gives 64 maps of 16 x 16 at ``conv3``/``relu3``, so CAM
     has Z = 256 positions. Works for any input size (GAP removes the spatial size).
     """
     rng = np.random.default_rng(seed)
-    layers, k = _conv_blocks(in_channels, widths, rng, dtype, pool_last=False)
+    layers, k = _conv_blocks(in_channels, widths, rng, dtype, pool_last=False, center=center)
     layers += [("gap", GlobalAvgPool2D()), ("fc", Dense(k, num_classes, rng=rng, dtype=dtype))]
     return Sequential(layers)
 
 
 def fc_cnn(in_channels: int = 3, num_classes: int = 4, widths=(16, 32, 32), hidden: int = 64,
-           input_size: int = 64, *, seed: int = 0, dtype=np.float32) -> Sequential:
-    """conv3x3-ReLU-pool blocks, Flatten, Dense(hidden)-ReLU, Dense(num_classes); no GAP.
+           input_size: int = 64, *, seed: int = 0, center: bool = True,
+           dtype=np.float32) -> Sequential:
+    """[Center], conv3x3-ReLU-pool blocks, Flatten, Dense(hidden)-ReLU, Dense; no GAP.
 
     The flattened size depends on ``input_size``: each block halves it, so the defaults give
     32 maps of 8 x 8 = 2048 features into the hidden layer.
     """
     rng = np.random.default_rng(seed)
-    layers, k = _conv_blocks(in_channels, widths, rng, dtype, pool_last=True)
+    layers, k = _conv_blocks(in_channels, widths, rng, dtype, pool_last=True, center=center)
     side = input_size
     for _ in widths:
         side //= 2

@@ -92,6 +92,26 @@ class Conv2D(Layer):
                 "kernel_size": self.kernel_size, "stride": self.stride, "padding": self.padding}
 
 
+class Center(Layer):
+    """Subtract each image's mean colour, per channel: (N, C, H, W) -> same shape.
+
+    A fixed first step with no parameters. The backgrounds here have random colours, and
+    removing them lets the first convolution learn shape edges much sooner (measured: see
+    ``numpycam.train``).
+    """
+
+    kind = "center"
+
+    def forward(self, x):
+        if x.ndim != 4:
+            raise ValueError(f"{self.name}: expected images (N, C, H, W), got {x.shape}")
+        out, self._cache = basic.center_forward(x)
+        return out
+
+    def backward(self, dout, **kwargs):
+        return basic.center_backward(dout)
+
+
 class ReLU(Layer):
     """max(x, 0), element-wise. ``backward(dout, guided=True)`` applies guided backprop's rule."""
 
@@ -192,4 +212,5 @@ class Dense(Layer):
         return {"in_features": self.in_features, "out_features": self.out_features}
 
 
-LAYER_TYPES = {cls.__name__: cls for cls in (Conv2D, ReLU, MaxPool2D, GlobalAvgPool2D, Flatten, Dense)}
+LAYER_TYPES = {cls.__name__: cls for cls in (Center, Conv2D, ReLU, MaxPool2D, GlobalAvgPool2D,
+                                             Flatten, Dense)}

@@ -230,10 +230,10 @@ def test_shapes_layers_relu_and_training_state(name):
     x = np.random.default_rng(0).random((2, 3, 16, 16)).astype(np.float32)
     assert fn(model, x, 1).shape == (2, 8, 8)
     assert fn(model, x, [0, 1], layer="conv1").shape == (2, 16, 16)
-    e = fn(model, x, 1, layer=0, details=True)
+    e = fn(model, x, 1, layer=1, details=True)
     assert e.layer == "conv1" and e.weights.shape[:2] == (2, 4) and e.maps.dtype == np.float32
     close(e.maps if name == "eigen_cam" else np.maximum(e.weighted.sum(axis=1), 0), e.maps, 1e-5)
-    assert np.all(fn(model, x, 1, layer=0, relu=True) >= 0)
+    assert np.all(fn(model, x, 1, layer=1, relu=True) >= 0)
     assert all(getattr(layer, "d" + p) is None for layer, p in model.parameters())
     with pytest.raises(ValueError, match="out of range"):
         fn(model, x, 4)

@@ -77,7 +77,7 @@ def test_dense_backward_matches_finite_differences(n, k, seed):
 def test_relu_gap_flatten_backward(shape, seed):
     rng = np.random.default_rng(seed)
     x = away_from_zero(rng, shape)
-    for layer in (nc.ReLU(), nc.GlobalAvgPool2D(), nc.Flatten()):
+    for layer in (nc.ReLU(), nc.GlobalAvgPool2D(), nc.Flatten(), nc.Center()):
         out = layer.forward(x)
         dout = rng.standard_normal(out.shape)
         dx = layer.backward(dout)

@@ -61,7 +61,7 @@ def test_backward_until_gives_the_gradient_at_a_layer_output():
 
 def test_names_order_and_lookup():
     m = nc.gap_cnn()
-    assert m.names == ["conv1", "relu1", "pool1", "conv2", "relu2", "pool2", "conv3", "relu3",
+    assert m.names == ["center", "conv1", "relu1", "pool1", "conv2", "relu2", "pool2", "conv3", "relu3",
                        "gap", "fc"]
     assert m["fc"] is m.layers[-1] is m[-1]
     with pytest.raises(KeyError, match="conv3"):

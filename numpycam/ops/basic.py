@@ -12,16 +12,22 @@ import numpy as np
 
 
 def relu_forward(x):
-    """(out, mask) with mask = x > 0, all that backward needs."""
-    mask = x > 0
-    return np.where(mask, x, 0).astype(x.dtype, copy=False), mask
+    """(out, mask) with mask = x > 0, all that backward needs.
+
+    ``np.maximum`` and ``>`` are plain ufuncs: they follow the memory order of x (channels-last
+    after a conv) in one pass each; ``np.where`` would be ~10x slower on such a strided view.
+    """
+    return np.maximum(x, 0).astype(x.dtype, copy=False), x > 0
 
 
 def relu_backward(dout, mask, guided: bool = False):
-    """Plain ReLU derivative, or the guided-backprop rule that also drops negative gradients."""
+    """Plain ReLU derivative, or the guided-backprop rule that also drops negative gradients.
+
+    A multiplication by the boolean mask (one ufunc pass, in dout's memory order).
+    """
     if guided:
-        return np.where(mask & (dout > 0), dout, 0).astype(dout.dtype, copy=False)
-    return np.where(mask, dout, 0).astype(dout.dtype, copy=False)
+        mask = mask & (dout > 0)
+    return np.multiply(dout, mask, dtype=dout.dtype)
 
 
 def dense_forward(x, W, b):
@@ -41,3 +47,13 @@ def flatten_forward(x):
 
 def flatten_backward(dout, x_shape):
     return dout.reshape(x_shape)
+
+
+def center_forward(x):
+    """Subtract each image's per-channel mean: x_c(i, j) - (1/HW) sum_ab x_c(a, b)."""
+    return x - x.mean(axis=(2, 3), keepdims=True), None
+
+
+def center_backward(dout):
+    """The mean subtraction is linear and self-adjoint: dx = dout - mean_ij(dout)."""
+    return dout - dout.mean(axis=(2, 3), keepdims=True)

@@ -18,41 +18,68 @@ from __future__ import annotations
 from typing import NamedTuple
 
 import numpy as np
-from numpy.lib.stride_tricks import sliding_window_view
-
 from numpycam.ops.conv import out_size
 
 
 class PoolCache(NamedTuple):
-    x_shape: tuple  # (N, C, H, W)
-    argmax: np.ndarray  # (N, C, H', W') flat index p*size + q of each window's maximum
+    x: np.ndarray  # (N, C, H, W) the input itself (a reference, not a copy)
+    out: np.ndarray  # (N, C, H', W') the window maxima
     size: int
     stride: int
 
 
+def _offset(a, p: int, q: int, stride: int, Ho: int, Wo: int):
+    """View of the entries at offset (p, q) of every window: a[..., i*stride + p, j*stride + q]."""
+    return a[:, :, p : p + stride * (Ho - 1) + 1 : stride, q : q + stride * (Wo - 1) + 1 : stride]
+
+
 def maxpool_forward(x, size: int = 2, stride: int | None = None):
-    """Vectorised max pool over a strided window view (no copy until the argmax)."""
+    """Vectorised max pool: the running maximum of size*size strided views, no copy of x.
+
+    Each view ``_offset(x, p, q)`` holds one entry of every window, so the pool is size*size
+    element-wise ``np.maximum`` calls. Ufuncs keep x's memory order (channels-last after a conv)
+    and read it in long runs; a window view + reshape would copy x in a scattered order. Backward
+    finds the maxima again from x and out, so a forward-only pass (CAM) stores nothing extra.
+    """
     stride = size if stride is None else stride
     N, C, H, W = x.shape
     Ho, Wo = out_size(H, size, stride, 0), out_size(W, size, stride, 0)
-    win = sliding_window_view(x, (size, size), axis=(2, 3))[
-        :, :, : Ho * stride : stride, : Wo * stride : stride
-    ]  # (N, C, H', W', size, size) view
-    flat = win.reshape(N, C, Ho, Wo, size * size)  # one copy
-    argmax = flat.argmax(axis=-1)  # (N, C, H', W')
-    out = np.take_along_axis(flat, argmax[..., None], axis=-1)[..., 0]
-    return out, PoolCache(x.shape, argmax, size, stride)
+    views = [_offset(x, p, q, stride, Ho, Wo) for p in range(size) for q in range(size)]
+    out = views[0].copy(order="K")
+    for v in views[1:]:
+        np.maximum(out, v, out=out)
+    return out, PoolCache(x, out, size, stride)
 
 
 def maxpool_backward(dout, cache: PoolCache):
-    """Route each dout to its window's maximum: one strided add per window offset (p, q)."""
-    (N, C, H, W), argmax, size, stride = cache
-    Ho, Wo = argmax.shape[2], argmax.shape[3]
-    dx = np.zeros((N, C, H, W), dtype=dout.dtype)
-    for p in range(size):
-        for q in range(size):
-            hit = argmax == p * size + q  # (N, C, H', W')
-            dx[:, :, p : p + stride * Ho : stride, q : q + stride * Wo : stride] += dout * hit
+    """Route each dout to its window's first maximum: one masked write per window offset (p, q).
+
+    Offsets are visited in row-major order and an offset only takes the windows whose maximum
+    no earlier offset has taken, which is the tie rule of the loop reference.
+    """
+    x, out, size, stride = cache
+    Ho, Wo = out.shape[2], out.shape[3]
+    N, C, H, W = x.shape
+    tiled = stride == size and H % size == 0 and W % size == 0  # every input in one window
+    # Same memory order as x; when the windows tile x every entry is written below.
+    dx = (np.empty_like if tiled else np.zeros_like)(x, dtype=dout.dtype)
+    offsets = [(p, q) for p in range(size) for q in range(size)]
+    taken = None
+    for k, (p, q) in enumerate(offsets):
+        if taken is None:
+            hit = _offset(x, p, q, stride, Ho, Wo) == out
+            taken = hit.copy() if len(offsets) > 1 else hit
+        elif k == len(offsets) - 1:
+            hit = ~taken  # the windows left over have their maximum here
+        else:
+            hit = _offset(x, p, q, stride, Ho, Wo) == out
+            hit &= ~taken
+            taken |= hit
+        target = _offset(dx, p, q, stride, Ho, Wo)
+        if stride >= size:  # windows do not overlap: each input gets at most one dout
+            np.multiply(dout, hit, out=target)
+        else:
+            target += dout * hit
     return dx
 
 
@@ -91,7 +118,13 @@ def gap_forward(f):
 
 
 def gap_backward(dout, f_shape):
-    """Each of the Z positions of map k receives dout_k / Z: (N, K) -> (N, K, h, w)."""
+    """Each of the Z positions of map k receives dout_k / Z: (N, K) -> (N, K, h, w).
+
+    Written channels-last, the memory order of the conv/ReLU output it flows back into.
+    """
     N, K, h, w = f_shape
     Z = h * w
-    return np.repeat(dout / Z, h * w, axis=1).reshape(N, K, h, w)
+    g = dout / Z
+    full = np.empty((N, h, w, K), dtype=g.dtype)
+    full[...] = g[:, None, None, :]
+    return full.transpose(0, 3, 1, 2)

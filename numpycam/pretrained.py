@@ -1,0 +1,46 @@
+"""The trained models shipped with the package, and the recipe that made them.
+
+``numpycam.pretrained("gap")`` and ``numpycam.pretrained("fc")`` load ready ``Sequential``
+models from ``numpycam/pretrained/*.npz``; ``numpycam train`` rebuilds those files with
+:data:`RECIPE` (fixed seeds, so the run is reproducible).
+"""
+
+from __future__ import annotations
+
+from importlib import resources
+from pathlib import Path
+
+from numpycam.builders import fc_cnn, gap_cnn
+from numpycam.io import load
+from numpycam.model import Sequential
+
+NAMES = ("gap", "fc")
+
+# Everything ``numpycam train`` does, in one place: data, architecture and optimisation.
+RECIPE = {
+    "size": 64,
+    "train": {"n": 6000, "seed": 1},
+    "test": {"n": 1000, "seed": 2},
+    "models": {
+        "gap": {"build": gap_cnn, "kwargs": {}, "fit": {"epochs": 12, "lr": 3e-3}},
+        "fc": {"build": fc_cnn, "kwargs": {}, "fit": {"epochs": 12, "lr": 1e-3}},
+    },
+    "batch_size": 64,
+    "seed": 0,
+}
+
+
+def weights_path(name: str) -> Path:
+    """Where the shipped weights of ``name`` live inside the installed package."""
+    if name not in NAMES:
+        raise ValueError(f"unknown pretrained model {name!r}; choose one of {list(NAMES)}")
+    return Path(str(resources.files("numpycam") / "pretrained" / f"{name}.npz"))
+
+
+def pretrained(name: str = "gap") -> Sequential:
+    """The shipped ``gap`` (CAM architecture) or ``fc`` (conventional CNN) model, trained."""
+    path = weights_path(name)
+    if not path.is_file():
+        raise FileNotFoundError(f"the shipped weights {path} are missing; run `numpycam train` "
+                                "to make them")
+    return load(path)

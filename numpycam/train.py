@@ -1,0 +1,125 @@
+"""Training: minibatch gradient descent on softmax cross-entropy, with a history.
+
+    for each epoch: shuffle; for each batch: S = model(x); L, dS = softmax_cross_entropy(S, y);
+                    model.backward(dS); optimiser.step()
+
+Images may be stored compactly as uint8 (0..255); each batch is converted to float32 in [0, 1]
+only when it is used, so a large training set costs a quarter of the memory.
+Only trainable layers move: ``model.freeze("conv1", ...)`` keeps layers fixed (fine-tuning).
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from numpycam.losses import softmax_cross_entropy
+from numpycam.model import Sequential
+from numpycam.optim import SGD, Adam
+
+
+def as_batch(images: np.ndarray, dtype=np.float32) -> np.ndarray:
+    """uint8 pixels become ``dtype`` in [0, 1] (divided by 255); float images pass unchanged."""
+    if images.dtype == np.uint8:
+        return images.astype(dtype) / np.asarray(255, dtype=dtype)
+    return images
+
+
+@dataclass
+class History:
+    """One row per epoch: loss, train and test accuracy, learning rate, seconds."""
+
+    rows: list[dict] = field(default_factory=list)
+
+    def __getitem__(self, key: str) -> list:
+        return [row[key] for row in self.rows]
+
+    def __len__(self) -> int:
+        return len(self.rows)
+
+    @property
+    def seconds(self) -> float:
+        return float(sum(self["seconds"]))
+
+    def __repr__(self) -> str:
+        if not self.rows:
+            return "History(empty)"
+        last = self.rows[-1]
+        test = f", test acc {last['test_acc']:.3f}" if last["test_acc"] is not None else ""
+        return (f"History({len(self)} epochs in {self.seconds:.1f} s: loss {last['loss']:.4f}, "
+                f"train acc {last['train_acc']:.3f}{test})")
+
+
+def accuracy(model: Sequential, images: np.ndarray, labels: np.ndarray, batch_size: int = 256) -> float:
+    """Share of images whose highest score is their label."""
+    hits = 0
+    for i in range(0, len(images), batch_size):
+        hits += int((model.forward(as_batch(images[i : i + batch_size], model.dtype)).argmax(1)
+                     == labels[i : i + batch_size]).sum())
+    return hits / len(images)
+
+
+def fit(model: Sequential, images: np.ndarray, labels: np.ndarray, *, epochs: int = 10,
+        batch_size: int = 64, optimizer: str = "adam", lr: float = 3e-3, weight_decay: float = 0.0,
+        schedule: str = "cosine", test: tuple[np.ndarray, np.ndarray] | None = None,
+        flip: bool = True, seed: int = 0,
+        log: Callable[[str], None] | None = print) -> History:
+    """Train ``model`` in place and return its :class:`History`.
+
+    images (N, C, H, W) uint8 or float, labels (N,) int. ``optimizer`` is "adam" or "sgd"
+    (momentum 0.9); ``schedule`` "cosine" decays lr to 0 over the run, "constant" keeps it.
+    ``flip`` mirrors a random half of every batch left-right (the classes here are symmetric).
+    ``test`` = (images, labels) is scored after every epoch. Training stops with a
+    FloatingPointError, weights untouched by the bad step, if the loss stops being finite.
+    """
+    if len(images) != len(labels):
+        raise ValueError(f"{len(images)} images but {len(labels)} labels")
+    if optimizer not in ("adam", "sgd"):
+        raise ValueError(f"optimizer must be 'adam' or 'sgd', got {optimizer!r}")
+    if schedule not in ("cosine", "constant"):
+        raise ValueError(f"schedule must be 'cosine' or 'constant', got {schedule!r}")
+    if not model.parameters():
+        raise ValueError("every layer is frozen: unfreeze some layers before training")
+    opt = (Adam(model, lr=lr, weight_decay=weight_decay) if optimizer == "adam"
+           else SGD(model, lr=lr, momentum=0.9, weight_decay=weight_decay))
+    rng = np.random.default_rng(seed)
+    n = len(images)
+    steps_per_epoch = math.ceil(n / batch_size)
+    total, step = epochs * steps_per_epoch, 0
+    history = History()
+    for epoch in range(1, epochs + 1):
+        start, losses, hits = time.perf_counter(), [], 0
+        order = rng.permutation(n)
+        for i in range(0, n, batch_size):
+            idx = np.sort(order[i : i + batch_size])  # sorted: faster gather, same batch
+            x, y = as_batch(images[idx], model.dtype), labels[idx]
+            if flip:
+                mirror = rng.random(len(idx)) < 0.5
+                x = np.where(mirror[:, None, None, None], x[..., ::-1], x)
+            scores = model.forward(x)
+            loss, dscores = softmax_cross_entropy(scores, y)
+            if not math.isfinite(loss):
+                raise FloatingPointError(
+                    f"training diverged at epoch {epoch}, step {step} (loss = {loss}); the weights "
+                    f"are left as they were before this step. Lower the learning rate (lr={lr})."
+                )
+            model.backward(dscores, input_grad=False)
+            if schedule == "cosine":
+                opt.lr = 0.5 * lr * (1 + math.cos(math.pi * step / total))
+            opt.step()
+            step += 1
+            losses.append(loss * len(idx))
+            hits += int((scores.argmax(1) == y).sum())
+        row = {"epoch": epoch, "loss": sum(losses) / n, "train_acc": hits / n,
+               "test_acc": accuracy(model, *test) if test is not None else None,
+               "lr": opt.lr, "seconds": time.perf_counter() - start}
+        history.rows.append(row)
+        if log is not None:
+            test_txt = f"  test acc {row['test_acc']:.3f}" if test is not None else ""
+            log(f"epoch {epoch:>2}/{epochs}  loss {row['loss']:.4f}  train acc {row['train_acc']:.3f}"
+                f"{test_txt}  ({row['seconds']:.1f} s)")
+    return history
