@@ -18,6 +18,7 @@ from __future__ import annotations
 from typing import NamedTuple
 
 import numpy as np
+
 from numpycam.ops.conv import out_size
 
 
@@ -55,11 +56,12 @@ def maxpool_backward(dout, cache: PoolCache):
     """Route each dout to its window's first maximum: one masked write per window offset (p, q).
 
     Offsets are visited in row-major order and an offset only takes the windows whose maximum
-    no earlier offset has taken, which is the tie rule of the loop reference.
+    no earlier offset has taken, which is the tie rule of the loop reference. Every pass is a
+    ufunc over strided views in x's memory order, as in forward; none gathers or copies x.
     """
     x, out, size, stride = cache
-    Ho, Wo = out.shape[2], out.shape[3]
     N, C, H, W = x.shape
+    Ho, Wo = out.shape[2], out.shape[3]
     tiled = stride == size and H % size == 0 and W % size == 0  # every input in one window
     # Same memory order as x; when the windows tile x every entry is written below.
     dx = (np.empty_like if tiled else np.zeros_like)(x, dtype=dout.dtype)

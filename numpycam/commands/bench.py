@@ -1,0 +1,67 @@
+"""``numpycam bench``: training-step, convolution and CAM speed, measured against this machine's
+own matmul speed in the same run (see :mod:`numpycam.bench`)."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--batch", type=int, nargs="+", default=[16, 64, 256], metavar="N",
+                        help="batch sizes (default 16 64 256)")
+    parser.add_argument("--size", type=int, nargs="+", default=[32, 64, 128], metavar="PX",
+                        help="input sizes in pixels (default 32 64 128)")
+    parser.add_argument("--grid", action="store_true",
+                        help="every batch with every size (default: every batch at 64 px and "
+                             "every size at batch 64)")
+    parser.add_argument("--repeats", type=int, default=5,
+                        help="timed runs per measurement, after one warm-up; medians are shown "
+                             "(default 5)")
+    parser.add_argument("--matmul-size", type=int, default=2048, metavar="N",
+                        help="side of the reference float32 matmul (default 2048)")
+    parser.add_argument("--threads", type=int, default=None, metavar="N",
+                        help="limit NumPy's BLAS to N threads (uses threadpoolctl if installed; "
+                             "otherwise set OPENBLAS_NUM_THREADS=N before starting)")
+    parser.add_argument("--quick", action="store_true",
+                        help="a small fast run: batch 8, input 32, 2 repeats, 512 matmul")
+
+
+def run(args: argparse.Namespace) -> int:
+    from numpycam import bench
+
+    if args.quick:
+        configs, repeats, mm = [(8, 32)], 2, 512
+    else:
+        for name in ("batch", "size"):
+            if any(v < 1 for v in getattr(args, name)):
+                raise ValueError(f"--{name} values must be positive")
+        if args.repeats < 1 or args.matmul_size < 1:
+            raise ValueError("--repeats and --matmul-size must be positive")
+        configs = bench.default_configs(args.batch, args.size, full_grid=args.grid)
+        repeats, mm = args.repeats, args.matmul_size
+    limit = None
+    if args.threads is not None:
+        try:
+            from threadpoolctl import threadpool_limits
+        except ImportError as err:
+            raise ValueError("--threads needs threadpoolctl (pip install threadpoolctl); or set "
+                             "OPENBLAS_NUM_THREADS before starting") from err
+        limit = threadpool_limits(limits=args.threads, user_api="blas")
+    for line in bench.environment():
+        print(line)
+    if limit is not None:
+        print(f"BLAS threads limited to {args.threads}")
+    print(f"model: gap_cnn() float32; medians of {repeats} runs after a warm-up; "
+          f"matmul: {mm}x{mm} float32, measured before each row\n", flush=True)
+    rows = bench.run(configs, repeats=repeats, matmul_n=mm,
+                     progress=lambda msg: print(msg, file=sys.stderr, flush=True))
+    print(bench.format_table(rows))
+    print("\nms/step: forward + softmax loss + backward (no update); ms/Mpx: per million input "
+          "pixels (flat = linear cost);\nconv GF/s: conv layers' forward + backward flops / "
+          "their time in the step; conv/mm: that over the matmul GF/s;\nconv %: share of the "
+          "step spent in convs; CAM / Grad-CAM: per image, on the whole batch; peak MB: "
+          "tracemalloc peak of one step.")
+    if limit is not None:
+        limit.restore_original_limits()
+    return 0
