@@ -14,6 +14,11 @@ import sys
 # name -> (module, one-line help)
 COMMANDS = {
     "info": ("numpycam.commands.info", "show the version and the two model architectures"),
+    "train": ("numpycam.commands.train", "train both shipped models from scratch (fixed seeds)"),
+    "bench": ("numpycam.commands.bench", "time training steps, convolutions and CAM against this machine's matmul"),
+    "check": ("numpycam.commands.check", "grade a student's exercise file against the library's own tests"),
+    "demo": ("numpycam.commands.demo", "load the shipped models and write a gallery of CAM / Grad-CAM figures"),
+    "figures": ("numpycam.commands.figures", "regenerate every figure: run all lessons and the demo"),
 }
 
 

@@ -116,15 +116,20 @@ class Sequential:
         if self._outputs is None:
             raise RuntimeError("call forward(x) before backward")
         stop = -1 if until is None else self.index(until)
+        if until is None and not input_grad:
+            # Nothing below the first trainable layer needs a gradient: stop there and skip its
+            # input gradient too (conv1's dx is the costliest one; with frozen conv layers,
+            # fine-tuning the head back-propagates through the head only).
+            stop = next((i for i, lay in enumerate(self.layers)
+                         if lay.param_names and lay.trainable), len(self.layers)) - 1
         grad = np.asarray(dscores)
         if grad.shape != self._outputs[-1].shape:
             raise ValueError(f"dscores has shape {grad.shape}, the scores have {self._outputs[-1].shape}")
         for i in range(len(self.layers) - 1, stop, -1):
             layer = self.layers[i]
-            first = i == 0
             grad = layer.backward(grad, guided=guided, param_grads=param_grads and layer.trainable,
-                                  need_dx=input_grad or not first)
-        return grad
+                                  need_dx=input_grad or i > stop + 1)
+        return grad if until is not None or input_grad else None
 
     # -- parameters ------------------------------------------------------------------------
     def parameters(self, trainable_only: bool = True) -> list[tuple[Layer, str]]:
@@ -161,11 +166,11 @@ class Sequential:
         params = self.parameters(False)
         return getattr(*params[0]).dtype if params else None
 
-    def save(self, path) -> None:
-        """Write architecture and weights to one ``.npz`` (see :func:`numpycam.load`)."""
+    def save(self, path):
+        """Write architecture and weights to one ``.npz`` (see :func:`numpycam.load`); the path."""
         from numpycam.io import save
 
-        save(self, path)
+        return save(self, path)
 
     def __repr__(self) -> str:
         lines = [f"  {layer!r}" for layer in self.layers]

@@ -1,0 +1,83 @@
+# %% [markdown]
+# # Lesson 1 — Global Average Pooling
+#
+# Post section: **Class Activation Map (CAM) › Global Average Pooling (GAP)**, in
+# "CNN visualization: CAM and Grad-CAM 설명". Paper: Zhou et al., "Learning Deep Features for
+# Discriminative Localization", CVPR 2016.
+#
+#     F_k = (1/Z) Σ_i Σ_j f_k(i, j)          Z = h · w positions per map
+#
+# A conv layer hands over K maps f_k, each h × w. GAP replaces every map by one number, its
+# average, so K maps become a vector of K numbers. With K = 4 the post's picture turns a
+# depth-4 block into a 4-vector; the whole spatial layout is averaged away, which is why the
+# post calls it an extreme reduction of dimension.
+#
+# **Look for** in `01_gap_toy.png`: maps 0 and 2 look nothing alike, yet both average to 2.
+# GAP keeps *how much* of a feature there is, not *where*. (CAM will get the *where* back by
+# using the maps from before the averaging.)
+
+# %%
+import numpy as np
+
+import numpycam as nc
+from numpycam import viz
+from numpycam.data import CLASSES, shapes
+
+OUT = viz.figures_dir()
+
+# %% [markdown]
+# ## A depth-4 feature map by hand
+# One image (N = 1), K = 4 channels of 3 × 3, so Z = 9.
+
+# %%
+f = np.zeros((1, 4, 3, 3))
+f[0, 0] = 2                                  # flat: 2 everywhere
+f[0, 1, 0, 0] = 9                            # one strong spot in a corner
+f[0, 2] = [[1, 2, 3], [1, 2, 3], [1, 2, 3]]  # a left-to-right ramp
+f[0, 3] = np.arange(9).reshape(3, 3)         # 0 .. 8
+gap = nc.GlobalAvgPool2D()
+F = gap.forward(f)  # (1, 4)
+print("f has", f[0].size, "numbers; F =", F[0], "has", F.shape[1])
+
+# The worked number: map 3 holds 0 + 1 + ... + 8 = 36 over Z = 9 positions, so F_3 = 4.
+assert np.allclose(F[0], [2, 1, 2, 4]) and F[0, 3] == 36 / 9
+
+# %%
+fig, axes = viz.figure_grid(1, 5, title="GAP: each 3 x 3 map becomes its average")
+for k in range(4):
+    viz.heatmap(axes[0, k], f[0, k], f"f_{k}:  F_{k} = {F[0, k]:g}", annotate=True, fmt="{:g}",
+                vmin=0, vmax=9, colorbar=k == 3)
+viz.bars(axes[0, 4], F[0], [f"F_{k}" for k in range(4)], "the 4-vector F")
+print("wrote", viz.save(fig, OUT / "01_gap_toy.png"))
+
+# %% [markdown]
+# ## The same step inside the CAM network
+# `gap_cnn` ends with a conv layer of K = 64 maps of 16 × 16 on a 64 × 64 image: 16,384
+# numbers, which GAP turns into 64. The Dense layer after it sees only those 64 averages:
+#
+#     S^c = Σ_k w_k^c F_k + b_c
+#
+# **Look for** in `01_gap_network.png`: the four channels with the largest average, and the
+# bar of all 64 F_k with those four in red.
+
+# %%
+model = nc.pretrained("gap")
+data = shapes(8, seed=123)
+x = data.images[:1]
+model.forward(x)
+f_real = model.activation("relu3")  # (1, 64, 16, 16)
+F_real = model.activation("gap")  # (1, 64)
+print(f"relu3 output {f_real.shape} = {f_real[0].size} numbers -> gap output {F_real.shape}")
+assert np.allclose(F_real, f_real.mean(axis=(2, 3)), rtol=1e-5, atol=1e-7)
+
+top = np.argsort(F_real[0])[::-1][:4]
+fig, axes = viz.figure_grid(1, 6, title=f"gap_cnn: 64 maps of 16 x 16 -> 64 numbers "
+                            f"(image of a {CLASSES[data.labels[0]]})",
+                            width_ratios=[1, 1, 1, 1, 1, 2.2])
+viz.show_image(axes[0, 0], x[0], "input")
+hi = float(f_real[0, top].max())  # one colour scale for the four maps
+for col, k in enumerate(top, start=1):
+    viz.heatmap(axes[0, col], f_real[0, k], f"f_{k}: F_{k} = {F_real[0, k]:.2f}",
+                vmin=0, vmax=hi, colorbar=col == 4)
+viz.bars(axes[0, 5], F_real[0], None, "F_k for k = 0..63", highlight=top, ylabel="F_k")
+print("wrote", viz.save(fig, OUT / "01_gap_network.png"))

@@ -1,0 +1,115 @@
+# %% [markdown]
+# # Lesson 2 — Conventional CNN versus the CAM architecture, and fine-tuning
+#
+# Post sections: **CNN architecture (conventional VS CAM)** and **Fine tuning**, in
+# "CNN visualization: CAM and Grad-CAM 설명". Paper: Zhou et al., "Learning Deep Features for
+# Discriminative Localization", CVPR 2016.
+#
+#     conventional:  f_k -> Flatten -> Dense -> ReLU -> Dense -> S^c
+#     CAM:           f_k -> GAP -> F_k -> Dense -> S^c = Σ_k w_k^c F_k + b_c
+#
+# A conventional CNN flattens its last maps into one long vector and feeds a hidden layer:
+# every position gets its own weights and the hidden ReLU mixes them, so no single number says
+# how much map k counts for class c. The CAM architecture cuts the network after its last
+# conv layer, averages each map (GAP, lesson 1) and adds one Dense layer: now w_k^c *is* that
+# number. To build it from a trained conventional CNN, keep its conv layers, freeze them, and
+# train only the new head. That is the fine-tuning step of the post.
+#
+# **Look for** in `02_fine_tuned_cam.png`: the two right-hand columns use the *same* maps f_k
+# (conv3 of the conventional CNN); only the channel weights differ: Grad-CAM's a_k^c against
+# the fine-tuned head's w_k^c.
+
+# %%
+import numpy as np
+
+import numpycam as nc
+from numpycam import viz
+from numpycam.data import CLASSES, shapes
+
+OUT = viz.figures_dir()
+
+# %% [markdown]
+# ## The two shipped architectures
+
+# %%
+fc = nc.pretrained("fc")
+print("conventional:", " -> ".join(fc.names))
+print("CAM:         ", " -> ".join(nc.pretrained("gap").names))
+
+# %% [markdown]
+# ## Surgery: the conv layers of `fc_cnn`, then GAP and a new Dense
+# The conv layers come from a second copy of the trained model, so `fc` itself stays intact.
+# `freeze` marks them as fixed: `fit` will move only the new Dense layer.
+
+# %%
+donor = nc.pretrained("fc")
+cut = donor.index("relu3")  # the last conv block, before its pooling and the Dense layers
+K = donor["conv3"].out_channels
+head = nc.Sequential([("gap", nc.GlobalAvgPool2D()),
+                      ("fc", nc.Dense(K, len(CLASSES), rng=np.random.default_rng(0)))])
+tuned = nc.Sequential([(layer.name, layer) for layer in donor.layers[: cut + 1]]
+                      + [("gap", head["gap"]), ("fc", head["fc"])])  # head layers are shared
+tuned.freeze("conv1", "conv2", "conv3")
+trainable = [f"{layer.name}/{p}" for layer, p in tuned.parameters()]
+print("tuned:       ", " -> ".join(tuned.names), "| trainable:", trainable)
+assert trainable == ["fc/W", "fc/b"]
+
+# %% [markdown]
+# ## Training only the head
+# Frozen layers never change, so each image's maps f_k are the same in every epoch. Instead of
+# pushing the images through the frozen convolutions 30 times, we compute f once and train the
+# two-layer `head` (GAP, Dense) on it. The Dense layer sees exactly the numbers it would see
+# inside `tuned`, so this is the same training (without left-right flips), in a fraction of
+# the time.
+
+# %%
+train, test = shapes(192, seed=7), shapes(96, seed=123)
+
+
+def features(x):
+    """f = the frozen layers' output, batch by batch."""
+    out = []
+    for i in range(0, len(x), 64):
+        tuned.forward(x[i : i + 64])
+        out.append(tuned.activation("relu3"))
+    return np.concatenate(out)  # (N, K, 16, 16)
+
+
+f_train, f_test = features(train.images), features(test.images)
+history = nc.fit(head, f_train, train.labels, epochs=30, lr=1e-2, flip=False, log=None,
+                 test=(f_test, test.labels))
+print(history)
+
+# The worked check: the full network `tuned` gives the same scores as the head on the stored
+# maps, because it is the same arithmetic.
+assert np.allclose(tuned.forward(test.images[:8]), head.forward(f_test[:8]), rtol=1e-5, atol=1e-5)
+
+acc = {"conventional fc_cnn": nc.accuracy(fc, test.images, test.labels),
+       "its conv layers + GAP + new Dense": history["test_acc"][-1],
+       "gap_cnn trained as such": nc.accuracy(nc.pretrained("gap"), test.images, test.labels)}
+for name, a in acc.items():
+    print(f"  test accuracy {a:6.1%}  {name}")
+
+# %% [markdown]
+# ## What CAM now shows
+# `nc.cam` works on `tuned` (it ends in GAP and one Dense); on `fc` it does not (lesson 5), so
+# for `fc` we use Grad-CAM at the same layer.
+
+# %%
+rows = [int(np.flatnonzero(test.labels == c)[0]) for c in range(3)]
+x, c = test.images[rows], test.labels[rows]
+L_grad = nc.grad_cam(fc, x, c, layer="relu3")
+L_cam = nc.cam(tuned, x, c)
+pred_fc, pred_tuned = fc.predict(x), tuned.predict(x)
+
+fig, axes = viz.figure_grid(len(rows) + 1, 3, title="same maps f_k, two ways to weight them")
+for r in range(len(rows)):
+    viz.show_image(axes[r, 0], x[r], f"{CLASSES[c[r]]}")
+    viz.draw_box(axes[r, 0], test.boxes[rows[r]])
+    viz.overlay(axes[r, 1], x[r], L_grad[r], f"fc_cnn Grad-CAM (says {CLASSES[pred_fc[r]]})")
+    viz.overlay(axes[r, 2], x[r], L_cam[r], f"fine-tuned CAM (says {CLASSES[pred_tuned[r]]})")
+table = "\n".join(f"{a:6.1%}  {name}" for name, a in acc.items())
+viz.text_panel(axes[-1, 0], "test accuracy (96 images)\n\n" + table, monospace=True)
+viz.bars(axes[-1, 1], history["loss"], None, "head training loss per epoch")
+viz.bars(axes[-1, 2], history["test_acc"], None, "head test accuracy per epoch")
+print("wrote", viz.save(fig, OUT / "02_fine_tuned_cam.png"))

@@ -1,0 +1,105 @@
+# %% [markdown]
+# # Lesson 3 — Class Activation Map
+#
+# Post section: **Class Activation Map (CAM)** (the definition after "Fine tuning", and the
+# "other case" figure), in "CNN visualization: CAM and Grad-CAM 설명". Paper: Zhou et al.,
+# "Learning Deep Features for Discriminative Localization", CVPR 2016, Eq. 2.
+#
+#     L_CAM^c(i, j) = Σ_k w_k^c f_k(i, j)
+#
+# f_k(i, j) is feature map k of the last conv layer at position (i, j), and w_k^c the weight
+# of the Dense layer from channel k to class c. Read it in three steps: scale each map by its
+# weight (K weighted maps), add them position by position (one map), then enlarge that map to
+# the image size to lay it over the picture.
+#
+# Why it explains the score: the Dense layer computes S^c = Σ_k w_k^c F_k + b_c with
+# F_k = (1/Z) Σ_ij f_k(i, j). Swap the two sums and
+#
+#     S^c = (1/Z) Σ_ij L_CAM^c(i, j) + b_c
+#
+# so the score is the average of the CAM plus a bias: each position's share of the score is
+# written in the map.
+#
+# **Look for** in `03_cam_weighted_maps.png`: maps with a positive weight add heat, those
+# with a negative weight subtract it; the sum keeps what the positive ones agree on. In
+# `03_cam_per_class.png`: one image, a different map for every class asked about.
+
+# %%
+import numpy as np
+
+import numpycam as nc
+from numpycam import viz
+from numpycam.data import CLASSES, shapes, two_object_scene
+
+OUT = viz.figures_dir()
+model = nc.pretrained("gap")
+
+# %% [markdown]
+# ## The terms of the sum, for one image
+
+# %%
+data = shapes(16, seed=123)
+i = int(np.flatnonzero(data.labels == CLASSES.index("triangle"))[0])
+x, c = data.images[i : i + 1], int(data.labels[i])
+e = nc.cam(model, x, c, details=True)
+print(e)
+f, w, weighted = e.f[0], e.weights[0], e.weighted[0]  # (K, h, w), (K,), (K, h, w)
+
+# The six channels that move the score most: largest |w_k^c F_k|.
+contribution = w * f.mean(axis=(1, 2))  # w_k^c F_k, (K,)
+top = np.argsort(np.abs(contribution))[::-1][:6]
+
+# %% [markdown]
+# The worked number: the mean of the CAM plus the bias is the class score S^c.
+
+# %%
+S = e.scores[0, c]
+b = model["fc"].b[c]
+print(f"S^c = {S:.4f};  mean of L_CAM = {e.maps[0].mean():.4f};  b_c = {b:.4f};  "
+      f"sum = {e.maps[0].mean() + b:.4f}")
+assert np.isclose(e.maps[0].mean() + b, S, rtol=1e-4, atol=1e-4)
+assert np.allclose(weighted.sum(axis=0), e.maps[0], atol=1e-5)  # the pixel-wise sum
+
+# %%
+fig, axes = viz.figure_grid(3, 6, title=f"CAM for '{CLASSES[c]}': f_k, w_k^c f_k, and their sum")
+fmax = float(f[top].max())
+wmax = float(np.abs(weighted[top]).max())
+for col, k in enumerate(top):
+    viz.heatmap(axes[0, col], f[k], f"f_{k}", vmin=0, vmax=fmax, colorbar=col == 5)
+    viz.heatmap(axes[1, col], weighted[k], f"w_{k}^c f_{k},  w = {w[k]:+.2f}", vmin=-wmax,
+                vmax=wmax, colorbar=col == 5)
+viz.show_image(axes[2, 0], x[0], f"input: {CLASSES[c]}")
+viz.draw_box(axes[2, 0], data.boxes[i])
+viz.bars(axes[2, 1], contribution, None, "w_k^c F_k, all K (top 6 red)", highlight=top)
+viz.heatmap(axes[2, 2], e.maps[0], f"L_CAM = sum of all {len(w)}", signed=True)
+viz.heatmap(axes[2, 3], nc.upsample(e.maps[0], 64), "upsampled to 64 x 64", signed=True)
+viz.overlay(axes[2, 4], x[0], e.maps[0], "overlay (normalised)")
+viz.draw_box(axes[2, 4], data.boxes[i])
+viz.text_panel(axes[2, 5], f"S^c = {S:.3f}\n= mean(L_CAM) + b_c\n= {e.maps[0].mean():.3f} "
+               f"+ {b:.3f}", "the worked number", monospace=True)
+print("wrote", viz.save(fig, OUT / "03_cam_weighted_maps.png"))
+
+# %% [markdown]
+# ## One image, one map per class
+# The feature maps f_k do not depend on c; only the weights do. Asking for another class
+# swaps w^c for another row of the Dense weight matrix. The two-object scenes play the post's
+# dog-and-cat picture: each object's class should light up that object. All maps of a row
+# share one colour scale, so a class that is absent should stay cool.
+
+# %%
+scenes = two_object_scene(2, seed=123)
+fig, axes = viz.figure_grid(2, 1 + len(CLASSES), title="the same image explained for each class")
+for r in range(2):
+    img = scenes.images[r : r + 1]
+    L = nc.cam(model, np.repeat(img, len(CLASSES), axis=0), np.arange(len(CLASSES)))  # (4, h, w)
+    S = model.forward(img)[0]
+    viz.show_image(axes[r, 0], img[0], "input")
+    for box, label in zip(scenes.boxes[r], scenes.labels[r], strict=True):
+        viz.draw_box(axes[r, 0], box, label=CLASSES[label])
+    lo, hi = float(L.min()), float(L.max())
+    for k, name in enumerate(CLASSES):
+        viz.overlay(axes[r, 1 + k], img[0], L[k], f"CAM '{name}', S = {S[k]:.2f}", vmin=lo,
+                    vmax=hi, colorbar=k == len(CLASSES) - 1)
+        for box in scenes.boxes[r][scenes.labels[r] == k]:
+            viz.draw_box(axes[r, 1 + k], box)
+print("wrote", viz.save(fig, OUT / "03_cam_per_class.png"))

@@ -1,0 +1,71 @@
+# %% [markdown]
+# # Lesson 5 — The limitation of CAM
+#
+# Post section: **Limitation of CAM** (and **CNN architecture for Grad-CAM**), in
+# "CNN visualization: CAM and Grad-CAM 설명". Papers: Zhou et al., "Learning Deep Features for
+# Discriminative Localization", CVPR 2016; Selvaraju et al., "Grad-CAM: Visual Explanations
+# from Deep Networks via Gradient-based Localization", ICCV 2017.
+#
+#     L_CAM^c(i, j) = Σ_k w_k^c f_k(i, j)     needs  S^c = Σ_k w_k^c F_k + b_c
+#
+# The weights w_k^c exist only when the last conv maps go through GAP into a single Dense
+# layer. A conventional CNN (Flatten, hidden Dense, ReLU, Dense) has no such number per
+# channel, so CAM cannot be computed on it; you would first have to rebuild its top and
+# fine-tune (lesson 2), and even then CAM is only defined at that one last conv layer.
+# Grad-CAM takes its channel weights from the gradient instead, which every network has.
+#
+# **Look for** in `05_cam_limitation.png`: the CAM column of the conventional CNN holds the
+# library's error message; Grad-CAM fills both rows.
+
+# %%
+import textwrap
+
+import numpy as np
+
+import numpycam as nc
+from numpycam import viz
+from numpycam.data import CLASSES, shapes
+
+OUT = viz.figures_dir()
+gap, fc = nc.pretrained("gap"), nc.pretrained("fc")
+
+data = shapes(16, seed=123)
+i = int(np.flatnonzero(data.labels == CLASSES.index("cross"))[0])
+x, c = data.images[i : i + 1], data.labels[i : i + 1]
+
+# %% [markdown]
+# ## Asking CAM of the conventional CNN
+
+# %%
+try:
+    nc.cam(fc, x, c)
+    message = None
+except ValueError as err:
+    message = str(err)
+print("nc.cam(fc, x, c) raised ValueError:\n ", message)
+# The worked check: it fails, and says why (no GAP) and what to use instead.
+assert message is not None and "GlobalAvgPool2D" in message and "grad_cam" in message
+
+# %% [markdown]
+# ## Grad-CAM on both
+# On `fc` we ask for the same layer as CAM uses on `gap` (relu3, 16 × 16 maps); by default
+# Grad-CAM would take the last 4-D output, pool3 (8 × 8).
+
+# %%
+panels = {
+    "gap_cnn (GAP + Dense)": (nc.cam(gap, x, c)[0], nc.grad_cam(gap, x, c)[0]),
+    "fc_cnn (Flatten + 2 Dense)": (None, nc.grad_cam(fc, x, c, layer="relu3")[0]),
+}
+fig, axes = viz.figure_grid(2, 3, title=f"CAM needs GAP; Grad-CAM does not ('{CLASSES[c[0]]}')")
+for r, (name, (L_cam, L_grad)) in enumerate(panels.items()):
+    viz.show_image(axes[r, 0], x[0], name)
+    viz.draw_box(axes[r, 0], data.boxes[i])
+    if L_cam is None:
+        viz.text_panel(axes[r, 1], "ValueError:\n" + textwrap.fill(message, 40), "CAM",
+                       color="darkred", monospace=True, fontsize=6.5)
+    else:
+        viz.overlay(axes[r, 1], x[0], L_cam, "CAM")
+        viz.draw_box(axes[r, 1], data.boxes[i])
+    viz.overlay(axes[r, 2], x[0], L_grad, "Grad-CAM at relu3")
+    viz.draw_box(axes[r, 2], data.boxes[i])
+print("wrote", viz.save(fig, OUT / "05_cam_limitation.png"))

@@ -1,0 +1,93 @@
+# %% [markdown]
+# # Lesson 7 — Grad-CAM
+#
+# Post section: **Gradient-weighted CAM (Grad-CAM)** (Generalized CAM's equations and the
+# Grad-CAM figures), in "CNN visualization: CAM and Grad-CAM 설명". Paper: Selvaraju et al.,
+# "Grad-CAM: Visual Explanations from Deep Networks via Gradient-based Localization",
+# ICCV 2017, Eqs. 1 and 2.
+#
+#     a_k^c = (1/Z) Σ_i Σ_j ∂S^c / ∂f_k(i, j)
+#     L_Grad-CAM^c(i, j) = ReLU(Σ_k a_k^c f_k(i, j))
+#
+# Three steps on any network: (1) one backward pass from the score S^c (before softmax) down to
+# the chosen layer gives a gradient map ∂S^c/∂f_k for every channel; its average over the Z
+# positions is the channel weight a_k^c, the mean influence of map k on class c (lesson 6).
+# (2) Weight the maps and add them up, as in CAM. (3) Keep the positive part: positions that
+# push the score of c up.
+#
+# Here on the conventional CNN, which has no GAP and so no CAM (lesson 5).
+#
+# **Look for** in `07_grad_cam_steps.png`: the gradient maps are speckled, because the
+# 2 × 2 max-pool after relu3 passes gradient to one position in four; their averages a_k^c
+# are still smooth weights. In `07_grad_cam_per_class.png`: the post's one-map-per-class
+# picture, now on a network without GAP.
+
+# %%
+import numpy as np
+
+import numpycam as nc
+from numpycam import viz
+from numpycam.cam import one_hot
+from numpycam.data import CLASSES, shapes, two_object_scene
+
+OUT = viz.figures_dir()
+model = nc.pretrained("fc")
+layer = "relu3"  # the last conv layer's output, 32 maps of 16 x 16
+
+data = shapes(16, seed=123)
+i = int(np.flatnonzero(data.labels == CLASSES.index("square"))[0])
+x, c = data.images[i : i + 1], int(data.labels[i])
+
+# %% [markdown]
+# ## Step 1: the gradient maps and their averages, by hand
+
+# %%
+model.forward(x)
+f = model.activation(layer)[0]  # (K, h, w)
+g = model.backward(one_hot(np.array([c]), model.num_classes), until=layer, param_grads=False)[0]
+a = g.mean(axis=(1, 2))  # (K,): a_k^c = (1/Z) sum_ij dS^c/df_k(i, j)
+
+e = nc.grad_cam(model, x, c, layer=layer, details=True)
+before = nc.grad_cam(model, x, c, layer=layer, relu=False)[0]  # sum_k a_k^c f_k, signed
+# The worked number: the library's weight of the top channel is the mean of its gradient map.
+k0 = int(np.argmax(np.abs(a * f.mean(axis=(1, 2)))))
+print(f"a_{k0}^c = mean of dS^c/df_{k0} = {g[k0].mean():.6f}; library: {e.weights[0, k0]:.6f}")
+assert np.isclose(e.weights[0, k0], g[k0].mean(), rtol=1e-5, atol=1e-9)
+assert np.allclose(e.maps[0], np.maximum(before, 0))  # step 3 is the ReLU
+
+# %%
+top = np.argsort(np.abs(a * f.mean(axis=(1, 2))))[::-1][:5]  # largest |a_k^c F_k|
+fig, axes = viz.figure_grid(3, 5, title=f"Grad-CAM on fc_cnn at {layer}, class '{CLASSES[c]}'")
+gmax, fmax = float(np.abs(g[top]).max()), float(f[top].max())
+for col, k in enumerate(top):
+    viz.heatmap(axes[0, col], g[k], f"dS^c/df_{k},  a = {a[k]:+.3g}", vmin=-gmax, vmax=gmax,
+                colorbar=col == 4)
+    viz.heatmap(axes[1, col], f[k], f"f_{k}", vmin=0, vmax=fmax, colorbar=col == 4)
+viz.show_image(axes[2, 0], x[0], f"input: {CLASSES[c]}")
+viz.draw_box(axes[2, 0], data.boxes[i])
+viz.bars(axes[2, 1], a, None, "a_k^c for all K (top 5 red)", highlight=top)
+viz.heatmap(axes[2, 2], before, "sum_k a_k^c f_k", signed=True)
+viz.heatmap(axes[2, 3], e.maps[0], "after ReLU", vmin=0)
+viz.overlay(axes[2, 4], x[0], e.maps[0], "overlay (normalised)")
+viz.draw_box(axes[2, 4], data.boxes[i])
+print("wrote", viz.save(fig, OUT / "07_grad_cam_steps.png"))
+
+# %% [markdown]
+# ## One map per class, without GAP
+
+# %%
+scenes = two_object_scene(2, seed=123)
+fig, axes = viz.figure_grid(2, 1 + len(CLASSES), title="Grad-CAM of fc_cnn for each class")
+for r in range(2):
+    img = np.repeat(scenes.images[r : r + 1], len(CLASSES), axis=0)
+    e = nc.grad_cam(model, img, np.arange(len(CLASSES)), layer=layer, details=True)
+    viz.show_image(axes[r, 0], img[0], "input")
+    for box, label in zip(scenes.boxes[r], scenes.labels[r], strict=True):
+        viz.draw_box(axes[r, 0], box, label=CLASSES[label])
+    hi = float(e.maps.max()) or 1.0  # one scale per row
+    for k, name in enumerate(CLASSES):
+        viz.overlay(axes[r, 1 + k], img[0], e.maps[k], f"'{name}', S = {e.scores[k, k]:.2f}",
+                    vmin=0, vmax=hi, colorbar=k == len(CLASSES) - 1)
+        for box in scenes.boxes[r][scenes.labels[r] == k]:
+            viz.draw_box(axes[r, 1 + k], box)
+print("wrote", viz.save(fig, OUT / "07_grad_cam_per_class.png"))

@@ -1,0 +1,71 @@
+# %% [markdown]
+# # Lesson 8 — Generalized CAM: on a GAP network, Grad-CAM is CAM
+#
+# Post section: **Generalized CAM**, in "CNN visualization: CAM and Grad-CAM 설명". Paper:
+# Selvaraju et al., "Grad-CAM: Visual Explanations from Deep Networks via Gradient-based
+# Localization", ICCV 2017, Section 3.1.
+#
+#     a_k^c = w_k^c / Z        so   L_Grad-CAM^c = ReLU(L_CAM^c) / Z
+#
+# Derivation, in three lines. With F_k = (1/Z) Σ_ij f_k(i, j) and S^c = Σ_k w_k^c F_k + b_c:
+#
+#     1.  ∂S^c/∂f_k(i, j) = w_k^c · ∂F_k/∂f_k(i, j) = w_k^c / Z        (the same at every (i, j))
+#     2.  a_k^c = (1/Z) Σ_ij w_k^c / Z = w_k^c / Z                      (Z equal terms)
+#     3.  ReLU(Σ_k a_k^c f_k) = ReLU(Σ_k w_k^c f_k) / Z = ReLU(L_CAM^c) / Z   (Z > 0)
+#
+# The gradient recovers the Dense weights, up to the constant 1/Z that no normalised map can
+# see. That is why the post calls Grad-CAM a generalisation: where CAM is defined, Grad-CAM
+# gives the same picture, and it keeps working where CAM is not (lesson 5).
+#
+# This lesson checks the identity on the shipped model; the property test
+# `tests/test_cam.py::test_grad_cam_is_cam_over_Z_on_gap_networks` proves it for random
+# weights, shapes and inputs drawn by Hypothesis.
+#
+# **Look for** in `08_generalized_cam.png`: the 64 points (w_k^c, a_k^c) on the line of slope
+# 1/Z, and the difference map, which is zero up to float32 rounding.
+
+# %%
+import numpy as np
+
+import numpycam as nc
+from numpycam import viz
+from numpycam.data import CLASSES, shapes
+
+OUT = viz.figures_dir()
+model = nc.pretrained("gap")
+
+data = shapes(16, seed=123)
+i = int(np.flatnonzero(data.labels == CLASSES.index("circle"))[0])
+x, c = data.images[i : i + 1], data.labels[i : i + 1]
+
+e_cam = nc.cam(model, x, c, details=True)
+e_grad = nc.grad_cam(model, x, c, layer=e_cam.layer, details=True)
+Z = e_cam.Z
+w, a = e_cam.weights[0], e_grad.weights[0]
+
+# %% [markdown]
+# ## The numbers
+
+# %%
+print(f"layer {e_cam.layer}: maps of {e_cam.f.shape[2]} x {e_cam.f.shape[3]}, Z = {Z}")
+print(" k      w_k^c     Z * a_k^c")
+for k in range(5):
+    print(f"{k:2d}  {w[k]:+.6f}  {Z * a[k]:+.6f}")
+# The worked number: Z = 16 * 16 = 256, and Z times every Grad-CAM weight is the Dense weight.
+assert Z == 256
+assert np.allclose(Z * a, w, rtol=1e-4, atol=1e-7)
+relu_cam_over_Z = np.maximum(e_cam.maps[0], 0) / Z
+diff = np.abs(e_grad.maps[0] - relu_cam_over_Z)
+print(f"largest |Grad-CAM - ReLU(CAM)/Z| = {diff.max():.2e} (map values up to "
+      f"{relu_cam_over_Z.max():.2e})")
+assert np.allclose(e_grad.maps[0], relu_cam_over_Z, rtol=1e-4, atol=1e-7)
+
+# %%
+fig, axes = viz.figure_grid(1, 5, size=2.9, title="Generalized CAM: a_k^c = w_k^c / Z on gap_cnn")
+viz.scatter(axes[0, 0], w, a, "one point per channel k", xlabel="w_k^c (Dense weight)",
+            ylabel="a_k^c (mean gradient)", slope=1 / Z, line_label=f"a = w / Z,  Z = {Z}")
+viz.heatmap(axes[0, 1], e_cam.maps[0], "L_CAM (signed)", signed=True)
+viz.heatmap(axes[0, 2], relu_cam_over_Z, "ReLU(L_CAM) / Z", vmin=0)
+viz.heatmap(axes[0, 3], e_grad.maps[0], "L_Grad-CAM", vmin=0)
+viz.heatmap(axes[0, 4], diff, f"difference (max {diff.max():.1e})", vmin=0)
+print("wrote", viz.save(fig, OUT / "08_generalized_cam.png"))

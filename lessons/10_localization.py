@@ -1,0 +1,108 @@
+# %% [markdown]
+# # Lesson 10 — Weakly supervised localisation: from a map to a box
+#
+# Post sections: **Weakly Supervised learning** and **Class Activation Map (CAM) › Results**,
+# in "CNN visualization: CAM and Grad-CAM 설명". Papers: Zhou et al., "Learning Deep Features
+# for Discriminative Localization", CVPR 2016 (box protocol, threshold 20 %); Selvaraju et al.,
+# "Grad-CAM: Visual Explanations from Deep Networks via Gradient-based Localization", ICCV 2017;
+# Zhang et al., "Top-down Neural Attention by Excitation Backprop", ECCV 2016 (pointing game).
+#
+#     keep = upsample(L^c) >= 0.2 · max(L^c);   box = bounding box of keep's largest component
+#     IoU(A, B) = |A ∩ B| / |A ∪ B|;            a box counts as found when IoU >= 0.5
+#
+# The networks were trained with one label per image and never saw a box. If their maps
+# still point at the objects, the labels alone taught them *where*: that is weak supervision.
+# The shapes data set keeps a ground-truth box and mask for every object, used here only to
+# score the maps.
+#
+# Measures (100 test images): *top-1 loc.* (right class AND IoU >= 0.5, the map for the
+# predicted class, as in both papers), *GT-known loc.* (IoU >= 0.5 with the map for the true
+# class), *mean IoU*, *pointing game* (the map's peak lies on the object's mask), *energy in
+# box* (share of the positive map inside the true box). A baseline with no network at all
+# (a fixed bump in the image centre) shows what those numbers are worth.
+#
+# **Look for** in `10_localization_examples.png`: the white box read off each map against the
+# green true box; in `10_localization_table.png`: the methods against the centre baseline.
+
+# %%
+import numpy as np
+
+import numpycam as nc
+from numpycam import viz
+from numpycam.data import CLASSES, shapes
+
+OUT = viz.figures_dir()
+
+# %% [markdown]
+# ## The two tools, on numbers you can check by hand
+
+# %%
+m = np.zeros((8, 8))
+m[2:4, 3:6] = 1.0  # a 2 x 3 blob: rows 2-3, columns 3-5
+m[7, 0] = 0.1  # below 20 % of the peak: ignored
+assert tuple(nc.box_from_map(m)) == (3, 2, 6, 4)  # (x0, y0, x1, y1), exclusive ends
+# The worked number: two 10 x 10 boxes overlapping by half share 50 of 150 pixels.
+assert np.isclose(nc.iou([0, 0, 10, 10], [5, 0, 15, 10]), 1 / 3)
+
+# %% [markdown]
+# ## Maps for 100 test images
+
+# %%
+gap, fc = nc.pretrained("gap"), nc.pretrained("fc")
+test = shapes(100, seed=123)
+x, y, size = test.images, test.labels, test.images.shape[-1]
+
+bump = np.exp(-((np.arange(16) - 7.5) ** 2) / (2 * 2.0**2))
+centre = np.outer(bump, bump)  # (16, 16): no network, always the middle
+
+methods = {
+    "CAM, gap_cnn": lambda c, rows: nc.cam(gap, x[rows], c, details=True),
+    "Grad-CAM, gap_cnn": lambda c, rows: nc.grad_cam(gap, x[rows], c, details=True),
+    "Grad-CAM, fc_cnn": lambda c, rows: nc.grad_cam(fc, x[rows], c, layer="relu3", details=True),
+}
+results, rows = {}, np.arange(len(x))
+for name, explain in methods.items():
+    e = explain(y, rows)  # maps for the true class, and the scores
+    pred = e.scores.argmax(axis=1)
+    maps_pred = e.maps.copy()  # maps for the predicted class: redo only the misclassified
+    wrong = pred != y
+    if wrong.any():
+        maps_pred[wrong] = explain(pred[wrong], rows[wrong]).maps
+    results[name] = (e.maps, maps_pred, pred)
+# the baseline has no classifier: it borrows gap_cnn's predicted classes for top-1 loc.
+centre_maps = np.repeat(centre[None], len(x), axis=0)
+results["centre bump, no net"] = (centre_maps, centre_maps, results["CAM, gap_cnn"][2])
+
+# %%
+header = (f"{'method':<24}{'class acc':>10}{'top-1 loc':>10}{'GT-known':>10}{'mean IoU':>10}"
+          f"{'pointing':>10}{'energy':>8}")
+lines, boxes = [header, "-" * len(header)], {}
+for name, (maps_true, maps_pred, pred) in results.items():
+    boxes[name] = nc.box_from_map(maps_true, 0.2, size=size)  # (N, 4)
+    iou = nc.iou(boxes[name], test.boxes)  # (N,)
+    top1 = nc.localization_accuracy(nc.box_from_map(maps_pred, 0.2, size=size), test.boxes, pred, y)
+    pointing = nc.pointing_game(maps_true, test.masks).mean()
+    energy = nc.energy_in_box(maps_true, test.boxes, size=size).mean()
+    lines.append(f"{name:<24}{(pred == y).mean():>10.0%}{top1:>10.0%}{(iou >= 0.5).mean():>10.0%}"
+                 f"{iou.mean():>10.2f}{pointing:>10.0%}{energy:>8.2f}")
+table = "\n".join(lines)
+print(table)
+
+fig, axes = viz.figure_grid(1, 1, size=7.5, height=1.5, title="localisation on 100 test images "
+                            "(box threshold 20 % of the peak, IoU >= 0.5)")
+viz.text_panel(axes[0, 0], table, monospace=True, fontsize=8)
+print("wrote", viz.save(fig, OUT / "10_localization_table.png"))
+
+# %%
+show = [int(np.flatnonzero(y == c)[0]) for c in range(len(CLASSES))]
+names = list(methods)
+fig, axes = viz.figure_grid(len(show), len(names), title="box from map (white) vs truth (green)")
+for r, i in enumerate(show):
+    for col, name in enumerate(names):
+        maps_true = results[name][0]
+        iou = nc.iou(boxes[name][i], test.boxes[i])
+        viz.overlay(axes[r, col], x[i], maps_true[i], f"{name}\n{CLASSES[y[i]]}: IoU {iou:.2f}",
+                    colorbar=col == len(names) - 1)
+        viz.draw_box(axes[r, col], test.boxes[i])
+        viz.draw_box(axes[r, col], boxes[name][i], color=viz.PREDICTED)
+print("wrote", viz.save(fig, OUT / "10_localization_examples.png"))

@@ -1,0 +1,85 @@
+# %% [markdown]
+# # Lesson 11 — The CAM family side by side
+#
+# Post section: **Generalized CAM** (its idea carried further: every method below is a weighted
+# sum of feature maps), in "CNN visualization: CAM and Grad-CAM 설명". Papers: Zhou et al., CVPR
+# 2016 (CAM); Selvaraju et al., ICCV 2017 (Grad-CAM); Draelos & Carin 2020, "Use HiResCAM
+# instead of Grad-CAM for faithful explanations of convolutional neural networks"; Chattopadhay
+# et al., WACV 2018, "Grad-CAM++"; Fu et al., BMVC 2020, "Axiom-based Grad-CAM" (XGrad-CAM);
+# Jiang et al., IEEE TIP 2021, "LayerCAM"; Wang et al., CVPRW 2020, "Score-CAM"; Muhammad &
+# Yeasin, IJCNN 2020, "Eigen-CAM".
+#
+#     L^c(i, j) = [ReLU] Σ_k weight_k^c f_k(i, j)
+#
+# The methods differ only in the weight: CAM's w_k^c; Grad-CAM's mean gradient a_k^c;
+# HiResCAM and LayerCAM keep the gradient per position instead of averaging it; Grad-CAM++ and
+# XGrad-CAM average it with position weights; Score-CAM replaces gradients by how much each
+# map, used as a mask on the image, raises the score; Eigen-CAM ignores the class and projects
+# the maps on their main direction. `numpycam.family` has the rule of each, one file apiece.
+#
+# **Look for**: on `gap_cnn` (`11_cam_family_gap.png`) the gradient is w_k^c / Z at every
+# position (lesson 8), so CAM, Grad-CAM, HiResCAM and XGrad-CAM draw the same picture once
+# normalised; LayerCAM and Grad-CAM++ keep only the channels with w_k^c > 0 (Grad-CAM++ also
+# divides each by 2 + w_k^c F_k), and Score-CAM and Eigen-CAM use no gradient at all, so those
+# three may differ. On `fc_cnn` (`11_cam_family_fc.png`) the gradient varies from position to
+# position and every method draws its own picture.
+
+# %%
+import numpy as np
+
+import numpycam as nc
+from numpycam import viz
+from numpycam.data import CLASSES, shapes
+
+OUT = viz.figures_dir()
+METHODS = {"Grad-CAM": nc.grad_cam, "HiResCAM": nc.hires_cam, "Grad-CAM++": nc.grad_cam_plus_plus,
+           "XGrad-CAM": nc.xgrad_cam, "LayerCAM": nc.layer_cam, "Score-CAM": nc.score_cam,
+           "Eigen-CAM": nc.eigen_cam}
+
+data = shapes(16, seed=123)
+# two images: Score-CAM costs one forward pass per channel and image (64 x 2 on gap_cnn)
+rows = [int(np.flatnonzero(data.labels == CLASSES.index(name))[0]) for name in ("circle", "cross")]
+x, c = data.images[rows], data.labels[rows]
+
+
+def family(model, layer):
+    """Every method's maps (N, h, w) for the images x, at ``layer``; CAM where it exists."""
+    maps = {}
+    try:
+        maps["CAM"] = nc.cam(model, x, c)
+    except ValueError:
+        maps["CAM"] = None  # no GAP: CAM is not defined (lesson 5)
+    for name, method in METHODS.items():
+        maps[name] = method(model, x, c, layer=layer)
+    return maps
+
+
+def figure(maps, title, path):
+    fig, axes = viz.figure_grid(len(rows), 1 + len(maps), size=2.0, title=title)
+    for r in range(len(rows)):
+        viz.show_image(axes[r, 0], x[r], CLASSES[c[r]])
+        viz.draw_box(axes[r, 0], data.boxes[rows[r]])
+        for col, (name, L) in enumerate(maps.items(), start=1):
+            if L is None:
+                viz.text_panel(axes[r, col], "not defined:\nno GAP layer", name if r == 0 else None)
+                continue
+            viz.overlay(axes[r, col], x[r], L[r], name if r == 0 else None,
+                        colorbar=col == len(maps))
+            viz.draw_box(axes[r, col], data.boxes[rows[r]])
+    print("wrote", viz.save(fig, path))
+
+
+# %%
+gap = nc.pretrained("gap")
+maps_gap = family(gap, "relu3")
+# The worked check: on a GAP network the per-position gradient is w_k^c / Z everywhere, so
+# HiResCAM's map and XGrad-CAM's are Grad-CAM's exactly (tests/test_family.py proves this for
+# random networks).
+for name in ("HiResCAM", "XGrad-CAM"):
+    assert np.allclose(maps_gap[name], maps_gap["Grad-CAM"], rtol=1e-4, atol=1e-8), name
+figure(maps_gap, "the CAM family on gap_cnn (relu3, 16 x 16)", OUT / "11_cam_family_gap.png")
+
+# %%
+fc = nc.pretrained("fc")
+figure(family(fc, "relu3"), "the CAM family on fc_cnn (relu3, 16 x 16)",
+       OUT / "11_cam_family_fc.png")

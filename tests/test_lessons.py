@@ -1,0 +1,68 @@
+"""Every lesson runs as a plain script, headless, and writes its figures; so does the demo.
+
+Each lesson runs in a fresh process exactly as a student runs it (``python lessons/NN_name.py``)
+with ``MPLBACKEND=Agg`` and ``NUMPYCAM_FIGURES`` pointing at a temporary folder, so the
+repository's ``figures/`` is never touched. The lessons assert their own worked numbers; a
+failing assert shows up here as a non-zero exit with the traceback in the message.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from numpycam.pretrained import NAMES, weights_path
+
+REPO = Path(__file__).resolve().parent.parent
+LESSONS = sorted((REPO / "lessons").glob("[0-9][0-9]_*.py"))
+
+pytestmark = pytest.mark.skipif(
+    not all(weights_path(name).is_file() for name in NAMES),
+    reason="the shipped weights numpycam/pretrained/*.npz are missing (run `numpycam train`)",
+)
+
+
+def run(args: list[str], out: Path, timeout: float = 120) -> subprocess.CompletedProcess:
+    env = {**os.environ, "MPLBACKEND": "Agg", "NUMPYCAM_FIGURES": str(out)}
+    env["PYTHONPATH"] = os.pathsep.join(p for p in (str(REPO), env.get("PYTHONPATH")) if p)
+    return subprocess.run([sys.executable, *args], cwd=REPO, env=env, capture_output=True,
+                          text=True, timeout=timeout)
+
+
+def test_there_are_eleven_lessons():
+    assert [p.name[:2] for p in LESSONS] == [f"{i:02d}" for i in range(1, 12)]
+
+
+@pytest.mark.parametrize("lesson", LESSONS, ids=[p.stem for p in LESSONS])
+def test_lesson_runs_and_writes_its_figures(lesson: Path, tmp_path: Path):
+    proc = run([str(lesson)], tmp_path)
+    assert proc.returncode == 0, (
+        f"{lesson.name} failed:\n{proc.stdout[-3000:]}\n{proc.stderr[-3000:]}")
+    made = sorted(p.name for p in tmp_path.glob("*.png"))
+    assert any(name.startswith(lesson.name[:3]) for name in made), (
+        f"{lesson.name} wrote no PNG named {lesson.name[:3]}*; it wrote {made}")
+    assert all(name.startswith(lesson.name[:3]) for name in made), (
+        f"{lesson.name} wrote figures named for another lesson: {made}")
+
+
+def test_demo_writes_the_gallery(tmp_path: Path):
+    from numpycam.commands.demo import GALLERY
+
+    out = tmp_path / "gallery"
+    proc = run(["-m", "numpycam", "demo", "--out", str(out), "--n", "2"], tmp_path)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    assert sorted(p.name for p in out.glob("*.png")) == sorted(GALLERY)
+    for name in GALLERY:
+        assert str(out / name) in proc.stdout  # it says where it wrote each file
+
+
+def test_figures_says_clearly_when_there_are_no_lessons(tmp_path: Path, capsys):
+    from numpycam.cli import main
+
+    assert main(["figures", "--lessons", str(tmp_path / "nowhere"), "--out", str(tmp_path)]) == 1
+    err = capsys.readouterr().err
+    assert "no lesson scripts" in err and "repository" in err
