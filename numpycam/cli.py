@@ -19,6 +19,7 @@ COMMANDS = {
     "check": ("numpycam.commands.check", "grade a student's exercise file against the library's own tests"),
     "demo": ("numpycam.commands.demo", "load the shipped models and write a gallery of CAM / Grad-CAM figures"),
     "figures": ("numpycam.commands.figures", "regenerate every figure: run all lessons and the demo"),
+    "evaluate": ("numpycam.commands.evaluate", "measure weakly supervised localisation and faithfulness of every method on a fresh test set"),
 }
 
 

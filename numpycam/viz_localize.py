@@ -1,0 +1,98 @@
+"""Figures of ``numpycam evaluate``: localisation against the box threshold, and boxes on maps.
+
+Headless: figures are ``matplotlib.figure.Figure`` objects drawn by the Agg canvas, so no
+display and no pyplot state are needed. Boxes are (x0, y0, x1, y1) with exclusive ends; a box
+covers pixel centres x0 .. x1-1, so its drawn edges sit at x0 - 0.5 and x1 - 0.5.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.figure import Figure
+from matplotlib.patches import Rectangle
+
+from numpycam.data import CLASSES
+from numpycam.evaluate import THRESHOLDS, conv_relus, explain, plan
+from numpycam.localize import box_from_map, iou
+from numpycam.maps import normalize, upsample
+
+
+def threshold_figure(rows: list[dict], threshold: float | None = None) -> Figure:
+    """Top-1 localisation accuracy against the box threshold, one line per swept row."""
+    fig = Figure(figsize=(6.4, 4.2), layout="constrained")
+    ax = fig.add_subplot()
+    for r in (r for r in rows if r["loc_by_threshold"]):
+        ts = [float(t) for t in r["loc_by_threshold"]]
+        acc = [100 * a for a in r["loc_by_threshold"].values()]
+        dashed = r["method"] == "grad_cam" and r.get("same_boxes_as_cam") is not None
+        ax.plot(ts, acc, "--" if dashed else "-", marker="o", markersize=3,
+                label=f"{r['method']} ({r['model']}, {r['layer']})")
+    if threshold is not None:
+        ax.axvline(threshold, color="grey", lw=0.8, ls=":")
+    ax.set(xlabel="box threshold (fraction of the map's maximum)",
+           ylabel="localisation accuracy, IoU >= 0.5 (%)", xlim=(0, max(THRESHOLDS) + 0.05),
+           title="Top-1 localisation against the threshold")
+    ax.grid(alpha=0.3)
+    if ax.lines:
+        ax.legend(fontsize=8)
+    else:
+        ax.text(0.5, 0.5, "no swept rows (CAM / Grad-CAM not evaluated)", ha="center",
+                transform=ax.transAxes)
+    return fig
+
+
+def boxes_figure(models: dict, data, method: str, *, threshold: float = 0.2,
+                 k: int = 8) -> Figure:
+    """The first k images, map of the predicted class over each; true box green, predicted red.
+
+    One row per model, at the method's last conv ReLU (the row the family is compared on).
+    """
+    specs = [s for s in plan(models, [method])
+             if s.layer == conv_relus(models[s.model])[-1]]
+    x, y, gt = data.images[:k], data.labels[:k], data.boxes[:k]
+    k = len(x)
+    fig = Figure(figsize=(1.5 * k, 1.75 * len(specs) + 0.4), layout="constrained")
+    axes = np.atleast_2d(fig.subplots(len(specs), k, squeeze=False))
+    for row, s in zip(axes, specs, strict=True):
+        model = models[s.model]
+        pred = model.forward(x).argmax(axis=1)
+        L = upsample(explain(model, x, pred, method, s.layer), x.shape[2:])  # (k, H, W)
+        boxes = box_from_map(L, threshold)
+        for j, ax in enumerate(row):
+            ax.imshow(x[j].transpose(1, 2, 0))
+            ax.imshow(normalize(L[j]), cmap="jet", alpha=0.45, vmin=0, vmax=1)
+            for box, colour in ((gt[j], "lime"), (boxes[j], "red")):
+                x0, y0, x1, y1 = box
+                ax.add_patch(Rectangle((x0 - 0.5, y0 - 0.5), x1 - x0, y1 - y0, fill=False,
+                                       edgecolor=colour, lw=1.5, clip_on=False))
+            mark = "ok" if pred[j] == y[j] else f"true {CLASSES[y[j]]}"
+            ax.set_title(f"{CLASSES[pred[j]]} ({mark})\nIoU {iou(boxes[j], gt[j]):.2f}",
+                         fontsize=7)
+            ax.set_xticks([])
+            ax.set_yticks([])
+        row[0].set_ylabel(f"{s.model}, {s.layer}", fontsize=8)
+    fig.suptitle(f"{method}: true box green, predicted box red (threshold {threshold:g})",
+                 fontsize=9)
+    return fig
+
+
+def save(fig: Figure, path) -> Path:
+    """Write the figure as a PNG through the Agg canvas; returns the path."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    FigureCanvasAgg(fig).print_png(str(path))
+    return path
+
+
+def save_figures(models: dict, data, rows: list[dict], out, *, threshold: float = 0.2,
+                 methods=None) -> list[Path]:
+    """evaluate_threshold.png and one evaluate_boxes_<method>.png per method, in ``out``."""
+    out = Path(out)
+    paths = [save(threshold_figure(rows, threshold), out / "evaluate_threshold.png")]
+    for method in dict.fromkeys(methods or [r["method"] for r in rows]):
+        fig = boxes_figure(models, data, method, threshold=threshold)
+        paths.append(save(fig, out / f"evaluate_boxes_{method}.png"))
+    return paths

@@ -1,0 +1,146 @@
+"""``numpycam evaluate`` end to end on a CI-sized test set, and the properties it relies on.
+
+Small untrained models keep this fast; every property below holds for any weights.
+"""
+
+import json
+
+import numpy as np
+import pytest
+
+import numpycam as nc
+from numpycam.cli import main
+from numpycam.data import shapes
+from numpycam.evaluate import (
+    ALL_METHODS,
+    COLUMNS,
+    RULES,
+    evaluate,
+    explain,
+    format_table,
+    gradients_at,
+    plan,
+    rule_map,
+)
+
+KEYS = {k for k, _, _ in COLUMNS} | {"threshold", "n_faithfulness", "steps", "loc_by_threshold",
+                                     "same_boxes_as_cam", "same_boxes_as_relu_cam"}
+
+
+def small_models(seed=0, size=64):
+    return {"gap": nc.gap_cnn(widths=(4, 8, 8), seed=seed),
+            "fc": nc.fc_cnn(widths=(4, 8, 8), hidden=8, input_size=size, seed=seed)}
+
+
+@pytest.fixture(scope="module")
+def api_rows():
+    models = small_models(size=32)
+    data = shapes(16, seed=7, size=32)
+    return evaluate(models, data, faithfulness_n=3, steps=3, slow_n=3, timing_n=2,
+                    batch_size=6), models, data
+
+
+def test_plan_has_cam_grad_cam_at_every_conv_and_the_family_on_both_models():
+    specs = plan(small_models())
+    assert ("gap", "cam", "relu3") in specs and not any(s[:2] == ("fc", "cam") for s in specs)
+    for model in ("gap", "fc"):
+        layers = [s.layer for s in specs if s[:2] == (model, "grad_cam")]
+        assert layers == ["relu1", "relu2", "relu3"]
+        assert {s.method for s in specs if s.model == model} >= set(ALL_METHODS) - {"cam"}
+    with pytest.raises(ValueError, match="unknown methods"):
+        plan(small_models(), ["gradcam"])
+
+
+@pytest.mark.parametrize("name", ["gap", "fc"])
+def test_one_shared_pass_gives_the_maps_of_the_public_functions(name):
+    """f and g from one forward and one backward, then each method's weight rule, equal the
+    method's own function for every layer (so evaluate never computes a different map)."""
+    model = small_models(seed=3, size=32)[name].astype(np.float64)
+    x = shapes(5, seed=4, size=32).images.astype(np.float64)
+    specs = [s for s in plan({name: model}) if s.method in RULES]
+    scores, fg = gradients_at(model, x, None, sorted({model.index(s.layer) for s in specs}))
+    pred = scores.argmax(axis=1)
+    for s in specs:
+        want = explain(model, x, pred, s.method, s.layer)
+        got = rule_map(s.method, *fg[model.index(s.layer)])
+        np.testing.assert_allclose(got, want, rtol=1e-9, atol=1e-12, err_msg=str(s))
+
+
+def test_api_rows_have_every_key_and_sane_values(api_rows):
+    rows, models, data = api_rows
+    assert [(r["model"], r["method"], r["layer"]) for r in rows] == list(plan(models))
+    for r in rows:
+        assert set(r) >= KEYS, KEYS - set(r)
+        for key in ("accuracy", "loc_accuracy", "mean_iou", "pointing", "energy"):
+            assert 0 <= r[key] <= 1, (r["method"], key)
+        assert r["n"] == (3 if r["method"] == "score_cam" else 16)
+        assert r["ms_per_image"] > 0 and r["n_faithfulness"] == 3
+    swept = [r for r in rows if r["loc_by_threshold"]]
+    assert {(r["model"], r["method"]) for r in swept} == {("gap", "cam"), ("gap", "grad_cam"),
+                                                          ("fc", "grad_cam")}
+    # the sweep at the evaluation threshold is the loc column
+    for r in swept:
+        assert r["loc_by_threshold"]["0.2"] == r["loc_accuracy"]
+
+
+def test_grad_cam_at_cams_layer_gives_the_boxes_of_relu_cam(api_rows):
+    """Grad-CAM = max(CAM, 0) / Z on a GAP net and the box rule ignores scale, for any weights.
+    (Raw CAM can differ: its negative cells pull the bilinear upsampling below the threshold.)"""
+    rows, _, _ = api_rows
+    (r,) = [r for r in rows if r["same_boxes_as_cam"] is not None]
+    assert (r["model"], r["layer"]) == ("gap", "relu3")
+    assert r["same_boxes_as_relu_cam"] == 1.0
+    for seed in (1, 2):
+        model = nc.gap_cnn(widths=(4, 8, 8), seed=seed)
+        x = shapes(12, seed=seed, size=32).images
+        c = model.predict(x)
+        relu_cam = nc.box_from_map(np.maximum(nc.cam(model, x, c), 0), 0.2, size=32)
+        np.testing.assert_array_equal(nc.box_from_map(nc.grad_cam(model, x, c), 0.2, size=32),
+                                      relu_cam)
+
+
+def test_table_has_every_column_and_one_line_per_row(api_rows):
+    rows, _, _ = api_rows
+    text = format_table(rows)
+    lines = text.splitlines()
+    assert all(head in lines[0] for _, head, _ in COLUMNS)
+    body = lines[2 : 2 + len(rows)]
+    assert all(len(line.split()) == len(COLUMNS) for line in body)
+    assert "same boxes, gap" in text and "PREDICTED" in text and "TRUE" in text
+
+
+@pytest.fixture(scope="module")
+def weights(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("weights")
+    for name, model in small_models().items():
+        model.save(folder / f"{name}.npz")
+    return folder
+
+
+def test_cli_quick_prints_the_table_and_writes_the_figures(weights, tmp_path, capsys):
+    out = tmp_path / "figs"
+    assert main(["evaluate", "--quick", "--weights", str(weights), "--out", str(out)]) == 0
+    text = capsys.readouterr().out
+    for _, head, _ in COLUMNS:
+        assert head in text
+    assert (out / "evaluate_threshold.png").stat().st_size > 1000
+    for method in ALL_METHODS:
+        assert (out / f"evaluate_boxes_{method}.png").stat().st_size > 1000, method
+
+
+def test_cli_json_parses_and_has_every_key(weights, tmp_path, capsys):
+    argv = ["evaluate", "--quick", "--json", "--no-figures", "--weights", str(weights),
+            "--methods", "cam", "grad_cam", "eigen_cam", "--out", str(tmp_path)]
+    assert main(argv) == 0
+    doc = json.loads(capsys.readouterr().out)
+    assert doc["settings"]["n"] == 16 and doc["figures"] == []
+    assert len(doc["rows"]) == 1 + 3 + 1 + 3 + 1
+    for r in doc["rows"]:
+        assert set(r) >= KEYS
+    assert not list(tmp_path.iterdir())
+
+
+def test_cli_reports_a_size_the_fc_model_cannot_take(weights, capsys):
+    argv = ["evaluate", "--quick", "--size", "32", "--no-figures", "--weights", str(weights)]
+    assert main(argv) == 1
+    assert "cannot take these 32 x 32 images" in capsys.readouterr().err
