@@ -12,6 +12,7 @@ Glossary (the notation of the post "CNN visualization: CAM and Grad-CAM" and of 
     a_k^c       Grad-CAM channel weight, a_k^c = (1/Z) sum_ij dS^c / df_k(i, j)
 """
 
+from numpycam import data
 from numpycam.builders import fc_cnn, gap_cnn
 from numpycam.cam import (
     Explanation,
@@ -54,6 +55,7 @@ __all__ = [
     "Center",
     "History",
     "accuracy",
+    "data",
     "fit",
     "pretrained",
     "Explanation",

@@ -20,7 +20,11 @@ def as_float_array(x, name: str = "x") -> np.ndarray:
     """Return x as a finite float ndarray, or raise TypeError / ValueError saying what to do."""
     if isinstance(x, (str, bytes)) or x is None:
         raise TypeError(f"{name} must be a float array, got {type(x).__name__}")
-    arr = np.asarray(x)
+    try:
+        arr = np.asarray(x)
+    except ValueError:
+        raise ValueError(f"{name} is ragged (nested sequences of unequal lengths); give one "
+                         "rectangular array") from None
     if arr.dtype == object:
         raise TypeError(f"{name} must be a numeric array, got an array of Python objects")
     if arr.dtype.kind in "biu":
@@ -64,6 +68,8 @@ def as_images(x, channels: int | None = None, name: str = "x") -> np.ndarray:
         )
     if arr.shape[0] == 0:
         raise ValueError(f"{name} is an empty batch (shape {arr.shape}); give at least one image")
+    if 0 in arr.shape[1:]:
+        raise ValueError(f"{name} has an empty axis (shape {arr.shape}); C, H, W must be >= 1")
     return arr
 
 

@@ -47,7 +47,7 @@ def main(argv: list[str] | None = None) -> int:
     module = importlib.import_module(COMMANDS[args.command][0])
     try:
         return int(module.run(args) or 0)
-    except (ValueError, TypeError, KeyError, FileNotFoundError, OSError) as err:
+    except (ValueError, TypeError, KeyError, OSError, FloatingPointError, ImportError) as err:
         msg = err.args[0] if isinstance(err, KeyError) and err.args else err
         print(f"numpycam {args.command}: error: {msg}", file=sys.stderr)
         return 1

@@ -94,6 +94,8 @@ def _check_common(n, seed, size, clutter, noise, dtype) -> tuple[int, int, int, 
     seed = _check_int("seed", seed, 0, "use a non-negative integer seed")
     size = _check_int("size", size, 24, "objects need at least 24x24 pixels to be recognisable")
     for name, value in (("clutter", clutter), ("noise", noise)):
+        if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)):
+            raise TypeError(f"{name} must be a number, got {type(value).__name__} {value!r}")
         if not np.isfinite(value) or value < 0:
             raise ValueError(f"{name} must be a finite number >= 0 (0 disables it), got {value}")
     dtype = np.dtype(dtype)
@@ -245,7 +247,7 @@ def _centres(rng, rc: np.ndarray, x_lo, x_hi, size: int) -> np.ndarray:
     return lo + rng.random(lo.shape) * (hi - lo)
 
 
-def shapes(n: int, seed: int = 0, size: int = 64, *, min_scale: float = 0.22,
+def shapes(n: int, seed: int = 0, size: int = 64, *, min_scale: float = 0.32,
            max_scale: float = 0.45, clutter: float = 1.0, noise: float = 0.03,
            dtype: np.dtype | type = np.float32) -> ShapesData:
     """`n` images of one object each, labels balanced (counts differ by at most 1) and shuffled.

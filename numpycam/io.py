@@ -10,6 +10,7 @@ import json
 import os
 import tempfile
 import zipfile
+import zlib
 from pathlib import Path
 
 import numpy as np
@@ -23,8 +24,20 @@ HEADER = "__numpycam__"
 
 
 def save(model: Sequential, path) -> Path:
-    """Write ``model`` to ``path`` atomically (a temporary file in the same folder, renamed)."""
+    """Write ``model`` to ``path`` atomically (a temporary file in the same folder, renamed).
+
+    Refuses (ValueError) weights that :func:`load` would refuse: NaN, inf, or not float32/64.
+    """
+    if not isinstance(model, Sequential):
+        raise TypeError(f"save needs a numpycam Sequential model, got {type(model).__name__}")
     path = Path(path)
+    if path.is_dir():
+        raise IsADirectoryError(f"{path} is a folder; give a file name, e.g. {path / 'model.npz'}")
+    for key, arr in model.state().items():
+        if arr.dtype not in (np.float32, np.float64) or not np.all(np.isfinite(arr)):
+            raise ValueError(f"{key} is {arr.dtype} with {np.size(arr) - np.isfinite(arr).sum()} "
+                             "NaN/inf; only finite float32/float64 weights are saved, nothing "
+                             "was written")
     header = {
         "format": FORMAT,
         "version": VERSION,
@@ -55,11 +68,19 @@ def load(path) -> Sequential:
     if not path.is_file():
         raise FileNotFoundError(f"no model file at {path}")
     try:
-        with np.load(path, allow_pickle=False) as data:
-            arrays = {key: data[key] for key in data.files}
-    except (zipfile.BadZipFile, EOFError, OSError, ValueError, KeyError) as err:
-        raise _bad(path, f"it cannot be read as an .npz archive ({type(err).__name__}: {err})") from None
-    if not isinstance(arrays, dict) or HEADER not in arrays:
+        data, arrays = np.load(path, allow_pickle=False), None
+        if isinstance(data, np.lib.npyio.NpzFile):
+            with data:
+                arrays = {key: data[key] for key in data.files}
+    except (zipfile.BadZipFile, zlib.error, EOFError, OSError, ValueError, KeyError,
+            NotImplementedError) as err:
+        why = ("it holds pickled Python objects, which numpycam never loads (unpickling can run "
+               "code)" if "pickle" in str(err) else
+               f"it cannot be read as an .npz archive ({type(err).__name__}: {err})")
+        raise _bad(path, why) from None
+    if arrays is None:
+        raise _bad(path, "it holds one bare array (an .npy file), not an .npz archive")
+    if HEADER not in arrays:
         raise _bad(path, f"it has no {HEADER!r} header")
     try:
         header = json.loads(str(arrays.pop(HEADER)))
@@ -68,11 +89,18 @@ def load(path) -> Sequential:
     if not isinstance(header, dict) or header.get("format") != FORMAT:
         raise _bad(path, "its header does not name the numpycam model format")
     version = header.get("version")
-    if not isinstance(version, int) or version > VERSION:
+    if isinstance(version, bool) or not isinstance(version, int) or version < 1:
+        raise _bad(path, f"its format version {version!r} is not a positive integer")
+    if version > VERSION:
         raise ValueError(f"{path} uses model format version {version}, but this numpycam reads "
                          f"versions up to {VERSION}; upgrade numpycam to load it")
+    specs = header.get("layers")
+    if not isinstance(specs, list) or not specs or not all(isinstance(sp, dict) for sp in specs):
+        raise _bad(path, "its header needs 'layers', a non-empty list of layer descriptions")
     layers = []
-    for spec in header.get("layers", []):
+    for spec in specs:
+        if not isinstance(spec.get("name"), str):
+            raise _bad(path, f"a layer has no name (a string): {spec}")
         cls = LAYER_TYPES.get(spec.get("type"))
         if cls is None:
             raise _bad(path, f"unknown layer type {spec.get('type')!r}")
@@ -80,7 +108,10 @@ def load(path) -> Sequential:
             layers.append((spec["name"], cls(**spec.get("config", {}))))
         except (TypeError, ValueError, KeyError) as err:
             raise _bad(path, f"layer {spec.get('name')!r} has a bad config ({err})") from None
-    model = Sequential(layers)
+    try:
+        model = Sequential(layers)
+    except ValueError as err:
+        raise _bad(path, str(err)) from None
     expected = model.state()
     missing = sorted(set(expected) - set(arrays))
     extra = sorted(set(arrays) - set(expected))
@@ -88,8 +119,9 @@ def load(path) -> Sequential:
         raise _bad(path, f"its arrays do not match its architecture (missing {missing}, unexpected {extra})")
     for key, arr in arrays.items():
         layer_name, p = key.split("/")
-        if arr.shape != expected[key].shape or arr.dtype.kind != "f":
-            raise _bad(path, f"{key} has shape {arr.shape} {arr.dtype}, expected {expected[key].shape} float")
+        if arr.shape != expected[key].shape or arr.dtype not in (np.float32, np.float64):
+            raise _bad(path, f"{key} has shape {arr.shape} {arr.dtype}, expected "
+                             f"{expected[key].shape} float32 or float64")
         if not np.all(np.isfinite(arr)):
             raise _bad(path, f"{key} contains NaN or infinite values")
         setattr(model[layer_name], p, arr)

@@ -10,10 +10,24 @@ from __future__ import annotations
 import numpy as np
 
 
-def log_softmax(scores: np.ndarray) -> np.ndarray:
-    """log p, stable for scores of any size: (N, M) -> (N, M)."""
+def _log_softmax(scores: np.ndarray) -> np.ndarray:
     shifted = scores - scores.max(axis=1, keepdims=True)
     return shifted - np.log(np.exp(shifted).sum(axis=1, keepdims=True))
+
+
+def _checked(scores) -> np.ndarray:
+    s = np.asarray(scores)
+    if s.dtype.kind not in "iuf" or s.ndim != 2 or 0 in s.shape:
+        raise ValueError(f"scores must be a real (N, M) array with N, M >= 1, got shape {s.shape} "
+                         f"dtype {s.dtype}; for one row use scores[None]")
+    if not np.all(np.isfinite(s)):
+        raise ValueError("scores contain NaN or infinite values; softmax needs finite scores")
+    return s
+
+
+def log_softmax(scores: np.ndarray) -> np.ndarray:
+    """log p, stable for finite scores of any size: (N, M) -> (N, M)."""
+    return _log_softmax(_checked(scores))
 
 
 def softmax(scores: np.ndarray) -> np.ndarray:
@@ -30,7 +44,7 @@ def softmax_cross_entropy(scores: np.ndarray, labels: np.ndarray) -> tuple[float
     if labels.dtype.kind not in "iu" or np.any((labels < 0) | (labels >= scores.shape[1])):
         raise ValueError(f"labels must be ints in 0..{scores.shape[1] - 1}")
     n = scores.shape[0]
-    logp = log_softmax(scores)
+    logp = _log_softmax(scores)  # not checked: a non-finite loss is how training sees divergence
     loss = -float(logp[np.arange(n), labels].mean())
     dscores = np.exp(logp)
     dscores[np.arange(n), labels] -= 1

@@ -91,7 +91,8 @@ def upsample(maps: ArrayLike, size: int | tuple[int, int]) -> np.ndarray:
 
     Returns:
         (H, W) or (N, H, W) array; float32 stays float32, other dtypes become float64.
-        Resizing to the current size returns an exact copy; a constant map stays constant.
+        Resizing to the current size returns an exact copy; every value stays within
+        [min, max] of its map, so a constant map stays exactly constant.
     """
     arr, single = _as_maps(maps)  # (N, h, w)
     out_h, out_w = _as_size(size)
@@ -104,6 +105,11 @@ def upsample(maps: ArrayLike, size: int | tuple[int, int]) -> np.ndarray:
         out = np.empty((n, out_h, out_w), dtype=arr.dtype)  # (N, H, W)
         for i in range(n):
             ndimage.map_coordinates(arr[i], coords, output=out[i], order=1, mode="nearest")
+        # Each output is a convex combination of inputs; clipping to [min, max] removes the
+        # rounding that would otherwise make a constant map very slightly non-constant (which
+        # normalize would then stretch into a full-range [0, 1] pattern of rounding noise).
+        np.clip(out, arr.min(axis=(1, 2), keepdims=True), arr.max(axis=(1, 2), keepdims=True),
+                out=out)
     return out[0] if single else out
 
 

@@ -25,12 +25,13 @@ and min-max scaled to [0, 1] (a constant map gives L = 0). With Y = p_c(x) and O
 
 from __future__ import annotations
 
+import numbers
 from typing import NamedTuple
 
 import numpy as np
 from scipy.ndimage import gaussian_filter
 
-from numpycam._validate import positive_int
+from numpycam._validate import as_float_array, positive_int
 from numpycam.cam import _prepare
 from numpycam.losses import softmax
 from numpycam.maps import _as_maps, normalize, upsample
@@ -66,9 +67,20 @@ def baseline_image(x: np.ndarray, baseline="zeros", sigma: float = 5.0) -> np.nd
         if baseline == "zeros":
             return np.zeros_like(x)
         if baseline == "blur":
+            if (isinstance(sigma, bool) or not isinstance(sigma, numbers.Real)
+                    or not 0 <= sigma < np.inf):
+                raise ValueError(f"sigma must be a finite number of pixels >= 0, got {sigma!r}")
             return gaussian_filter(x, sigma=(0, 0, sigma, sigma))
         raise ValueError(f'baseline must be "zeros", "blur" or an array, got {baseline!r}')
-    return np.broadcast_to(np.asarray(baseline, dtype=x.dtype), x.shape)
+    base = np.asarray(baseline)
+    if base.dtype.kind in "biu":  # a colour in whole numbers is still a colour: use x's dtype
+        base = base.astype(x.dtype)
+    base = as_float_array(base, "baseline")
+    try:
+        return np.broadcast_to(base.astype(x.dtype, copy=False), x.shape)
+    except ValueError:
+        raise ValueError(f"baseline of shape {base.shape} does not broadcast to the images "
+                         f"{x.shape}; give e.g. a scalar or a colour of shape (C, 1, 1)") from None
 
 
 def _curve(model, x, maps, c, start, end, steps, batch_size) -> np.ndarray:

@@ -12,7 +12,7 @@ from collections.abc import Iterable
 
 import numpy as np
 
-from numpycam._validate import as_images
+from numpycam._validate import as_float_array, as_images, positive_int
 from numpycam.layers import Conv2D, Dense, Layer
 
 
@@ -77,9 +77,20 @@ class Sequential:
         return last.out_features
 
     # -- passes ----------------------------------------------------------------------------
+    def check_input(self, x) -> np.ndarray:
+        """x as a finite float array: an NCHW batch with ``in_channels`` channels for a model
+        that starts with a convolution, rows (N, features) for one that starts with Dense."""
+        if self.in_channels is not None:
+            return as_images(x, self.in_channels)
+        arr = as_float_array(x)
+        if arr.ndim < 2 or arr.shape[0] == 0:
+            raise ValueError(f"x must be a non-empty batch (N, ...), got shape {arr.shape}; "
+                             "for one example use x[None]")
+        return arr
+
     def forward(self, x) -> np.ndarray:
         """Class scores S (N, num_classes) before softmax; keeps what backward needs."""
-        out = as_images(x, self.in_channels) if self.in_channels else np.asarray(x)
+        out = self.check_input(x)
         outputs = []
         for layer in self.layers:
             out = layer.forward(out)
@@ -91,7 +102,8 @@ class Sequential:
 
     def predict(self, x, batch_size: int = 256) -> np.ndarray:
         """Predicted class per image (N,), computed in batches."""
-        x = as_images(x, self.in_channels)
+        x = self.check_input(x)
+        batch_size = positive_int(batch_size, "batch_size")
         return np.concatenate(
             [self.forward(x[i : i + batch_size]).argmax(1) for i in range(0, len(x), batch_size)]
         )

@@ -4,6 +4,8 @@ SGD with momentum:  v <- mu v - lr (g + lambda theta);  theta <- theta + v
 Adam (Kingma & Ba 2015): m <- b1 m + (1-b1) g;  v <- b2 v + (1-b2) g^2;
                          theta <- theta - lr m_hat / (sqrt(v_hat) + eps), with bias correction.
 ``weight_decay`` (lambda) adds lambda theta to every gradient (L2 regularisation).
+A step is all or nothing: if any new value would be NaN or infinite (a diverging learning rate),
+``step`` raises FloatingPointError and leaves every parameter and every moment as it was.
 """
 
 from __future__ import annotations
@@ -30,6 +32,17 @@ class _Optimizer:
                 g = g + self.weight_decay * theta
             yield f"{layer.name}/{p}", theta, g.astype(theta.dtype, copy=False)
 
+    def _commit(self, new: dict) -> None:
+        """Write {key: (theta, new theta, new state)} in place, only if every value is finite."""
+        for key, (_, theta, state) in new.items():
+            if not all(np.all(np.isfinite(a)) for a in (theta, *state.values())):
+                raise FloatingPointError(
+                    f"training diverged: the update of {key} is NaN or infinite; the weights are "
+                    f"left as they were before this step. Lower the learning rate (lr={self.lr}).")
+        for key, (theta, value, state) in new.items():
+            theta[...] = value
+            self.state[key] = state
+
     def __repr__(self) -> str:
         return f"{type(self).__name__}(lr={self.lr}, weight_decay={self.weight_decay})"
 
@@ -43,11 +56,12 @@ class SGD(_Optimizer):
         self.momentum = float(momentum)
 
     def step(self) -> None:
+        new = {}
         for key, theta, g in self._grads():
-            v = self.state.setdefault(key, {"v": np.zeros_like(theta)})["v"]
-            v *= self.momentum
-            v -= self.lr * g
-            theta += v
+            v = self.state.get(key, {"v": np.zeros_like(theta)})["v"]
+            v = self.momentum * v - self.lr * g
+            new[key] = (theta, theta + v, {"v": v})
+        self._commit(new)
 
 
 class Adam(_Optimizer):
@@ -56,17 +70,19 @@ class Adam(_Optimizer):
     def __init__(self, model: Sequential, lr: float = 1e-3, betas=(0.9, 0.999), eps: float = 1e-8,
                  weight_decay: float = 0.0) -> None:
         super().__init__(model, lr, weight_decay)
-        self.b1, self.b2 = betas
-        self.eps = eps
+        self.b1, self.b2 = float(betas[0]), float(betas[1])  # Python floats keep float32 float32
+        self.eps = float(eps)
         self.t = 0
 
     def step(self) -> None:
-        self.t += 1
-        c1, c2 = 1 - self.b1**self.t, 1 - self.b2**self.t
+        t = self.t + 1
+        c1, c2 = 1 - self.b1**t, 1 - self.b2**t
+        new = {}
         for key, theta, g in self._grads():
-            s = self.state.setdefault(key, {"m": np.zeros_like(theta), "v": np.zeros_like(theta)})
-            s["m"] *= self.b1
-            s["m"] += (1 - self.b1) * g
-            s["v"] *= self.b2
-            s["v"] += (1 - self.b2) * g * g
-            theta -= (self.lr / c1) * s["m"] / (np.sqrt(s["v"] / c2) + self.eps)
+            s = self.state.get(key, {"m": np.zeros_like(theta), "v": np.zeros_like(theta)})
+            m = self.b1 * s["m"] + (1 - self.b1) * g
+            v = self.b2 * s["v"] + (1 - self.b2) * g * g
+            new[key] = (theta, theta - (self.lr / c1) * m / (np.sqrt(v / c2) + self.eps),
+                        {"m": m, "v": v})
+        self._commit(new)
+        self.t = t

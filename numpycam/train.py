@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from numpycam._validate import positive_int
 from numpycam.losses import softmax_cross_entropy
 from numpycam.model import Sequential
 from numpycam.optim import SGD, Adam
@@ -56,6 +57,7 @@ class History:
 
 def accuracy(model: Sequential, images: np.ndarray, labels: np.ndarray, batch_size: int = 256) -> float:
     """Share of images whose highest score is their label."""
+    batch_size = positive_int(batch_size, "batch_size")
     hits = 0
     for i in range(0, len(images), batch_size):
         hits += int((model.forward(as_batch(images[i : i + batch_size], model.dtype)).argmax(1)
@@ -74,8 +76,12 @@ def fit(model: Sequential, images: np.ndarray, labels: np.ndarray, *, epochs: in
     (momentum 0.9); ``schedule`` "cosine" decays lr to 0 over the run, "constant" keeps it.
     ``flip`` mirrors a random half of every batch left-right (the classes here are symmetric).
     ``test`` = (images, labels) is scored after every epoch. Training stops with a
-    FloatingPointError, weights untouched by the bad step, if the loss stops being finite.
+    FloatingPointError, weights untouched by the bad step, when it diverges: the loss is not
+    finite, or above 100 log M (a hundred times the loss of a uniform guess over M classes,
+    which no run that is learning comes near).
     """
+    epochs = positive_int(epochs, "epochs")
+    batch_size = positive_int(batch_size, "batch_size")
     if len(images) != len(labels):
         raise ValueError(f"{len(images)} images but {len(labels)} labels")
     if optimizer not in ("adam", "sgd"):
@@ -102,7 +108,7 @@ def fit(model: Sequential, images: np.ndarray, labels: np.ndarray, *, epochs: in
                 x = np.where(mirror[:, None, None, None], x[..., ::-1], x)
             scores = model.forward(x)
             loss, dscores = softmax_cross_entropy(scores, y)
-            if not math.isfinite(loss):
+            if not math.isfinite(loss) or loss > 100 * math.log(scores.shape[1]):
                 raise FloatingPointError(
                     f"training diverged at epoch {epoch}, step {step} (loss = {loss}); the weights "
                     f"are left as they were before this step. Lower the learning rate (lr={lr})."

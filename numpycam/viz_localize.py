@@ -10,14 +10,13 @@ from __future__ import annotations
 from pathlib import Path
 
 import numpy as np
-from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
-from matplotlib.patches import Rectangle
 
 from numpycam.data import CLASSES
 from numpycam.evaluate import THRESHOLDS, conv_relus, explain, plan
 from numpycam.localize import box_from_map, iou
-from numpycam.maps import normalize, upsample
+from numpycam.maps import upsample
+from numpycam.viz import draw_box, overlay, save
 
 
 def threshold_figure(rows: list[dict], threshold: float | None = None) -> Figure:
@@ -62,29 +61,16 @@ def boxes_figure(models: dict, data, method: str, *, threshold: float = 0.2,
         L = upsample(explain(model, x, pred, method, s.layer), x.shape[2:])  # (k, H, W)
         boxes = box_from_map(L, threshold)
         for j, ax in enumerate(row):
-            ax.imshow(x[j].transpose(1, 2, 0))
-            ax.imshow(normalize(L[j]), cmap="jet", alpha=0.45, vmin=0, vmax=1)
-            for box, colour in ((gt[j], "lime"), (boxes[j], "red")):
-                x0, y0, x1, y1 = box
-                ax.add_patch(Rectangle((x0 - 0.5, y0 - 0.5), x1 - x0, y1 - y0, fill=False,
-                                       edgecolor=colour, lw=1.5, clip_on=False))
+            overlay(ax, x[j], L[j], colorbar=False)
+            draw_box(ax, gt[j], "lime", linewidth=1.5)
+            draw_box(ax, boxes[j], "red", linewidth=1.5)
             mark = "ok" if pred[j] == y[j] else f"true {CLASSES[y[j]]}"
             ax.set_title(f"{CLASSES[pred[j]]} ({mark})\nIoU {iou(boxes[j], gt[j]):.2f}",
                          fontsize=7)
-            ax.set_xticks([])
-            ax.set_yticks([])
         row[0].set_ylabel(f"{s.model}, {s.layer}", fontsize=8)
     fig.suptitle(f"{method}: true box green, predicted box red (threshold {threshold:g})",
                  fontsize=9)
     return fig
-
-
-def save(fig: Figure, path) -> Path:
-    """Write the figure as a PNG through the Agg canvas; returns the path."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    FigureCanvasAgg(fig).print_png(str(path))
-    return path
 
 
 def save_figures(models: dict, data, rows: list[dict], out, *, threshold: float = 0.2,

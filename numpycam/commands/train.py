@@ -13,14 +13,18 @@ import platform
 import time
 from pathlib import Path
 
+from numpycam.commands import positive
+
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--out", type=Path, default=None,
                         help="folder for the weights (default: the package's pretrained/ folder)")
     parser.add_argument("--models", nargs="+", choices=["gap", "fc"], default=["gap", "fc"],
                         help="which models to train (default: both)")
-    parser.add_argument("--epochs", type=int, default=None, help="override the recipe's epochs")
-    parser.add_argument("--n", type=int, default=None, help="override the number of training images")
+    parser.add_argument("--epochs", type=positive, default=None,
+                        help="override the recipe's epochs")
+    parser.add_argument("--n", type=positive, default=None,
+                        help="override the number of training images")
 
 
 def run(args: argparse.Namespace) -> int:
