@@ -135,6 +135,31 @@ def score_gradient(model: Sequential, x, dscores: np.ndarray, layer: int):
     return scores, f, g
 
 
+def grad_cam_weights(f: np.ndarray, g: np.ndarray) -> np.ndarray:
+    """a_k^c = (1/Z) sum_ij dS^c/df_k(i, j): the gradient averaged over positions. (N, K)."""
+    return g.mean(axis=(2, 3))  # Grad-CAM Eq. 1
+
+
+def gradient_method(model: Sequential, x, c, layer, weights_of, *, relu: bool, details: bool):
+    """The map of a method whose channel weights are ``weights_of(f, g)``, g = dS^c/df.
+
+    One forward and one backward pass give f and g at ``layer``; the weighted sum, the optional
+    ReLU and the Explanation are the same for every method (numpycam.family uses this too).
+    """
+    x, c = _prepare(model, x, c)
+    i = feature_layer(model, x, layer)
+    scores, f, g = score_gradient(model, x, one_hot(c, model.num_classes), i)
+    return finish(f, weights_of(f, g), scores, c, model.layers[i].name, relu=relu, details=details)
+
+
+def finish(f, weights, scores, c, layer_name: str, *, relu: bool, details: bool):
+    """sum_k weight_k f_k, then the ReLU if asked for, and the Explanation if asked for."""
+    maps = weighted_sum(f, weights)  # (N, h, w)
+    if relu:
+        maps = np.maximum(maps, 0)
+    return Explanation(maps, f, weights, scores, c, layer_name) if details else maps
+
+
 def grad_cam(model: Sequential, x, c, layer: str | int | None = None, *, relu: bool = True,
              details: bool = False):
     """L = ReLU(sum_k a_k^c f_k(i, j)), a_k^c = (1/Z) sum_ij dS^c/df_k(i, j). (N, h, w).
@@ -143,14 +168,7 @@ def grad_cam(model: Sequential, x, c, layer: str | int | None = None, *, relu: b
     whose output is 4-D, i.e. the map that feeds GAP or Flatten. ``relu=False`` returns the
     weighted sum before the ReLU (for teaching). Works on any model, CAM-shaped or not.
     """
-    x, c = _prepare(model, x, c)
-    i = feature_layer(model, x, layer)
-    scores, f, g = score_gradient(model, x, one_hot(c, model.num_classes), i)
-    a = g.mean(axis=(2, 3))  # (N, K): (1/Z) sum_ij dS^c / df_k(i, j)
-    maps = weighted_sum(f, a)
-    if relu:
-        maps = np.maximum(maps, 0)
-    return Explanation(maps, f, a, scores, c, model.layers[i].name) if details else maps
+    return gradient_method(model, x, c, layer, grad_cam_weights, relu=relu, details=details)
 
 
 def input_gradient(model: Sequential, x, c, *, guided: bool = False) -> np.ndarray:

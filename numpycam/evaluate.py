@@ -32,7 +32,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from numpycam.cam import cam, gap_head, grad_cam, one_hot, weighted_sum
+from numpycam.cam import cam, gap_head, grad_cam, grad_cam_weights, one_hot, weighted_sum
 from numpycam.family import (
     METHODS,
     eigen_weights,
@@ -50,7 +50,7 @@ ALL_METHODS = ("cam", "grad_cam", *METHODS)
 THRESHOLDS = tuple(round(0.05 * i, 2) for i in range(1, 13))  # 0.05 .. 0.6, the threshold plot
 # method -> (weight_k from (f, g), final ReLU): the rules and defaults of the public functions
 RULES = {
-    "grad_cam": (lambda f, g: g.mean(axis=(2, 3)), True),  # a_k^c, Grad-CAM Eq. 1
+    "grad_cam": (grad_cam_weights, True),
     "hires_cam": (hires_weights, True),
     "grad_cam_plus_plus": (grad_cam_plus_plus_weights, True),
     "xgrad_cam": (xgrad_weights, True),
