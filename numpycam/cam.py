@@ -84,7 +84,8 @@ def gap_head(model: Sequential) -> int:
     """Index of the GlobalAvgPool2D that feeds the final Dense, or a ValueError saying why not."""
     i = next((i for i, lay in enumerate(model.layers) if isinstance(lay, GlobalAvgPool2D)), None)
     if i is None or i != len(model.layers) - 2 or not isinstance(model.layers[-1], Dense):
-        found = "no GlobalAvgPool2D layer" if i is None else f"{model.layers[i].name!r} is not followed by one final Dense"
+        found = ("no GlobalAvgPool2D layer" if i is None
+                 else f"{model.layers[i].name!r} is not followed by one final Dense")
         raise ValueError(
             f"CAM needs a network whose last conv maps go through GlobalAvgPool2D into one final "
             f"Dense layer, but this model has {found} (layers: {model.names}). Use "

@@ -13,13 +13,17 @@ import sys
 
 # name -> (module, one-line help)
 COMMANDS = {
-    "info": ("numpycam.commands.info", "show the version and the two model architectures"),
+    "demo": ("numpycam.commands.demo",
+             "load the shipped models and write a gallery of CAM / Grad-CAM figures"),
+    "evaluate": ("numpycam.commands.evaluate",
+                 "measure localisation and faithfulness of every method on a fresh test set"),
     "train": ("numpycam.commands.train", "train both shipped models from scratch (fixed seeds)"),
-    "bench": ("numpycam.commands.bench", "time training steps, convolutions and CAM against this machine's matmul"),
-    "check": ("numpycam.commands.check", "grade a student's exercise file against the library's own tests"),
-    "demo": ("numpycam.commands.demo", "load the shipped models and write a gallery of CAM / Grad-CAM figures"),
+    "bench": ("numpycam.commands.bench",
+              "time training steps, convolutions and CAM against this machine's matmul"),
     "figures": ("numpycam.commands.figures", "regenerate every figure: run all lessons and the demo"),
-    "evaluate": ("numpycam.commands.evaluate", "measure weakly supervised localisation and faithfulness of every method on a fresh test set"),
+    "check": ("numpycam.commands.check",
+              "grade a student's exercise file against the library's own checks"),
+    "info": ("numpycam.commands.info", "show the version and the two model architectures"),
 }
 
 

@@ -27,7 +27,8 @@ def test_fast_conv_equals_naive_conv(case):
     ref, ref_cache = conv.conv_forward_naive(x, W, b, s, p)
     np.testing.assert_allclose(out, ref, rtol=1e-10, atol=1e-12)
     dout = rng.standard_normal(out.shape)
-    for got, want in zip(conv.conv_backward(dout, cache), conv.conv_backward_naive(dout, ref_cache)):
+    for got, want in zip(conv.conv_backward(dout, cache), conv.conv_backward_naive(dout, ref_cache),
+                         strict=True):
         np.testing.assert_allclose(got, want, rtol=1e-10, atol=1e-12)
 
 
