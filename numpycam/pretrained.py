@@ -19,13 +19,17 @@ NAMES = ("gap", "fc")
 # Everything ``numpycam train`` does, in one place: data, architecture and optimisation.
 RECIPE = {
     "size": 64,
-    "train": {"n": 6000, "seed": 1},
+    "train_seed": 1,
     "test": {"n": 1000, "seed": 2},
     "models": {
-        "gap": {"build": gap_cnn, "kwargs": {}, "fit": {"epochs": 12, "lr": 3e-3}},
-        "fc": {"build": fc_cnn, "kwargs": {}, "fit": {"epochs": 12, "lr": 1e-3}},
+        # The GAP model reaches ~98 % on 8,000 images. The conventional CNN has 6x the
+        # parameters (most in its hidden Dense layer) and overfit 8,000 images (93.7 % test,
+        # 99.2 % train), so it gets twice the data and a little weight decay.
+        "gap": {"build": gap_cnn, "n": 8000, "fit": {"epochs": 14, "lr": 1e-2}},
+        "fc": {"build": fc_cnn, "n": 16000,
+               "fit": {"epochs": 10, "lr": 3e-3, "weight_decay": 1e-4}},
     },
-    "batch_size": 64,
+    "batch_size": 32,
     "seed": 0,
 }
 

@@ -35,12 +35,9 @@ def run(args: argparse.Namespace) -> int:
     from numpycam.train import accuracy, fit
 
     out = args.out if args.out is not None else weights_path("gap").parent
-    n_train = args.n if args.n is not None else RECIPE["train"]["n"]
     size = RECIPE["size"]
     start = time.perf_counter()
-    train = data.shapes(n_train, seed=RECIPE["train"]["seed"], size=size, dtype=np.uint8)
     test = data.shapes(RECIPE["test"]["n"], seed=RECIPE["test"]["seed"], size=size, dtype=np.uint8)
-    print(f"data: {train!r} and a held-out {test!r} in {time.perf_counter() - start:.1f} s")
     log = {"recipe": {k: v for k, v in RECIPE.items() if k != "models"}, "models": {},
            "machine": f"{platform.machine()} {platform.python_version()}"}
     for name in args.models:
@@ -48,9 +45,12 @@ def run(args: argparse.Namespace) -> int:
         fit_kwargs = dict(spec["fit"])
         if args.epochs is not None:
             fit_kwargs["epochs"] = args.epochs
-        model = spec["build"](**spec["kwargs"], seed=RECIPE["seed"])
-        print(f"\ntraining {name}: {model.num_params():,} parameters, {fit_kwargs}")
         t0 = time.perf_counter()
+        n_train = args.n if args.n is not None else spec["n"]
+        train = data.shapes(n_train, seed=RECIPE["train_seed"], size=size, dtype=np.uint8)
+        print(f"\ndata: {train!r}, held out: {test!r} ({time.perf_counter() - t0:.1f} s)")
+        model = spec["build"](seed=RECIPE["seed"])
+        print(f"training {name}: {model.num_params():,} parameters, {fit_kwargs}")
         history = fit(model, train.images, train.labels, batch_size=RECIPE["batch_size"],
                       test=(test.images, test.labels), seed=RECIPE["seed"], **fit_kwargs)
         seconds = time.perf_counter() - t0
