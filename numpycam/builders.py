@@ -19,26 +19,30 @@ from numpycam.layers import Center, Conv2D, Dense, Flatten, GlobalAvgPool2D, Max
 from numpycam.model import Sequential
 
 
-def _conv_blocks(in_channels, widths, rng, dtype, pool_last: bool, center: bool):
+def _conv_blocks(in_channels, widths, rng, dtype, n_pools: int, center: bool):
     layers, c = ([("center", Center())] if center else []), in_channels
     for i, width in enumerate(widths, start=1):
         layers += [(f"conv{i}", Conv2D(c, width, 3, padding=1, rng=rng, dtype=dtype)),
                    (f"relu{i}", ReLU())]
-        if i < len(widths) or pool_last:
+        if i <= n_pools:
             layers.append((f"pool{i}", MaxPool2D(2)))
         c = width
     return layers, c
 
 
 def gap_cnn(in_channels: int = 3, num_classes: int = 4, widths=(16, 32, 64), *, seed: int = 0,
-            center: bool = True, dtype=np.float32) -> Sequential:
+            pools: int | None = None, center: bool = True, dtype=np.float32) -> Sequential:
     """[Center], conv3x3-ReLU-pool blocks, a last conv3x3-ReLU, GAP, Dense (conv1.., gap, fc).
+
+    ``pools`` max-pool layers follow the first blocks (default: every block but the last), so
+    extra blocks after them deepen the network without shrinking the last feature map.
 
     With the defaults a 64 x 64 image gives 64 maps of 16 x 16 at ``conv3``/``relu3``, so CAM
     has Z = 256 positions. Works for any input size (GAP removes the spatial size).
     """
     rng = np.random.default_rng(seed)
-    layers, k = _conv_blocks(in_channels, widths, rng, dtype, pool_last=False, center=center)
+    n_pools = len(widths) - 1 if pools is None else pools
+    layers, k = _conv_blocks(in_channels, widths, rng, dtype, n_pools, center=center)
     layers += [("gap", GlobalAvgPool2D()), ("fc", Dense(k, num_classes, rng=rng, dtype=dtype))]
     return Sequential(layers)
 
@@ -52,7 +56,7 @@ def fc_cnn(in_channels: int = 3, num_classes: int = 4, widths=(16, 32, 32), hidd
     32 maps of 8 x 8 = 2048 features into the hidden layer.
     """
     rng = np.random.default_rng(seed)
-    layers, k = _conv_blocks(in_channels, widths, rng, dtype, pool_last=True, center=center)
+    layers, k = _conv_blocks(in_channels, widths, rng, dtype, len(widths), center=center)
     side = input_size
     for _ in widths:
         side //= 2
