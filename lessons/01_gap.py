@@ -58,13 +58,18 @@ print("wrote", viz.save(fig, OUT / "01_gap_toy.png"))
 #     S^c = Σ_k w_k^c F_k + b_c
 #
 # **Look for** in `01_gap_network.png`: the four channels with the largest average, and the
-# bar of all 64 F_k with those four in red.
+# bar of all 64 F_k with those four in red. On this test image (the first of the seed-123
+# test set, a circle, which the model classifies correctly) each of the four maps is zero
+# almost everywhere and fires in one compact blob on the circle, with peaks above 100; spread
+# over Z = 256 positions, that blob averages to about 4. F_k says "a lot of this feature";
+# it no longer says where. Many of the other averages are zero or close to it.
 
 # %%
 model = nc.pretrained("gap")
 data = shapes(8, seed=123)
 x = data.images[:1]
-model.forward(x)
+pred = int(model.forward(x)[0].argmax())
+assert pred == data.labels[0]  # a correctly classified image
 f_real = model.activation("relu3")  # (1, 64, 16, 16)
 F_real = model.activation("gap")  # (1, 64)
 print(f"relu3 output {f_real.shape} = {f_real[0].size} numbers -> gap output {F_real.shape}")
@@ -74,7 +79,8 @@ top = np.argsort(F_real[0])[::-1][:4]
 fig, axes = viz.figure_grid(1, 6, title=f"gap_cnn: 64 maps of 16 x 16 -> 64 numbers "
                             f"(image of a {CLASSES[data.labels[0]]})",
                             width_ratios=[1, 1, 1, 1, 1, 2.2])
-viz.show_image(axes[0, 0], x[0], "input")
+viz.show_image(axes[0, 0], x[0], f"input (model says {CLASSES[pred]})")
+viz.draw_box(axes[0, 0], data.boxes[0])
 hi = float(f_real[0, top].max())  # one colour scale for the four maps
 for col, k in enumerate(top, start=1):
     viz.heatmap(axes[0, col], f_real[0, k], f"f_{k}: F_{k} = {F_real[0, k]:.2f}",

@@ -16,8 +16,15 @@
 # train only the new head. That is the fine-tuning step of the post.
 #
 # **Look for** in `02_fine_tuned_cam.png`: the two right-hand columns use the *same* maps f_k
-# (conv3 of the conventional CNN); only the channel weights differ: Grad-CAM's a_k^c against
-# the fine-tuned head's w_k^c.
+# (relu3 of the conventional CNN); only the channel weights differ: Grad-CAM's a_k^c against
+# the fine-tuned head's w_k^c. With the shipped weights neither map covers the whole object.
+# `fc_cnn`'s Grad-CAM picks one or two spots on the object's outline (below the circle, the
+# lower-left corner of the square, the right-hand corner of the triangle); the fine-tuned CAM
+# follows more of the outline (top and bottom of the circle, several sides of the square) and
+# stays low in the middle of the shapes; on the triangle both mark the same corner. (CAM is
+# signed and the overlay stretches its minimum to 0, so its empty background shows as
+# green-blue rather than as the darkest blue.) The table and the curves at the bottom show that the
+# new head, trained alone on frozen maps, classifies almost as well as `fc_cnn` itself.
 
 # %%
 import numpy as np
@@ -61,6 +68,11 @@ assert trainable == ["fc/W", "fc/b"]
 # two-layer `head` (GAP, Dense) on it. The Dense layer sees exactly the numbers it would see
 # inside `tuned`, so this is the same training (without left-right flips), in a fraction of
 # the time.
+#
+# The averages F_k of `fc_cnn`'s maps are small (about 0.1 on average: nothing in its training
+# asked them to mean anything), so the new Dense layer needs large weights to separate the
+# classes. Hence a high learning rate (0.1) and 200 short epochs (192 images, well under a
+# second in all); with lr = 0.01 and 30 epochs the head stops near 64 % test accuracy.
 
 # %%
 train, test = shapes(192, seed=7), shapes(96, seed=123)
@@ -76,7 +88,7 @@ def features(x):
 
 
 f_train, f_test = features(train.images), features(test.images)
-history = nc.fit(head, f_train, train.labels, epochs=30, lr=1e-2, flip=False, log=None,
+history = nc.fit(head, f_train, train.labels, epochs=200, lr=0.1, flip=False, log=None,
                  test=(f_test, test.labels))
 print(history)
 
@@ -89,6 +101,9 @@ acc = {"conventional fc_cnn": nc.accuracy(fc, test.images, test.labels),
        "gap_cnn trained as such": nc.accuracy(nc.pretrained("gap"), test.images, test.labels)}
 for name, a in acc.items():
     print(f"  test accuracy {a:6.1%}  {name}")
+# Fine-tuning works: the frozen conv layers plus a new GAP + Dense head classify (almost) as
+# well as the network they came from.
+assert acc["its conv layers + GAP + new Dense"] >= 0.9
 
 # %% [markdown]
 # ## What CAM now shows
@@ -108,8 +123,10 @@ for r in range(len(rows)):
     viz.draw_box(axes[r, 0], test.boxes[rows[r]])
     viz.overlay(axes[r, 1], x[r], L_grad[r], f"fc_cnn Grad-CAM (says {CLASSES[pred_fc[r]]})")
     viz.overlay(axes[r, 2], x[r], L_cam[r], f"fine-tuned CAM (says {CLASSES[pred_tuned[r]]})")
+    for col in (1, 2):
+        viz.draw_box(axes[r, col], test.boxes[rows[r]])
 table = "\n".join(f"{a:6.1%}  {name}" for name, a in acc.items())
 viz.text_panel(axes[-1, 0], "test accuracy (96 images)\n\n" + table, monospace=True)
-viz.bars(axes[-1, 1], history["loss"], None, "head training loss per epoch")
-viz.bars(axes[-1, 2], history["test_acc"], None, "head test accuracy per epoch")
+viz.curve(axes[-1, 1], history["loss"], "head training loss", ylabel="cross-entropy")
+viz.curve(axes[-1, 2], history["test_acc"], "head test accuracy", ylim=(0, 1.02))
 print("wrote", viz.save(fig, OUT / "02_fine_tuned_cam.png"))

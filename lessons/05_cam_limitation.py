@@ -15,7 +15,11 @@
 # Grad-CAM takes its channel weights from the gradient instead, which every network has.
 #
 # **Look for** in `05_cam_limitation.png`: the CAM column of the conventional CNN holds the
-# library's error message; Grad-CAM fills both rows.
+# library's error message; Grad-CAM fills both rows. On `gap_cnn` the CAM and Grad-CAM
+# panels look the same (lesson 8 shows why): heat along the arms of the cross, strongest near
+# its centre and on the left arm. On `fc_cnn`, Grad-CAM at the same depth gives a different,
+# patchier picture: the tips of two arms, and weaker spots on and just outside the box edge.
+# (The cross is the first one of the test set; both models classify it correctly.)
 
 # %%
 import textwrap
@@ -30,7 +34,8 @@ OUT = viz.figures_dir()
 gap, fc = nc.pretrained("gap"), nc.pretrained("fc")
 
 data = shapes(16, seed=123)
-i = int(np.flatnonzero(data.labels == CLASSES.index("cross"))[0])
+ok = (gap.predict(data.images) == data.labels) & (fc.predict(data.images) == data.labels)
+i = int(np.flatnonzero((data.labels == CLASSES.index("cross")) & ok)[0])  # right for both
 x, c = data.images[i : i + 1], data.labels[i : i + 1]
 
 # %% [markdown]

@@ -13,13 +13,21 @@
 #
 # z is the ReLU's input in the forward pass and g the gradient arriving from above. Plain
 # backprop lets through any gradient where the unit was on; the guided rule also drops the
-# negative ones, so only evidence *for* the class flows back to the pixels. The result is a
-# sharp, pixel-level picture of edges, but hardly class-specific. Grad-CAM is the opposite:
+# negative ones, so only evidence *for* the class flows back to the pixels. On the papers'
+# photographs the result is a sharp, pixel-level picture of edges, but hardly
+# class-specific. Grad-CAM is the opposite:
 # coarse (16 × 16 here) but class-specific. Their element-wise product keeps the fine detail
 # only where Grad-CAM says the class is.
 #
-# **Look for** in `09_guided_grad_cam.png`: guided backprop draws every edge it finds;
-# multiplying by Grad-CAM leaves the edges of the object of the class asked about.
+# **Look for** in `09_guided_grad_cam.png` (the first circle, square and triangle that
+# `gap_cnn` classifies correctly): our shapes are flat patches of colour, so guided backprop
+# does not draw clean edges here; it covers each shape with fine, pixel-level speckle (the
+# whole disc, the whole square, the triangle with its rim), and it also marks some clutter:
+# the stroke beside the triangle, patches along the bottom of the circle image. Multiplying
+# by Grad-CAM removes the clutter and keeps the fine detail only where Grad-CAM is high: the
+# middle of the circle and of the square, the sides of the triangle (whose Grad-CAM is a
+# ring, lesson 4). Every map here is for the true class, so the figure does not test how
+# class-specific guided backprop is.
 
 # %%
 import numpy as np
@@ -56,7 +64,9 @@ print("wrote", viz.save(fig, OUT / "09_guided_relu_rule.png"))
 # %%
 model = nc.pretrained("gap")
 data = shapes(16, seed=123)
-rows = [int(np.flatnonzero(data.labels == c)[0]) for c in range(3)]
+# correctly classified only: gap_cnn calls the first circle of this set (index 3) a square
+ok = model.predict(data.images) == data.labels
+rows = [int(np.flatnonzero((data.labels == c) & ok)[0]) for c in range(3)]
 x, c = data.images[rows], data.labels[rows]
 L = nc.grad_cam(model, x, c)  # (N, 16, 16)
 gb = nc.guided_backprop(model, x, c)  # (N, 3, 64, 64)
@@ -69,6 +79,7 @@ for r in range(len(rows)):
     viz.show_image(axes[r, 0], x[r], CLASSES[c[r]])
     viz.draw_box(axes[r, 0], data.boxes[rows[r]])
     viz.overlay(axes[r, 1], x[r], L[r], "Grad-CAM (class-specific)" if top else None)
+    viz.draw_box(axes[r, 1], data.boxes[rows[r]])
     viz.show_gradient(axes[r, 2], gb[r], "guided backprop (fine)" if top else None)
     viz.show_gradient(axes[r, 3], ggc[r], "Guided Grad-CAM (both)" if top else None)
 print("wrote", viz.save(fig, OUT / "09_guided_grad_cam.png"))

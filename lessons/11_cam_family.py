@@ -18,11 +18,18 @@
 # the maps on their main direction. `numpycam.family` has the rule of each, one file apiece.
 #
 # **Look for**: on `gap_cnn` (`11_cam_family_gap.png`) the gradient is w_k^c / Z at every
-# position (lesson 8), so CAM, Grad-CAM, HiResCAM and XGrad-CAM draw the same picture once
-# normalised; LayerCAM and Grad-CAM++ keep only the channels with w_k^c > 0 (Grad-CAM++ also
-# divides each by 2 + w_k^c F_k), and Score-CAM and Eigen-CAM use no gradient at all, so those
-# three may differ. On `fc_cnn` (`11_cam_family_fc.png`) the gradient varies from position to
-# position and every method draws its own picture.
+# position (lesson 8), so Grad-CAM, HiResCAM and XGrad-CAM are the same map, and CAM is too
+# apart from its negative part (CAM has no ReLU, and the normalised overlay lifts its zero
+# background to light blue). LayerCAM and Grad-CAM++ keep only the channels with w_k^c > 0
+# (Grad-CAM++ also divides each by 2 + w_k^c F_k), and Score-CAM and Eigen-CAM use no
+# gradient at all, so those four could differ. On these two images they hardly do: every
+# method puts a blob in the middle of the circle (Grad-CAM++'s a little larger) and heat on
+# the arms of the cross; Score-CAM's cross map is the most different, two spots on the
+# arms. On `fc_cnn` (`11_cam_family_fc.png`) the gradient varies from position to position
+# and the methods disagree. None of them fills the circle: the gradient methods mark spots on
+# its rim, mostly at the bottom; Eigen-CAM its left edge; Score-CAM almost nothing inside the
+# box and a spot in the image corner. On the cross they mark arm tips, each method its own
+# selection.
 
 # %%
 import numpy as np
@@ -37,8 +44,13 @@ METHODS = {"Grad-CAM": nc.grad_cam, "HiResCAM": nc.hires_cam, "Grad-CAM++": nc.g
            "Eigen-CAM": nc.eigen_cam}
 
 data = shapes(16, seed=123)
-# two images: Score-CAM costs one forward pass per channel and image (64 x 2 on gap_cnn)
-rows = [int(np.flatnonzero(data.labels == CLASSES.index(name))[0]) for name in ("circle", "cross")]
+# two images: Score-CAM costs one forward pass per channel and image (64 x 2 on gap_cnn).
+# The first circle and the first cross that both models classify correctly (gap_cnn calls the
+# first circle of this set, index 3, a square).
+ok = ((nc.pretrained("gap").predict(data.images) == data.labels)
+      & (nc.pretrained("fc").predict(data.images) == data.labels))
+rows = [int(np.flatnonzero((data.labels == CLASSES.index(name)) & ok)[0])
+        for name in ("circle", "cross")]
 x, c = data.images[rows], data.labels[rows]
 
 

@@ -31,7 +31,7 @@ from numpycam.maps import normalize, upsample
 CMAP = "jet"
 TRUTH, PREDICTED = "lime", "white"  # box colours: ground truth, box read off a map
 
-__all__ = ["CMAP", "as_rgb", "bars", "draw_box", "figure_grid", "figures_dir", "heatmap",
+__all__ = ["CMAP", "as_rgb", "bars", "curve", "draw_box", "figure_grid", "figures_dir", "heatmap",
            "overlay", "save", "scatter", "show_gradient", "show_image", "text_panel"]
 
 
@@ -160,6 +160,22 @@ def bars(ax, values, labels=None, title: str | None = None, *, ylabel: str | Non
     if labels is not None:
         ax.set_xticks(np.arange(len(values)), labels, fontsize=7,
                       rotation=0 if len(values) <= 8 else 90)
+    if ylabel:
+        ax.set_ylabel(ylabel, fontsize=8)
+    ax.tick_params(labelsize=7)
+    if title:
+        ax.set_title(title, fontsize=9)
+
+
+def curve(ax, values, title: str | None = None, *, xlabel: str = "epoch",
+          ylabel: str | None = None, ylim=None):
+    """A line through ``values`` against 1, 2, ..., e.g. a loss per epoch (too many for bars)."""
+    values = np.asarray(values, dtype=np.float64).ravel()
+    ax.plot(np.arange(1, len(values) + 1), values, color="tab:blue", linewidth=1.2)
+    if ylim is not None:
+        ax.set_ylim(*ylim)
+    ax.grid(alpha=0.3)
+    ax.set_xlabel(xlabel, fontsize=8)
     if ylabel:
         ax.set_ylabel(ylabel, fontsize=8)
     ax.tick_params(labelsize=7)

@@ -8,10 +8,11 @@ import numpy as np
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
+from strategies import close, gap_networks, seeds
 
 import numpycam as nc
 from numpycam.cam import feature_layer, score_gradient
-from strategies import close, gap_networks, seeds
+
 
 @given(gap_networks())
 def test_grad_cam_is_cam_over_Z_on_gap_networks(net):

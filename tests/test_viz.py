@@ -90,3 +90,13 @@ def test_heatmap_wants_one_map_and_centres_signed_ones():
         viz.heatmap(axes[0, 0], np.zeros((2, 3, 3)))
     im = viz.heatmap(axes[0, 0], np.array([[-1.0, 3.0]]), signed=True)
     assert im.get_clim() == (-3.0, 3.0)
+
+
+def test_curve_draws_one_point_per_value():
+    from numpycam import viz
+
+    fig, axes = viz.figure_grid(1, 1)
+    viz.curve(axes[0, 0], [3.0, 2.0, 1.5], "loss", ylim=(0, 4))
+    (line,) = axes[0, 0].lines
+    assert list(line.get_xdata()) == [1, 2, 3] and list(line.get_ydata()) == [3.0, 2.0, 1.5]
+    assert axes[0, 0].get_ylim() == (0, 4)

@@ -113,19 +113,20 @@ def run(args: argparse.Namespace) -> int:
 
     scene = two_object_scene(1, seed=args.seed)
     img = scene.images[:1]
-    fig, axes = viz.figure_grid(1, 1 + len(CLASSES),
-                                title="one scene, one CAM per class (GAP model)")
-    viz.show_image(axes[0, 0], img[0], "two objects")
-    for box, label in zip(scene.boxes[0], scene.labels[0], strict=True):
-        viz.draw_box(axes[0, 0], box, label=CLASSES[label])
+    fig, axes = viz.figure_grid(1, 1 + len(CLASSES), title="one scene, one CAM per class "
+                                "(GAP model; 64 x 64, one signed scale, 0 = middle of the bar)")
+    S = gap.forward(img)[0]
+    viz.show_image(axes[0, 0], img[0], f"two objects (top score: {CLASSES[int(S.argmax())]})")
     L = nc.cam(gap, np.repeat(img, len(CLASSES), axis=0), np.arange(len(CLASSES)))  # (4, h, w)
-    lo, hi = float(L.min()), float(L.max())  # one scale: the classes are compared
+    hi = float(np.abs(L).max()) or 1.0  # one scale: the classes are compared
     for k, name in enumerate(CLASSES):
-        viz.overlay(axes[0, 1 + k], img[0], L[k], f"CAM for '{name}'", vmin=lo, vmax=hi,
+        viz.heatmap(axes[0, 1 + k], nc.upsample(L[k], img.shape[-1]),
+                    f"CAM for '{name}', S = {S[k]:.2f}", vmin=-hi, vmax=hi,
                     colorbar=k == len(CLASSES) - 1)
+    for col in range(1 + len(CLASSES)):  # magenta stands out on every colour of the map
         for box, label in zip(scene.boxes[0], scene.labels[0], strict=True):
-            if label == k:
-                viz.draw_box(axes[0, 1 + k], box)
+            viz.draw_box(axes[0, col], box, label=CLASSES[label],
+                         color="magenta" if col else viz.TRUTH)
     figs["demo_scene.png"] = fig
 
     for name in GALLERY:
