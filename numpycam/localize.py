@@ -263,3 +263,23 @@ def localization_accuracy(
     true = true[:, None] if true.ndim == 2 else true  # (N, K, 4)
     best = iou(pred[:, None], true).max(axis=1)  # (N,)
     return float(np.mean((pl == tl) & (best >= t)))
+
+
+def favours_own_object(maps, masks) -> np.ndarray:
+    """For scenes of K objects: does the map for object k's class put more positive mass on
+    object k than on any other object?  (The post's "dog versus cat" question, as a number.)
+
+    maps (N, K, h, w): map k explains the class of object k; masks (N, K, H, W) bool. The maps
+    are upsampled to (H, W) and their negative part dropped. Returns bool (N, K).
+    """
+    maps = np.asarray(maps, dtype=np.float64)
+    masks = np.asarray(masks)
+    if maps.ndim != 4 or masks.ndim != 4 or maps.shape[:2] != masks.shape[:2]:
+        raise ValueError(f"need maps (N, K, h, w) and masks (N, K, H, W) with the same N, K; "
+                         f"got {maps.shape} and {masks.shape}")
+    n, k, h, w = maps.shape
+    up = np.maximum(upsample(maps.reshape(n * k, h, w), masks.shape[2:]), 0)
+    mass = np.einsum("nkhw,njhw->nkj", up.reshape(n, k, *masks.shape[2:]), masks.astype(float))
+    own = np.einsum("nkk->nk", mass)  # mass of map k on object k
+    other = np.where(np.eye(k, dtype=bool), -np.inf, mass).max(axis=2)
+    return own > other

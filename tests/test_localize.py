@@ -276,3 +276,20 @@ def test_localization_accuracy_errors():
         localization_accuracy(np.zeros((0, 4)), np.zeros((0, 4)), [], [])
     with pytest.raises(ValueError):
         localization_accuracy(np.zeros((1, 4)), np.zeros((1, 4)), [0], [0], iou_threshold=2)
+
+
+def test_favours_own_object_on_hand_made_scenes():
+    from numpycam.localize import favours_own_object
+
+    masks = np.zeros((2, 2, 8, 8), bool)
+    masks[:, 0, :, :4] = True  # object 0 on the left, object 1 on the right
+    masks[:, 1, :, 4:] = True
+    maps = np.zeros((2, 2, 8, 8))
+    maps[0, 0, :, :4] = 1.0  # scene 0: map 0 on object 0, map 1 on object 1
+    maps[0, 1, :, 4:] = 1.0
+    maps[1, 0, :, 4:] = 1.0  # scene 1: both maps on object 1, and map 1 negative there
+    maps[1, 1, :, 4:] = -1.0
+    got = favours_own_object(maps, masks)
+    np.testing.assert_array_equal(got, [[True, True], [False, False]])
+    with pytest.raises(ValueError, match="same N, K"):
+        favours_own_object(maps[:, :1], masks)
