@@ -96,8 +96,8 @@ class Center(Layer):
     """Subtract each image's mean colour, per channel: (N, C, H, W) -> same shape.
 
     A fixed first step with no parameters. The backgrounds here have random colours, and
-    removing them lets the first convolution learn shape edges much sooner (measured: see
-    ``numpycam.train``).
+    removing them lets the first convolution learn shape edges much sooner (without it training
+    sat at chance for hundreds of steps; the README's "Data and training" has the story).
     """
 
     kind = "center"
