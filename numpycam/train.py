@@ -42,6 +42,9 @@ class History:
     def __len__(self) -> int:
         return len(self.rows)
 
+    def __contains__(self, key: str) -> bool:
+        return bool(self.rows) and key in self.rows[0]
+
     @property
     def seconds(self) -> float:
         return float(sum(self["seconds"]))

@@ -45,3 +45,10 @@ def test_the_shipped_weights_classify_a_fresh_test_set(name):
     model = nc.pretrained(name)
     test = nc.data.shapes(600, seed=2026, dtype=np.uint8)  # a seed never used in training
     assert accuracy(model, test.images, test.labels) >= 0.95
+
+
+def test_history_rows_and_lookup():
+    data = nc.data.shapes(32, seed=5, size=32, dtype=np.uint8)
+    history = fit(nc.gap_cnn(widths=(4, 8), seed=0), data.images, data.labels, epochs=2, log=None)
+    assert len(history) == 2 and "loss" in history and "nope" not in history
+    assert history["epoch"] == [1, 2] and history.seconds > 0
