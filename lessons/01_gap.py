@@ -52,17 +52,18 @@ print("wrote", viz.save(fig, OUT / "01_gap_toy.png"))
 
 # %% [markdown]
 # ## The same step inside the CAM network
-# `gap_cnn` ends with a conv layer of K = 64 maps of 16 × 16 on a 64 × 64 image: 16,384
+# The shipped `gap` model (`gap_cnn` with one more conv block added by `deepen`, four conv
+# layers in all) ends with a conv layer of K = 64 maps of 16 × 16 on a 64 × 64 image: 16,384
 # numbers, which GAP turns into 64. The Dense layer after it sees only those 64 averages:
 #
 #     S^c = Σ_k w_k^c F_k + b_c
 #
 # **Look for** in `01_gap_network.png`: the four channels with the largest average, and the
 # bar of all 64 F_k with those four in red. On this test image (the first of the seed-123
-# test set, a circle, which the model classifies correctly) each of the four maps is zero
-# almost everywhere and fires in one compact blob on the circle, with peaks above 100; spread
-# over Z = 256 positions, that blob averages to about 4. F_k says "a lot of this feature";
-# it no longer says where. Many of the other averages are zero or close to it.
+# test set, a circle, which the model classifies correctly) each of the four maps is near zero
+# away from the circle and fires in one compact blob on it, with peaks between about 145 and
+# 200; spread over Z = 256 positions, that blob averages to about 7 to 12. F_k says "a lot of
+# this feature"; it no longer says where. Most of the other averages are small (under 2).
 
 # %%
 model = nc.pretrained("gap")
@@ -70,9 +71,10 @@ data = shapes(8, seed=123)
 x = data.images[:1]
 pred = int(model.forward(x)[0].argmax())
 assert pred == data.labels[0]  # a correctly classified image
-f_real = model.activation("relu3")  # (1, 64, 16, 16)
+last = model.names[model.index("gap") - 1]  # the layer feeding GAP: the last conv's ReLU
+f_real = model.activation(last)  # (1, 64, 16, 16)
 F_real = model.activation("gap")  # (1, 64)
-print(f"relu3 output {f_real.shape} = {f_real[0].size} numbers -> gap output {F_real.shape}")
+print(f"{last} output {f_real.shape} = {f_real[0].size} numbers -> gap output {F_real.shape}")
 assert np.allclose(F_real, f_real.mean(axis=(2, 3)), rtol=1e-5, atol=1e-7)
 
 top = np.argsort(F_real[0])[::-1][:4]

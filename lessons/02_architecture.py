@@ -98,7 +98,7 @@ assert np.allclose(tuned.forward(test.images[:8]), head.forward(f_test[:8]), rto
 
 acc = {"conventional fc_cnn": nc.accuracy(fc, test.images, test.labels),
        "its conv layers + GAP + new Dense": history["test_acc"][-1],
-       "gap_cnn trained as such": nc.accuracy(nc.pretrained("gap"), test.images, test.labels)}
+       "the shipped gap model": nc.accuracy(nc.pretrained("gap"), test.images, test.labels)}
 for name, a in acc.items():
     print(f"  test accuracy {a:6.1%}  {name}")
 # Fine-tuning works: the frozen conv layers plus a new GAP + Dense head classify (almost) as

@@ -16,9 +16,10 @@
 #
 # **Look for** in `05_cam_limitation.png`: the CAM column of the conventional CNN holds the
 # library's error message; Grad-CAM fills both rows. On `gap_cnn` the CAM and Grad-CAM
-# panels look the same (lesson 8 shows why): heat along the arms of the cross, strongest near
-# its centre and on the left arm. On `fc_cnn`, Grad-CAM at the same depth gives a different,
-# patchier picture: the tips of two arms, and weaker spots on and just outside the box edge.
+# panels look the same (lesson 8 shows why): one broad blob over the centre of the cross,
+# reaching into its left and top arms. On `fc_cnn`, Grad-CAM at its last conv layer (also
+# 16 × 16) gives a different, patchier picture: the tips of two arms, and weaker spots on and
+# just outside the box edge.
 # (The cross is the first one of the test set; both models classify it correctly.)
 
 # %%
@@ -53,13 +54,17 @@ assert message is not None and "GlobalAvgPool2D" in message and "grad_cam" in me
 
 # %% [markdown]
 # ## Grad-CAM on both
-# On `fc` we ask for the same layer as CAM uses on `gap` (relu3, 16 × 16 maps); by default
-# Grad-CAM would take the last 4-D output, pool3 (8 × 8).
+# On `gap` Grad-CAM's default layer, the last 4-D output, is the one CAM uses: the maps that
+# feed GAP (relu4, 16 × 16). On `fc` we ask for the last conv layer's ReLU (relu3, also
+# 16 × 16); by default Grad-CAM would take the last 4-D output, pool3 (8 × 8).
 
 # %%
+gap_layer = gap.names[gap.index("gap") - 1]  # the layer feeding GAP
+fc_layer = fc.names[max(i for i, lay in enumerate(fc.layers) if isinstance(lay, nc.Conv2D)) + 1]
+layer_of = {"gap_cnn (GAP + Dense)": gap_layer, "fc_cnn (Flatten + 2 Dense)": fc_layer}
 panels = {
     "gap_cnn (GAP + Dense)": (nc.cam(gap, x, c)[0], nc.grad_cam(gap, x, c)[0]),
-    "fc_cnn (Flatten + 2 Dense)": (None, nc.grad_cam(fc, x, c, layer="relu3")[0]),
+    "fc_cnn (Flatten + 2 Dense)": (None, nc.grad_cam(fc, x, c, layer=fc_layer)[0]),
 }
 fig, axes = viz.figure_grid(2, 3, title=f"CAM needs GAP; Grad-CAM does not ('{CLASSES[c[0]]}')")
 for r, (name, (L_cam, L_grad)) in enumerate(panels.items()):
@@ -71,6 +76,6 @@ for r, (name, (L_cam, L_grad)) in enumerate(panels.items()):
     else:
         viz.overlay(axes[r, 1], x[0], L_cam, "CAM")
         viz.draw_box(axes[r, 1], data.boxes[i])
-    viz.overlay(axes[r, 2], x[0], L_grad, "Grad-CAM at relu3")
+    viz.overlay(axes[r, 2], x[0], L_grad, f"Grad-CAM at {layer_of[name]}")
     viz.draw_box(axes[r, 2], data.boxes[i])
 print("wrote", viz.save(fig, OUT / "05_cam_limitation.png"))

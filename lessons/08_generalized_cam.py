@@ -23,8 +23,8 @@
 #
 # **Look for** in `08_generalized_cam.png` (the first circle that `gap_cnn` classifies
 # correctly): the 64 points (w_k^c, a_k^c) on the line of slope 1/Z, and the difference map,
-# which is zero up to float32 rounding (about 2e-6, on map values up to 1.7). The signed CAM
-# also shows what the ReLU removes: a ring of small negative values above the circle's hot
+# which is zero up to float32 rounding (about 6e-7, on map values up to 1.45). The signed CAM
+# also shows what the ReLU removes: a band of small negative values above the circle's hot
 # centre.
 
 # %%

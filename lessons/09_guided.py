@@ -21,13 +21,13 @@
 #
 # **Look for** in `09_guided_grad_cam.png` (the first circle, square and triangle that
 # `gap_cnn` classifies correctly): our shapes are flat patches of colour, so guided backprop
-# does not draw clean edges here; it covers each shape with fine, pixel-level speckle (the
-# whole disc, the whole square, the triangle with its rim), and it also marks some clutter:
-# the stroke beside the triangle, patches along the bottom of the circle image. Multiplying
-# by Grad-CAM removes the clutter and keeps the fine detail only where Grad-CAM is high: the
-# middle of the circle and of the square, the sides of the triangle (whose Grad-CAM is a
-# ring, lesson 4). Every map here is for the true class, so the figure does not test how
-# class-specific guided backprop is.
+# does not draw clean edges here; it covers each shape with fine, pixel-level speckle (most
+# of the disc, the whole square, the triangle's corners and sides), and it also marks some
+# clutter: the stroke beside the triangle, a patch below the circle. Multiplying by Grad-CAM
+# removes the clutter and keeps the fine detail only where Grad-CAM is high: the disc, the
+# square (whose Grad-CAM is a ring just inside its edges), and the triangle's two top
+# corners (where its Grad-CAM has two blobs, lesson 4). Every map here is for the true
+# class, so the figure does not test how class-specific guided backprop is.
 
 # %%
 import numpy as np

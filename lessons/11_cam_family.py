@@ -17,15 +17,16 @@
 # map, used as a mask on the image, raises the score; Eigen-CAM ignores the class and projects
 # the maps on their main direction. `numpycam.family` has the rule of each, one file apiece.
 #
-# **Look for**: on `gap_cnn` (`11_cam_family_gap.png`) the gradient is w_k^c / Z at every
-# position (lesson 8), so Grad-CAM, HiResCAM and XGrad-CAM are the same map, and CAM is too
-# apart from its negative part (CAM has no ReLU, and the normalised overlay lifts its zero
-# background to light blue). LayerCAM and Grad-CAM++ keep only the channels with w_k^c > 0
-# (Grad-CAM++ also divides each by 2 + w_k^c F_k), and Score-CAM and Eigen-CAM use no
-# gradient at all, so those four could differ. On these two images they hardly do: every
-# method puts a blob in the middle of the circle (Grad-CAM++'s a little larger) and heat on
-# the arms of the cross; Score-CAM's cross map is the most different, two spots on the
-# arms. On `fc_cnn` (`11_cam_family_fc.png`) the gradient varies from position to position
+# **Look for**: on `gap_cnn` (`11_cam_family_gap.png`, the shipped four-conv model, at the
+# maps feeding GAP) the gradient is w_k^c / Z at every position (lesson 8), so Grad-CAM,
+# HiResCAM and XGrad-CAM are the same map, and CAM is too apart from its negative part (CAM
+# has no ReLU, and the normalised overlay lifts its zero background to light blue). LayerCAM
+# and Grad-CAM++ keep only the channels with w_k^c > 0 (Grad-CAM++ also divides each by 2 +
+# w_k^c F_k), and Score-CAM and Eigen-CAM use no gradient at all, so those four could differ.
+# On these two images they hardly do: every method puts a blob in the middle of the circle
+# (Grad-CAM++'s and Score-CAM's a little larger) and one over the centre of the cross;
+# Score-CAM's cross map is the only clearly different one, spots near the ends of the arms
+# instead. On `fc_cnn` (`11_cam_family_fc.png`) the gradient varies from position to position
 # and the methods disagree. None of them fills the circle: the gradient methods mark spots on
 # its rim, mostly at the bottom; Eigen-CAM its left edge; Score-CAM almost nothing inside the
 # box and a spot in the image corner. On the cross they mark arm tips, each method its own
@@ -83,13 +84,14 @@ def figure(maps, title, path):
 
 # %%
 gap = nc.pretrained("gap")
-maps_gap = family(gap, "relu3")
+gap_layer = gap.names[gap.index("gap") - 1]  # the maps that feed GAP: the last conv's ReLU
+maps_gap = family(gap, gap_layer)
 # The worked check: on a GAP network the per-position gradient is w_k^c / Z everywhere, so
 # HiResCAM's map and XGrad-CAM's are Grad-CAM's exactly (tests/test_family.py proves this for
 # random networks).
 for name in ("HiResCAM", "XGrad-CAM"):
     assert np.allclose(maps_gap[name], maps_gap["Grad-CAM"], rtol=1e-4, atol=1e-8), name
-figure(maps_gap, "the CAM family on gap_cnn (relu3, 16 x 16)", OUT / "11_cam_family_gap.png")
+figure(maps_gap, f"the CAM family on gap_cnn ({gap_layer}, 16 x 16)", OUT / "11_cam_family_gap.png")
 
 # %%
 fc = nc.pretrained("fc")

@@ -68,3 +68,24 @@ def fc_cnn(in_channels: int = 3, num_classes: int = 4, widths=(16, 32, 32), hidd
                (f"relu{n + 1}", ReLU()),
                ("fc2", Dense(hidden, num_classes, rng=rng, dtype=dtype))]
     return Sequential(layers)
+
+
+def deepen(model: Sequential, width: int = 64, *, seed: int = 0, dtype=np.float32) -> Sequential:
+    """A GAP model with one more conv3x3-ReLU block before GAP and a new Dense head.
+
+    The layers of ``model`` up to its GAP are shared (not copied), so training the result
+    fine-tunes them; the new conv sees 8 more pixels of context in each direction at the same
+    16 x 16 resolution. This is the post's fine-tuning step used to widen what the last maps
+    see: the shipped ``gap`` model is ``gap_cnn()`` trained, deepened, then trained again.
+    """
+    names = model.names
+    if len(names) < 2 or not isinstance(model.layers[-2], GlobalAvgPool2D):
+        raise ValueError(f"deepen needs a model ending in GlobalAvgPool2D + Dense, got {names}")
+    k = model.layers[-1].in_features
+    n = sum(isinstance(layer, Conv2D) for layer in model.layers) + 1
+    rng = np.random.default_rng(seed)
+    layers = [(layer.name, layer) for layer in model.layers[:-2]]
+    layers += [(f"conv{n}", Conv2D(k, width, 3, padding=1, rng=rng, dtype=dtype)),
+               (f"relu{n}", ReLU()), ("gap", GlobalAvgPool2D()),
+               ("fc", Dense(width, model.layers[-1].out_features, rng=rng, dtype=dtype))]
+    return Sequential(layers)

@@ -25,7 +25,11 @@ RECIPE = {
         # The GAP model reaches ~98 % on 8,000 images. The conventional CNN has 6x the
         # parameters (most in its hidden Dense layer) and overfit 8,000 images (93.7 % test,
         # 99.2 % train), so it gets twice the data and a little weight decay.
-        "gap": {"build": gap_cnn, "n": 8000, "fit": {"epochs": 14, "lr": 1e-2}},
+        # The GAP model is trained, then deepened by one conv block before GAP and fine-tuned:
+        # the three-conv model classified at 98 % but its CAM boxes were too small (68 %
+        # top-1 localisation); the fourth conv widens what each position of the last maps sees.
+        "gap": {"build": gap_cnn, "n": 8000, "fit": {"epochs": 14, "lr": 1e-2},
+                "deepen": {"width": 64, "fit": {"epochs": 4, "lr": 3e-3}}},
         "fc": {"build": fc_cnn, "n": 16000,
                "fit": {"epochs": 10, "lr": 3e-3, "weight_decay": 1e-4}},
     },

@@ -142,3 +142,18 @@ def test_optimisers_decrease_the_loss_on_a_separable_problem():
             opt.step()
             losses.append(loss)
         assert losses[-1] < 0.1 * losses[0], (type(opt).__name__, losses[0], losses[-1])
+
+
+def test_deepen_adds_a_conv_block_before_gap_and_shares_the_rest():
+    from numpycam.builders import deepen
+
+    base = nc.gap_cnn(widths=(4, 8), seed=0)
+    deep = deepen(base, 6, seed=1)
+    assert deep.names[-4:] == ["conv3", "relu3", "gap", "fc"]
+    assert deep["conv1"] is base["conv1"] and deep["conv2"] is base["conv2"]
+    assert deep["conv3"].W.shape == (6, 8, 3, 3) and deep["fc"].W.shape == (4, 6)
+    x = np.random.default_rng(0).random((2, 3, 16, 16)).astype(np.float32)
+    assert deep.forward(x).shape == (2, 4)
+    assert nc.grad_cam(deep, x, 0).shape == (2, 8, 8)  # relu3 now feeds GAP, still 8 x 8
+    with pytest.raises(ValueError, match="GlobalAvgPool2D"):
+        deepen(nc.fc_cnn(seed=0))

@@ -31,6 +31,7 @@ def run(args: argparse.Namespace) -> int:
     import numpy as np
 
     from numpycam import data
+    from numpycam.builders import deepen
     from numpycam.pretrained import RECIPE, weights_path
     from numpycam.train import accuracy, fit
 
@@ -53,6 +54,13 @@ def run(args: argparse.Namespace) -> int:
         print(f"training {name}: {model.num_params():,} parameters, {fit_kwargs}")
         history = fit(model, train.images, train.labels, batch_size=RECIPE["batch_size"],
                       test=(test.images, test.labels), seed=RECIPE["seed"], **fit_kwargs)
+        if "deepen" in spec:  # stage 2: one more conv block before GAP, then fine-tune all
+            stage = spec["deepen"]
+            model = deepen(model, stage["width"], seed=RECIPE["seed"])
+            print(f"deepened {name}: {model.num_params():,} parameters, {stage['fit']}")
+            more = fit(model, train.images, train.labels, batch_size=RECIPE["batch_size"],
+                       test=(test.images, test.labels), seed=RECIPE["seed"], **stage["fit"])
+            history.rows += more.rows
         seconds = time.perf_counter() - t0
         acc = accuracy(model, test.images, test.labels)
         path = model.save(Path(out) / f"{name}.npz")
