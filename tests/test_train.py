@@ -52,3 +52,15 @@ def test_history_rows_and_lookup():
     history = fit(nc.gap_cnn(widths=(4, 8), seed=0), data.images, data.labels, epochs=2, log=None)
     assert len(history) == 2 and "loss" in history and "nope" not in history
     assert history["epoch"] == [1, 2] and history.seconds > 0
+
+
+def test_the_train_command_runs_both_stages_into_a_folder(tmp_path, capsys):
+    # A tiny version of the real recipe: 64 images, one epoch per stage, written to tmp_path
+    # (never into the package). The GAP model comes out deepened, as the shipped one is.
+    from numpycam.cli import main
+
+    assert main(["train", "--models", "gap", "--n", "64", "--epochs", "1", "--out", str(tmp_path)]) == 0
+    model = nc.load(tmp_path / "gap.npz")
+    assert model.names[-4:] == ["conv4", "relu4", "gap", "fc"]
+    assert (tmp_path / "training_log.json").is_file()
+    assert "took" in capsys.readouterr().out

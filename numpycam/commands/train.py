@@ -22,7 +22,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--models", nargs="+", choices=["gap", "fc"], default=["gap", "fc"],
                         help="which models to train (default: both)")
     parser.add_argument("--epochs", type=positive, default=None,
-                        help="override the recipe's epochs")
+                        help="override the recipe's epochs (every stage)")
     parser.add_argument("--n", type=positive, default=None,
                         help="override the number of training images")
 
@@ -56,10 +56,13 @@ def run(args: argparse.Namespace) -> int:
                       test=(test.images, test.labels), seed=RECIPE["seed"], **fit_kwargs)
         if "deepen" in spec:  # stage 2: one more conv block before GAP, then fine-tune all
             stage = spec["deepen"]
+            stage_fit = dict(stage["fit"])
+            if args.epochs is not None:
+                stage_fit["epochs"] = args.epochs
             model = deepen(model, stage["width"], seed=RECIPE["seed"])
-            print(f"deepened {name}: {model.num_params():,} parameters, {stage['fit']}")
+            print(f"deepened {name}: {model.num_params():,} parameters, {stage_fit}")
             more = fit(model, train.images, train.labels, batch_size=RECIPE["batch_size"],
-                       test=(test.images, test.labels), seed=RECIPE["seed"], **stage["fit"])
+                       test=(test.images, test.labels), seed=RECIPE["seed"], **stage_fit)
             history.rows += more.rows
         seconds = time.perf_counter() - t0
         acc = accuracy(model, test.images, test.labels)
