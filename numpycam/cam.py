@@ -22,7 +22,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from numpycam._validate import as_images, class_indices
-from numpycam.layers import Dense, GlobalAvgPool2D
+from numpycam.layers import Dense, Flatten, GlobalAvgPool2D
 from numpycam.model import Sequential
 
 
@@ -111,19 +111,23 @@ def cam(model: Sequential, x, c, *, details: bool = False):
     return Explanation(maps, f, w, scores, c, model.layers[g - 1].name if g > 0 else "input")
 
 
-def feature_layer(model: Sequential, x: np.ndarray, layer: str | int | None) -> int:
-    """Index of ``layer``, or by default of the last layer whose output is a 4-D map."""
-    model.forward(x[:1])
-    four_d = [i for i, lay in enumerate(model.layers) if model.activation(i).ndim == 4]
+def feature_layer(model: Sequential, layer: str | int | None) -> int:
+    """Index of ``layer``, or by default of the last layer whose output is a 4-D map.
+
+    The output stays a 4-D map (N, K, h, w) up to the first GAP, Flatten or Dense layer, which
+    makes it flat; so which layers qualify follows from the layer types, without a forward pass.
+    """
+    flat = next((i for i, lay in enumerate(model.layers)
+                 if isinstance(lay, (GlobalAvgPool2D, Flatten, Dense))), len(model.layers))
     if layer is None:
-        if not four_d:
+        if flat == 0:
             raise ValueError("this model has no layer with a 4-D (N, K, h, w) output to explain")
-        return four_d[-1]
+        return flat - 1
     i = model.index(layer)
-    if i not in four_d:
+    if i >= flat:
         raise ValueError(
-            f"layer {model.layers[i].name!r} outputs shape {model.activation(i).shape}, not a 4-D "
-            f"map (N, K, h, w); Grad-CAM needs one of {[model.layers[j].name for j in four_d]}"
+            f"layer {model.layers[i].name!r} outputs a flat (N, features) array, not a 4-D map "
+            f"(N, K, h, w); Grad-CAM needs one of {model.names[:flat]}"
         )
     return i
 
@@ -148,7 +152,7 @@ def gradient_method(model: Sequential, x, c, layer, weights_of, *, relu: bool, d
     ReLU and the Explanation are the same for every method (numpycam.family uses this too).
     """
     x, c = _prepare(model, x, c)
-    i = feature_layer(model, x, layer)
+    i = feature_layer(model, layer)
     scores, f, g = score_gradient(model, x, one_hot(c, model.num_classes), i)
     return finish(f, weights_of(f, g), scores, c, model.layers[i].name, relu=relu, details=details)
 

@@ -60,7 +60,7 @@ def test_grad_cam_weights_are_linear_in_the_score(net):
         M = model.num_classes
     rng = np.random.default_rng(x.size)
     c1, c2 = rng.integers(0, M, 2)
-    layer = feature_layer(model, x, None)
+    layer = feature_layer(model, None)
     d = np.zeros((len(x), M))
     d[:, c1] += 1
     d[:, c2] -= 1

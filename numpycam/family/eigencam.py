@@ -42,7 +42,7 @@ def eigen_cam(model, x, c=None, layer: str | int | None = None, *, relu: bool = 
     applies one.
     """
     x, checked = _prepare(model, x, 0 if c is None else c)
-    i = feature_layer(model, x, layer)
+    i = feature_layer(model, layer)
     scores = model.forward(x)  # (N, M)
     c = scores.argmax(axis=1) if c is None else checked
     f = model.activation(i)  # (N, K, h, w)

@@ -50,7 +50,7 @@ def score_cam(model, x, c, layer: str | int | None = None, *, relu: bool = True,
     """
     x, c = _prepare(model, x, c)
     batch_size = positive_int(batch_size, "batch_size")
-    i = feature_layer(model, x, layer)
+    i = feature_layer(model, layer)
     scores = model.forward(x)  # (N, M)
     f = model.activation(i)  # (N, K, h, w)
     n, k, h, w = f.shape
