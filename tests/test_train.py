@@ -57,10 +57,15 @@ def test_history_rows_and_lookup():
 def test_the_train_command_runs_both_stages_into_a_folder(tmp_path, capsys):
     # A tiny version of the real recipe: 64 images, one epoch per stage, written to tmp_path
     # (never into the package). The GAP model comes out deepened, as the shipped one is.
+    import json
+
     from numpycam.cli import main
 
+    log = tmp_path / "training_log.json"
+    log.write_text(json.dumps({"models": {"fc": {"test_accuracy": 0.5}}}))  # an earlier fc run
     assert main(["train", "--models", "gap", "--n", "64", "--epochs", "1", "--out", str(tmp_path)]) == 0
     model = nc.load(tmp_path / "gap.npz")
     assert model.names[-4:] == ["conv4", "relu4", "gap", "fc"]
-    assert (tmp_path / "training_log.json").is_file()
+    record = json.loads(log.read_text())["models"]
+    assert record["fc"] == {"test_accuracy": 0.5} and len(record["gap"]["history"]) == 2
     assert "took" in capsys.readouterr().out

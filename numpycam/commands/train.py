@@ -39,13 +39,23 @@ def run(args: argparse.Namespace) -> int:
     size = RECIPE["size"]
     start = time.perf_counter()
     test = data.shapes(RECIPE["test"]["n"], seed=RECIPE["test"]["seed"], size=size, dtype=np.uint8)
-    log = {"recipe": {k: v for k, v in RECIPE.items() if k != "models"}, "models": {},
+    log_path = Path(out) / "training_log.json"
+    # a run of some models keeps the record of the others already in the folder
+    old = json.loads(log_path.read_text()) if log_path.is_file() else {}
+    log = {"recipe": {k: v for k, v in RECIPE.items() if k != "models"},
+           "models": old.get("models", {}),
            "machine": f"{platform.machine()} {platform.python_version()}"}
+
+    def stage(fit_spec: dict) -> dict:
+        """The recipe's fit arguments for one stage, with ``--epochs`` applied."""
+        kwargs = dict(fit_spec)
+        if args.epochs is not None:
+            kwargs["epochs"] = args.epochs
+        return kwargs
+
     for name in args.models:
         spec = RECIPE["models"][name]
-        fit_kwargs = dict(spec["fit"])
-        if args.epochs is not None:
-            fit_kwargs["epochs"] = args.epochs
+        fit_kwargs = stage(spec["fit"])
         t0 = time.perf_counter()
         n_train = args.n if args.n is not None else spec["n"]
         train = data.shapes(n_train, seed=RECIPE["train_seed"], size=size, dtype=np.uint8)
@@ -55,11 +65,8 @@ def run(args: argparse.Namespace) -> int:
         history = fit(model, train.images, train.labels, batch_size=RECIPE["batch_size"],
                       test=(test.images, test.labels), seed=RECIPE["seed"], **fit_kwargs)
         if "deepen" in spec:  # stage 2: one more conv block before GAP, then fine-tune all
-            stage = spec["deepen"]
-            stage_fit = dict(stage["fit"])
-            if args.epochs is not None:
-                stage_fit["epochs"] = args.epochs
-            model = deepen(model, stage["width"], seed=RECIPE["seed"])
+            stage_fit = stage(spec["deepen"]["fit"])
+            model = deepen(model, spec["deepen"]["width"], seed=RECIPE["seed"])
             print(f"deepened {name}: {model.num_params():,} parameters, {stage_fit}")
             more = fit(model, train.images, train.labels, batch_size=RECIPE["batch_size"],
                        test=(test.images, test.labels), seed=RECIPE["seed"], **stage_fit)
@@ -72,7 +79,6 @@ def run(args: argparse.Namespace) -> int:
                                "fit": fit_kwargs, "history": history.rows}
     total = time.perf_counter() - start
     log["total_seconds"] = round(total, 1)
-    log_path = Path(out) / "training_log.json"
     log_path.write_text(json.dumps(log, indent=1, default=float) + "\n")
     print(f"\nnumpycam train took {total:.1f} s in all; wrote {log_path}")
     return 0
