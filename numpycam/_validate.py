@@ -98,10 +98,10 @@ def class_indices(c, n: int, num_classes: int) -> np.ndarray:
     return arr.astype(np.intp)
 
 
-def positive_int(value, name: str, minimum: int = 1) -> int:
-    """Check an int option such as a kernel size or a batch size."""
+def positive_int(value, name: str, minimum: int = 1, hint: str = "") -> int:
+    """Check an int option such as a kernel size or a batch size; ``hint`` says what to do."""
     if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, np.integer)):
-        raise TypeError(f"{name} must be an int, got {value!r}")
+        raise TypeError(f"{name} must be an int, got {type(value).__name__} {value!r}")
     if value < minimum:
-        raise ValueError(f"{name} must be >= {minimum}, got {value}")
+        raise ValueError(f"{name} must be >= {minimum}, got {value}" + (f"; {hint}" if hint else ""))
     return int(value)

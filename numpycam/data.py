@@ -26,6 +26,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from numpycam._validate import positive_int
+
 __all__ = ["CLASSES", "SceneData", "ShapesData", "shapes", "two_object_scene"]
 
 CLASSES: tuple[str, ...] = ("circle", "square", "triangle", "cross")
@@ -81,18 +83,10 @@ class SceneData(_Batch):
     the right half: images (N, 3, H, W), labels (N, 2), boxes (N, 2, 4), masks (N, 2, H, W)."""
 
 
-def _check_int(name: str, value: object, minimum: int, hint: str) -> int:
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
-        raise TypeError(f"{name} must be an int, got {type(value).__name__} {value!r}")
-    if value < minimum:
-        raise ValueError(f"{name} must be >= {minimum}, got {value}; {hint}")
-    return int(value)
-
-
 def _check_common(n, seed, size, clutter, noise, dtype) -> tuple[int, int, int, np.dtype]:
-    n = _check_int("n", n, 1, "ask for at least one image")
-    seed = _check_int("seed", seed, 0, "use a non-negative integer seed")
-    size = _check_int("size", size, 24, "objects need at least 24x24 pixels to be recognisable")
+    n = positive_int(n, "n", 1, "ask for at least one image")
+    seed = positive_int(seed, "seed", 0, "use a non-negative integer seed")
+    size = positive_int(size, "size", 24, "objects need at least 24x24 pixels to be recognisable")
     for name, value in (("clutter", clutter), ("noise", noise)):
         if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)):
             raise TypeError(f"{name} must be a number, got {type(value).__name__} {value!r}")
