@@ -157,11 +157,15 @@ def gradient_method(model: Sequential, x, c, layer, weights_of, *, relu: bool, d
     return finish(f, weights_of(f, g), scores, c, model.layers[i].name, relu=relu, details=details)
 
 
+def combine(f: np.ndarray, weights: np.ndarray, relu: bool) -> np.ndarray:
+    """sum_k weight_k f_k, then the ReLU if asked for. (N, h, w)."""
+    maps = weighted_sum(f, weights)
+    return np.maximum(maps, 0) if relu else maps
+
+
 def finish(f, weights, scores, c, layer_name: str, *, relu: bool, details: bool):
-    """sum_k weight_k f_k, then the ReLU if asked for, and the Explanation if asked for."""
-    maps = weighted_sum(f, weights)  # (N, h, w)
-    if relu:
-        maps = np.maximum(maps, 0)
+    """The map of ``combine``, or with ``details`` the Explanation around it."""
+    maps = combine(f, weights, relu)  # (N, h, w)
     return Explanation(maps, f, weights, scores, c, layer_name) if details else maps
 
 

@@ -32,7 +32,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from numpycam.cam import cam, gap_head, grad_cam, grad_cam_weights, one_hot, weighted_sum
+from numpycam.cam import cam, combine, gap_head, grad_cam, grad_cam_weights, one_hot
 from numpycam.family import (
     METHODS,
     eigen_weights,
@@ -125,8 +125,7 @@ def gradients_at(model, x, c, layers) -> tuple[np.ndarray, dict]:
 def rule_map(method: str, f: np.ndarray, g: np.ndarray) -> np.ndarray:
     """sum_k weight_k f_k with the method's weight rule, then its ReLU. (N, h, w)."""
     weights_of, relu = RULES[method]
-    maps = weighted_sum(f, weights_of(f, g))
-    return np.maximum(maps, 0) if relu else maps
+    return combine(f, weights_of(f, g), relu)
 
 
 class _Row:
