@@ -23,163 +23,148 @@ def out_size(n: int, k: int, stride: int, pad: int) -> int:
 
 
 class ConvCache(NamedTuple):
-    xp: np.ndarray  # (N, H + 2p, W + 2p, C) the zero-padded input, channels-last
+    xp: np.ndarray  # (N, C, H + 2p, W + 2p) the zero-padded input
     x_shape: tuple  # (N, C, H, W)
     W: np.ndarray  # (F, C, HH, WW)
     stride: int
     pad: int
 
 
-# Patches are unrolled one block of output rows at a time, blocks of about this many bytes, so
-# memory stays bounded at any batch size (nothing as large as (N*H'*W', HH*WW*C) is allocated)
-# and a block is still in cache when the matmul reads it. But every block is one multi-threaded
-# BLAS call, and when other programs keep the cores busy each call waits for its helper thread
-# to be scheduled. Measured (batch 64, 64x64): one thread, CPU time of a training step 136 /
-# 151 / 189 ms with 1 / 4 / 16 MB blocks; two threads on busy cores, conv2 forward 189 / 133 /
-# 84 ms. 4 MB is the compromise. It changes speed and float round-off only.
-BLOCK_BYTES = 1 << 22
+# The patch matrices are built a block of images at a time, blocks of about this many bytes, so
+# memory stays bounded at any batch size (nothing as large as (N, C*HH*WW, H'*W') is allocated)
+# while each NumPy call still does enough work to hide its Python overhead. It changes speed and
+# float round-off only. See ``numpycam bench`` for the measured effect.
+BLOCK_BYTES = 1 << 20
 
 
-def _pad_nhwc(x: np.ndarray, pad: int, dtype) -> np.ndarray:
-    """Copy x (N, C, H, W) into a zero-padded channels-last array (N, H + 2p, W + 2p, C)."""
+def _pad(x: np.ndarray, pad: int, dtype) -> np.ndarray:
+    """x (N, C, H, W) copied into a zeroed (N, C, H + 2p, W + 2p) array of ``dtype``."""
     N, C, H, W = x.shape
-    xp = np.empty((N, H + 2 * pad, W + 2 * pad, C), dtype=dtype)
-    if pad:  # zero only the border, the inside is overwritten
-        xp[:, :pad] = 0
-        xp[:, H + pad :] = 0
-        xp[:, pad : H + pad, :pad] = 0
-        xp[:, pad : H + pad, W + pad :] = 0
-    xp[:, pad : pad + H, pad : pad + W, :] = x.transpose(0, 2, 3, 1)
+    xp = np.zeros((N, C, H + 2 * pad, W + 2 * pad), dtype=dtype)
+    xp[:, :, pad : pad + H, pad : pad + W] = x
     return xp
 
 
-def _blocks(N: int, Ho: int, Wo: int, row_bytes: int):
-    """(n0, n1, i0, i1): images n0:n1, output rows i0:i1, about BLOCK_BYTES of patches each."""
-    rows = max(1, BLOCK_BYTES // max(1, row_bytes))
-    if rows >= Ho:  # several whole images per block
-        per = rows // Ho
-        for n0 in range(0, N, per):
-            yield n0, min(N, n0 + per), 0, Ho
-    else:  # large images: part of one image per block
-        for n in range(N):
-            for i0 in range(0, Ho, rows):
-                yield n, n + 1, i0, min(Ho, i0 + rows)
+def _per_block(N: int, image_bytes: int) -> int:
+    """How many images go in one block of about BLOCK_BYTES (at least one)."""
+    return max(1, min(N, BLOCK_BYTES // max(1, image_bytes)))
 
 
-def _patches(xp, block, HH, WW, stride, Wo, buf):
-    """The patch matrix of one block: row (n, i, j), column (p, q, c) = xp[n, i*s + p, j*s + q, c].
+def _unfold(xp, HH: int, WW: int, stride: int, Ho: int, Wo: int, buf) -> np.ndarray:
+    """The patch matrices of a block of images: cols (n, K = C*HH*WW, H'*W') with
 
-    In channels-last memory the numbers (q, c) of patch row p are one contiguous run of WW*C
-    values, so we copy HH strided views whose innermost axis is such a run, instead of gathering
-    HH*WW*C single numbers per output pixel.
+        cols[n, (c, p, q), (i, j)] = xp[n, c, i*stride + p, j*stride + q]
+
+    written into ``buf``. All of it is one copy of a 6-D strided view of xp (no Python loop):
+    the axes (i, j) of that view step through the image with the stride, and (p, q) step one
+    pixel, so for stride 1 the innermost axis j reads a contiguous run of W' numbers.
     """
-    n0, n1, i0, i1 = block
-    C = xp.shape[3]
+    nb, C = xp.shape[:2]
     s0, s1, s2, s3 = xp.strides
-    cols = buf[: (n1 - n0) * (i1 - i0) * Wo * HH * WW * C].reshape(n1 - n0, i1 - i0, Wo, HH, WW * C)
-    for p in range(HH):
-        run = as_strided(xp[n0:n1, i0 * stride + p :], shape=cols.shape[:3] + (WW * C,),
-                         strides=(s0, s1 * stride, s2 * stride, s3), writeable=False)
-        cols[:, :, :, p, :] = run
-    return cols.reshape(-1, HH * WW * C)
+    view = as_strided(xp, (nb, C, HH, WW, Ho, Wo), (s0, s1, s2, s3, s2 * stride, s3 * stride),
+                      writeable=False)
+    cols = buf[: view.size].reshape(view.shape)
+    cols[...] = view
+    return cols.reshape(nb, C * HH * WW, Ho * Wo)
 
 
 def conv_forward(x, W, b, stride: int = 1, pad: int = 0):
-    """Vectorised convolution: patches unrolled block by block, one BLAS matmul per block.
+    """Vectorised convolution: for each image, out (F, H'*W') = W (F, K) @ cols (K, H'*W').
 
-    Why channels-last: the patch copies move contiguous runs (see ``_patches``) and the matmul
-    output (rows (n, i, j), columns f) is already the result in (N, H', W', F) order, so we
-    return it as an (N, F, H', W') view without a transposing copy; the ops after a conv
-    (ReLU, pooling) keep that memory order, and the next conv's padding copy is then a plain
-    row copy. Only the padded input is kept for backward; the patches are rebuilt there.
+    Why shaped so: with the patch matrix laid out (K, H'*W') - im2col "channels-first" - the
+    product lands directly in (N, F, H', W') order, so no transposing copy is made on the way
+    in or out, and building it copies runs of W' numbers at a time. The K = C*HH*WW rows of W
+    are its own memory order, so W is used as stored. Only the padded input is kept for
+    backward; the patches are rebuilt there.
     """
     N, C, H, Wd = x.shape
     F, _, HH, WW = W.shape
     Ho, Wo = out_size(H, HH, stride, pad), out_size(Wd, WW, stride, pad)
     dt = np.result_type(x.dtype, W.dtype)
-    xp = _pad_nhwc(x, pad, dt)  # (N, Hp, Wp, C)
-    Wm = W.transpose(2, 3, 1, 0).reshape(HH * WW * C, F).astype(dt, copy=False)  # rows (p, q, c)
-    out = np.empty((N, Ho, Wo, F), dtype=dt)
-    row_bytes = Wo * HH * WW * C * dt.itemsize
-    buf = np.empty(max(1, min(N * Ho, max(1, BLOCK_BYTES // row_bytes))) * Wo * HH * WW * C, dt)
-    for blk in _blocks(N, Ho, Wo, row_bytes):
-        n0, n1, i0, i1 = blk
-        o = out[n0:n1, i0:i1].reshape(-1, F)  # a contiguous block of out
-        np.matmul(_patches(xp, blk, HH, WW, stride, Wo, buf), Wm, out=o)
-        o += b  # while the block is still in cache
-    return out.transpose(0, 3, 1, 2), ConvCache(xp, x.shape, W, stride, pad)
+    xp = _pad(x, pad, dt)
+    K = C * HH * WW
+    Wm = W.reshape(F, K).astype(dt, copy=False)
+    out = np.empty((N, F, Ho * Wo), dtype=dt)
+    per = _per_block(N, K * Ho * Wo * dt.itemsize)
+    buf = np.empty(per * K * Ho * Wo, dtype=dt)
+    for n0 in range(0, N, per):
+        o = out[n0 : n0 + per]
+        np.matmul(Wm, _unfold(xp[n0 : n0 + per], HH, WW, stride, Ho, Wo, buf), out=o)
+        o += b.astype(dt, copy=False)[:, None]  # while the block is still in cache
+    return out.reshape(N, F, Ho, Wo), ConvCache(xp, x.shape, W, stride, pad)
 
 
 def conv_backward(dout, cache: ConvCache, need_dx: bool = True):
     """Gradients of the vectorised convolution: (dx, dW, db); dx is None when not needed.
 
-    dW = patches^T @ dout, rebuilt block by block as in forward. dx (``_conv_dx``) is the
-    transpose of the convolution: every output pixel sends dout @ W back to its patch.
+    Per image, with d = dout as (F, H'*W'):  dW^T (K, F) += cols @ d^T, the patches rebuilt block
+    by block as in forward; and dx is the transposed convolution: G = W^T @ d (K, H'*W') holds
+    what every output pixel sends back to each of the HH*WW pixels of its patch, which
+    ``_fold`` adds into place (col2im).
     """
     xp, (N, C, H, Wd), W, stride, pad = cache
     F, _, HH, WW = W.shape
     Ho, Wo = dout.shape[2], dout.shape[3]
     dt = np.result_type(dout.dtype, xp.dtype)
-    d = np.ascontiguousarray(dout.transpose(0, 2, 3, 1), dtype=dt)  # free if dout is NHWC
+    d = np.ascontiguousarray(dout, dtype=dt).reshape(N, F, Ho * Wo)
     xp = xp.astype(dt, copy=False)
-    K = HH * WW * C
-    dW = np.zeros((K, F), dtype=dt)
-    row_bytes = Wo * K * dt.itemsize
-    buf = np.empty(max(1, min(N * Ho, max(1, BLOCK_BYTES // row_bytes))) * Wo * K, dt)
-    for blk in _blocks(N, Ho, Wo, row_bytes):
-        n0, n1, i0, i1 = blk
-        dW += _patches(xp, blk, HH, WW, stride, Wo, buf).T @ d[n0:n1, i0:i1].reshape(-1, F)
-    dW = np.ascontiguousarray(dW.reshape(HH, WW, C, F).transpose(3, 2, 0, 1))  # (F, C, HH, WW)
-    # einsum sums the N*H'*W' rows in one C loop; d.sum(axis=0) is ~10x slower for small F.
-    db = np.einsum("mf->f", d.reshape(-1, F))
+    K = C * HH * WW
+    Wm = W.reshape(F, K).astype(dt, copy=False)
+    per = _per_block(N, K * Ho * Wo * dt.itemsize)
+    buf = np.empty(per * K * Ho * Wo, dtype=dt)
+    dWt = np.zeros((K, F), dtype=dt)
+    dxp = np.zeros(xp.shape, dtype=dt) if need_dx else None
+    rows = stride == 1 and need_dx
+    if rows:
+        Wp = xp.shape[3]
+        grid = np.zeros((per, F, Ho, Wp), dtype=dt)  # d on the padded width; columns >= W' stay 0
+        gbuf = np.empty(per * K * Ho * Wp, dtype=dt)
+    for n0 in range(0, N, per):
+        n1 = min(N, n0 + per)
+        nb = n1 - n0
+        cols = _unfold(xp[n0:n1], HH, WW, stride, Ho, Wo, buf)
+        dWt += np.matmul(cols, d[n0:n1].transpose(0, 2, 1)).sum(axis=0)
+        if rows:
+            g = grid[:nb]
+            g[..., :Wo] = d[n0:n1].reshape(nb, F, Ho, Wo)
+            G = np.matmul(Wm.T, g.reshape(nb, F, Ho * Wp), out=gbuf[: nb * K * Ho * Wp].reshape(nb, K, -1))
+            _fold_rows(G.reshape(nb, C, HH, WW, Ho * Wp), dxp[n0:n1])
+        elif need_dx:  # buf is free again: reuse it for G
+            G = np.matmul(Wm.T, d[n0:n1], out=buf[: nb * K * Ho * Wo].reshape(nb, K, -1))
+            _fold(G.reshape(nb, C, HH, WW, Ho, Wo), dxp[n0:n1], stride)
+    dW = np.ascontiguousarray(dWt.T).reshape(F, C, HH, WW)
+    db = d.sum(axis=(0, 2))
     if not need_dx:
         return None, dW, db
-    dxp = _conv_dx(d, W.astype(dt, copy=False), xp.shape, stride)
-    dx = dxp[:, pad : pad + H, pad : pad + Wd, :].transpose(0, 3, 1, 2)  # (N, C, H, W) view
-    return dx, dW, db
+    return dxp[:, :, pad : pad + H, pad : pad + Wd], dW, db
 
 
-def _conv_dx(d, W, xp_shape, stride):
-    """Gradient w.r.t. the padded input, (N, Hp, Wp, C), from d = dout in (N, H', W', F).
+def _fold(G, dxp, stride: int) -> None:
+    """col2im: dxp[n, c, i*s + p, j*s + q] += G[n, c, p, q, i, j], one strided add per (p, q)."""
+    _, _, HH, WW, Ho, Wo = G.shape
+    for p in range(HH):
+        for q in range(WW):
+            dxp[:, :, p : p + stride * (Ho - 1) + 1 : stride,
+                q : q + stride * (Wo - 1) + 1 : stride] += G[:, :, p, q]
 
-    Stride 1 (the common case) works on the padded grid flattened to rows r = (n, y, x): the
-    kernel offset (p, q) is then the constant row shift p*Wp + q. With d written on that grid
-    (zeros off the outputs), one matmul G = d_flat @ W gives every offset's contribution and
-    dx_flat[r + p*Wp + q] += G[r, (p, q)] is one add of two blocks of rows per offset - no
-    scatter into the 4-D image (measured: ~1.5x faster than the col2im below). Images go a
-    block at a time (they never mix).  Other strides use the textbook col2im: one strided add
-    per offset.
+
+def _fold_rows(G, dxp) -> None:
+    """col2im for stride 1, where G was computed from d laid on the padded width Wp.
+
+    Flattened, pixel (i + p, j + q) of the padded image is entry (i*Wp + j) + (p*Wp + q): every
+    kernel offset is one constant shift of the flat index, so each offset's contribution is one
+    add of contiguous runs, dxp_flat[:, :, s : s + L] += G[:, :, p, q, :L] with s = p*Wp + q.
+    The entries of G at j >= W' came from the zero columns of d and add nothing; the last
+    WW - 1 of them would run past the image and are cut (L = H'*Wp - (WW - 1)).
     """
-    N, Hp, Wp, C = xp_shape
-    _, Ho, Wo, F = d.shape
-    HH, WW = W.shape[2], W.shape[3]
-    dxp = np.zeros(xp_shape, dtype=d.dtype)
-    if stride == 1:
-        Wg = W.transpose(0, 2, 3, 1).reshape(F, HH * WW * C)  # columns (p, q, c)
-        shifts = [p * Wp + q for p in range(HH) for q in range(WW)]
-        per = max(1, BLOCK_BYTES // (Hp * Wp * HH * WW * C * d.itemsize))
-        grid = np.zeros((min(per, N), Hp, Wp, F), dtype=d.dtype)
-        for n0 in range(0, N, per):
-            n1 = min(N, n0 + per)
-            g = grid[: n1 - n0]
-            g[:, :Ho, :Wo] = d[n0:n1]  # the rest of the grid stays zero
-            R = (n1 - n0) * Hp * Wp - shifts[-1]  # rows past R are off the outputs
-            G = (g.reshape(-1, F)[:R] @ Wg).reshape(R, HH * WW, C)
-            out = dxp[n0:n1].reshape(-1, C)
-            for t, s in enumerate(shifts):
-                out[s : s + R] += G[:, t]
-        return dxp
-    K = HH * WW * C
-    Wm = W.transpose(0, 2, 3, 1).reshape(F, K)
-    for blk in _blocks(N, Ho, Wo, Wo * K * d.itemsize):
-        n0, n1, i0, i1 = blk
-        dcols = (d[n0:n1, i0:i1].reshape(-1, F) @ Wm).reshape(n1 - n0, i1 - i0, Wo, HH, WW, C)
-        r0 = i0 * stride
-        for p in range(HH):
-            for q in range(WW):
-                dxp[n0:n1, r0 + p : r0 + p + stride * (i1 - i0) : stride,
-                    q : q + stride * Wo : stride] += dcols[:, :, :, p, q, :]
-    return dxp
+    nb, C, HH, WW, _ = G.shape
+    Wp = dxp.shape[3]
+    flat = dxp.reshape(nb, C, -1)
+    L = (dxp.shape[2] - HH + 1) * Wp - (WW - 1)
+    for p in range(HH):
+        for q in range(WW):
+            s = p * Wp + q
+            flat[:, :, s : s + L] += G[:, :, p, q, :L]
 
 
 def conv_forward_naive(x, W, b, stride: int = 1, pad: int = 0):
