@@ -4,4 +4,5 @@ import sys
 
 from numpycam.cli import main
 
-sys.exit(main())
+if __name__ == "__main__":  # not when a worker process of `numpycam train` imports this module
+    sys.exit(main())

@@ -69,3 +69,32 @@ def test_the_train_command_runs_both_stages_into_a_folder(tmp_path, capsys):
     record = json.loads(log.read_text())["models"]
     assert record["fc"] == {"test_accuracy": 0.5} and len(record["gap"]["history"]) == 2
     assert "took" in capsys.readouterr().out
+
+
+def test_the_train_command_trains_models_in_parallel_processes(tmp_path):
+    # --jobs 2 trains each model in its own spawned process; the files and the log must be the
+    # same kind of result as the in-process run above, with each worker's peak memory recorded.
+    import json
+
+    from numpycam.cli import main
+
+    args = ["train", "--n", "32", "--epochs", "1", "--jobs", "2", "--out", str(tmp_path)]
+    assert main(args) == 0
+    assert nc.load(tmp_path / "gap.npz").names[-4:] == ["conv4", "relu4", "gap", "fc"]
+    assert "fc1" in nc.load(tmp_path / "fc.npz").names
+    log = json.loads((tmp_path / "training_log.json").read_text())
+    assert set(log["models"]) == {"gap", "fc"} and "2 process" in log["machine"]
+    for record in log["models"].values():
+        assert 0 <= record["test_accuracy"] <= 1 and record["peak_rss_mb"] > 0
+
+
+def test_warmup_scales_the_first_steps_and_is_checked():
+    data = nc.data.shapes(16, seed=5, size=32, dtype=np.uint8)
+    model = nc.gap_cnn(widths=(4, 8), seed=0)
+    # 16 images in batches of 8: two steps, both inside a 4-step warm-up of a constant lr
+    history = fit(model, data.images, data.labels, epochs=1, batch_size=8, lr=1e-3,
+                  schedule="constant", warmup=4, log=None)
+    assert history["lr"] == [pytest.approx(1e-3 * 2 / 4)]
+    for bad in (-1, 2.5, True):
+        with pytest.raises(ValueError, match="warmup"):
+            fit(model, data.images, data.labels, epochs=1, warmup=bad, log=None)

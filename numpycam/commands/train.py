@@ -1,19 +1,30 @@
 """``numpycam train``: train both shipped models from scratch with the fixed recipe.
 
 Writes ``gap.npz`` and ``fc.npz`` (default: into the package's ``pretrained/`` folder, the files
-that ``numpycam.pretrained`` loads) and ``training_log.json`` with the accuracies, the epochs and
-how long each model took, so the numbers in the README can be traced to a run.
+that ``numpycam.pretrained`` loads) and ``training_log.json`` with the accuracies, the epochs,
+how long each model took and its peak memory, so the numbers in the README can be traced to a
+run.
+
+The models are independent, so by default each trains in its own process, one BLAS thread each:
+a small CNN's matrices are too narrow for a second BLAS thread to help much (see
+``numpycam bench --threads``), while two processes keep both cores busy. The results do not
+depend on how the work is split: every run uses the recipe's fixed seeds.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import platform
+import sys
 import time
 from pathlib import Path
 
 from numpycam.commands import positive
+
+# Read by OpenBLAS, OpenMP and MKL when a process starts: set for the worker processes only.
+_THREAD_VARIABLES = ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS")
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -25,58 +36,107 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="override the recipe's epochs (every stage)")
     parser.add_argument("--n", type=positive, default=None,
                         help="override the number of training images")
+    parser.add_argument("--jobs", type=positive, default=None,
+                        help="models trained at once, each in its own process with one BLAS "
+                             "thread (default: one per model, at most one per CPU core; "
+                             "1 trains them one after the other in this process)")
 
 
-def run(args: argparse.Namespace) -> int:
+def _peak_rss_mb() -> float | None:
+    """This process's peak resident memory in MB (None where the OS does not report it)."""
+    try:
+        import resource
+    except ImportError:  # Windows
+        return None
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    return round(peak / (2**20 if sys.platform == "darwin" else 2**10), 1)  # bytes on macOS
+
+
+def train_one(name: str, out: Path, n: int | None, epochs: int | None,
+              prefix: str = "") -> dict:
+    """Train model ``name`` of the recipe, save ``out/name.npz`` and return its log entry."""
     import numpy as np
 
     from numpycam import data
     from numpycam.builders import deepen
-    from numpycam.pretrained import RECIPE, weights_path
+    from numpycam.pretrained import RECIPE
     from numpycam.train import accuracy, fit
 
-    out = args.out if args.out is not None else weights_path("gap").parent
-    size = RECIPE["size"]
-    start = time.perf_counter()
+    def say(text: str) -> None:
+        print(f"{prefix}{text}", flush=True)
+
+    def stage(fit_spec: dict) -> dict:
+        """The recipe's fit arguments for one stage, with ``--epochs`` applied."""
+        return dict(fit_spec) if epochs is None else {**fit_spec, "epochs": epochs}
+
+    spec, size = RECIPE["models"][name], RECIPE["size"]
+    t0 = time.perf_counter()
     test = data.shapes(RECIPE["test"]["n"], seed=RECIPE["test"]["seed"], size=size, dtype=np.uint8)
+    train = data.shapes(spec["n"] if n is None else n, seed=RECIPE["train_seed"], size=size,
+                        dtype=np.uint8)
+    say(f"data: {train!r}, held out: {test!r} ({time.perf_counter() - t0:.1f} s)")
+    model = spec["build"](seed=RECIPE["seed"])
+    fit_kwargs = stage(spec["fit"])
+    say(f"training {name}: {model.num_params():,} parameters, {fit_kwargs}")
+    common = {"batch_size": RECIPE["batch_size"], "test": (test.images, test.labels),
+              "seed": RECIPE["seed"], "log": say}
+    history = fit(model, train.images, train.labels, **fit_kwargs, **common)
+    record = {"fit": fit_kwargs}
+    if "deepen" in spec:  # stage 2: one more conv block before GAP, then fine-tune all
+        record["deepen"] = {"width": spec["deepen"]["width"], "fit": stage(spec["deepen"]["fit"])}
+        model = deepen(model, spec["deepen"]["width"], seed=RECIPE["seed"])
+        say(f"deepened {name}: {model.num_params():,} parameters, {record['deepen']['fit']}")
+        more = fit(model, train.images, train.labels, **record["deepen"]["fit"], **common)
+        history.rows += more.rows
+    seconds = time.perf_counter() - t0
+    acc = accuracy(model, test.images, test.labels)
+    path = model.save(Path(out) / f"{name}.npz")
+    say(f"{name}: test accuracy {acc:.4f} after {seconds:.1f} s; wrote {path}")
+    return {"test_accuracy": acc, "seconds": round(seconds, 1), "peak_rss_mb": _peak_rss_mb(),
+            **record, "history": history.rows}
+
+
+def _in_processes(names: list[str], jobs: int, out: Path, n, epochs) -> dict:
+    """train_one for each name, ``jobs`` at a time in fresh processes with one BLAS thread."""
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    saved = {k: os.environ.get(k) for k in _THREAD_VARIABLES}
+    os.environ.update(dict.fromkeys(_THREAD_VARIABLES, "1"))  # inherited by the workers
+    try:
+        # "spawn": a fresh interpreter reads the thread variables when it loads NumPy
+        with ProcessPoolExecutor(jobs, mp_context=multiprocessing.get_context("spawn")) as pool:
+            futures = {name: pool.submit(train_one, name, out, n, epochs, f"[{name}] ")
+                       for name in names}
+            return {name: future.result() for name, future in futures.items()}
+    finally:
+        for key, value in saved.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
+
+
+def run(args: argparse.Namespace) -> int:
+    from numpycam.pretrained import RECIPE, weights_path
+
+    out = args.out if args.out is not None else weights_path("gap").parent
+    names = list(dict.fromkeys(args.models))
+    jobs = min(len(names), args.jobs or os.cpu_count() or 1)
+    start = time.perf_counter()
     log_path = Path(out) / "training_log.json"
     # a run of some models keeps the record of the others already in the folder
     old = json.loads(log_path.read_text()) if log_path.is_file() else {}
     log = {"recipe": {k: v for k, v in RECIPE.items() if k != "models"},
            "models": old.get("models", {}),
-           "machine": f"{platform.machine()} {platform.python_version()}"}
-
-    def stage(fit_spec: dict) -> dict:
-        """The recipe's fit arguments for one stage, with ``--epochs`` applied."""
-        kwargs = dict(fit_spec)
-        if args.epochs is not None:
-            kwargs["epochs"] = args.epochs
-        return kwargs
-
-    for name in args.models:
-        spec = RECIPE["models"][name]
-        fit_kwargs = stage(spec["fit"])
-        t0 = time.perf_counter()
-        n_train = args.n if args.n is not None else spec["n"]
-        train = data.shapes(n_train, seed=RECIPE["train_seed"], size=size, dtype=np.uint8)
-        print(f"\ndata: {train!r}, held out: {test!r} ({time.perf_counter() - t0:.1f} s)")
-        model = spec["build"](seed=RECIPE["seed"])
-        print(f"training {name}: {model.num_params():,} parameters, {fit_kwargs}")
-        history = fit(model, train.images, train.labels, batch_size=RECIPE["batch_size"],
-                      test=(test.images, test.labels), seed=RECIPE["seed"], **fit_kwargs)
-        if "deepen" in spec:  # stage 2: one more conv block before GAP, then fine-tune all
-            stage_fit = stage(spec["deepen"]["fit"])
-            model = deepen(model, spec["deepen"]["width"], seed=RECIPE["seed"])
-            print(f"deepened {name}: {model.num_params():,} parameters, {stage_fit}")
-            more = fit(model, train.images, train.labels, batch_size=RECIPE["batch_size"],
-                       test=(test.images, test.labels), seed=RECIPE["seed"], **stage_fit)
-            history.rows += more.rows
-        seconds = time.perf_counter() - t0
-        acc = accuracy(model, test.images, test.labels)
-        path = model.save(Path(out) / f"{name}.npz")
-        print(f"{name}: test accuracy {acc:.4f} after {seconds:.1f} s; wrote {path}")
-        log["models"][name] = {"test_accuracy": acc, "seconds": round(seconds, 1),
-                               "fit": fit_kwargs, "history": history.rows}
+           "machine": f"{platform.machine()} {platform.python_version()}, "
+                      f"{os.cpu_count()} CPU cores, {jobs} process(es)"}
+    if jobs > 1:
+        print(f"training {', '.join(names)} in {jobs} processes, one BLAS thread each")
+        log["models"].update(_in_processes(names, jobs, Path(out), args.n, args.epochs))
+    else:
+        for name in names:
+            log["models"][name] = train_one(name, Path(out), args.n, args.epochs)
     total = time.perf_counter() - start
     log["total_seconds"] = round(total, 1)
     log_path.write_text(json.dumps(log, indent=1, default=float) + "\n")
