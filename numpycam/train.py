@@ -58,8 +58,8 @@ class History:
                 f"train acc {last['train_acc']:.3f}{test})")
 
 
-def accuracy(model: Sequential, images: np.ndarray, labels: np.ndarray, batch_size: int = 256) -> float:
-    """Share of images whose highest score is their label."""
+def accuracy(model: Sequential, images: np.ndarray, labels: np.ndarray, batch_size: int = 64) -> float:
+    """Share of images whose highest score is their label (in batches, see ``Sequential.predict``)."""
     batch_size = positive_int(batch_size, "batch_size")
     hits = 0
     for i in range(0, len(images), batch_size):
@@ -70,13 +70,15 @@ def accuracy(model: Sequential, images: np.ndarray, labels: np.ndarray, batch_si
 
 def fit(model: Sequential, images: np.ndarray, labels: np.ndarray, *, epochs: int = 10,
         batch_size: int = 64, optimizer: str = "adam", lr: float = 3e-3, weight_decay: float = 0.0,
-        schedule: str = "cosine", test: tuple[np.ndarray, np.ndarray] | None = None,
-        flip: bool = True, seed: int = 0,
+        schedule: str = "cosine", warmup: int = 0,
+        test: tuple[np.ndarray, np.ndarray] | None = None, flip: bool = True, seed: int = 0,
         log: Callable[[str], None] | None = print) -> History:
     """Train ``model`` in place and return its :class:`History`.
 
     images (N, C, H, W) uint8 or float, labels (N,) int. ``optimizer`` is "adam" or "sgd"
-    (momentum 0.9); ``schedule`` "cosine" decays lr to 0 over the run, "constant" keeps it.
+    (momentum 0.9); ``schedule`` "cosine" decays lr to 0 over the run, "constant" keeps it;
+    ``warmup`` > 0 also scales it by (step + 1) / warmup over the first ``warmup`` steps, so the
+    first updates of a fresh network are small.
     ``flip`` mirrors a random half of every batch left-right (the classes here are symmetric).
     ``test`` = (images, labels) is scored after every epoch. Training stops with a
     FloatingPointError, weights untouched by the bad step, when it diverges: the loss is not
@@ -84,6 +86,8 @@ def fit(model: Sequential, images: np.ndarray, labels: np.ndarray, *, epochs: in
     which no run that is learning comes near).
     """
     epochs = positive_int(epochs, "epochs")
+    if isinstance(warmup, bool) or not isinstance(warmup, (int, np.integer)) or warmup < 0:
+        raise ValueError(f"warmup must be a number of steps >= 0, got {warmup!r}")
     batch_size = positive_int(batch_size, "batch_size")
     if len(images) != len(labels):
         raise ValueError(f"{len(images)} images but {len(labels)} labels")
@@ -117,8 +121,9 @@ def fit(model: Sequential, images: np.ndarray, labels: np.ndarray, *, epochs: in
                     f"are left as they were before this step. Lower the learning rate (lr={lr})."
                 )
             model.backward(dscores, input_grad=False)
-            if schedule == "cosine":
-                opt.lr = 0.5 * lr * (1 + math.cos(math.pi * step / total))
+            opt.lr = 0.5 * lr * (1 + math.cos(math.pi * step / total)) if schedule == "cosine" else lr
+            if step < warmup:
+                opt.lr *= (step + 1) / warmup
             opt.step()
             step += 1
             losses.append(loss * len(idx))
