@@ -135,6 +135,74 @@ def check_same(model, tmodel, x, y, tol: float = 2e-3) -> None:
         raise SystemExit(f"numpycam and PyTorch disagree on {bad}: not timing different maths")
 
 
+def _median_ms(fn, repeats: int) -> float:
+    fn()
+    times = []
+    for _ in range(repeats):
+        t0 = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - t0)
+    return float(np.median(times)) * 1e3
+
+
+def conv_table(model, tmodel, x, repeats: int) -> None:
+    """Each conv layer's forward + backward alone in both libraries, against each one's matmul.
+
+    The inputs are what each conv sees inside the training step, and dx is computed exactly
+    where the step computes it (not for the first conv, whose input is the data). The two
+    libraries run alternately, layer by layer.
+    """
+    from numpycam.bench import conv_flops
+    from numpycam.layers import Conv2D
+
+    model.forward(x)
+    inputs = [model.activation(i - 1) if i else x for i, lay in enumerate(model.layers)]
+    rows, first = [], True
+    for i, lay in enumerate(model.layers):
+        if not isinstance(lay, Conv2D):
+            continue
+        xin = np.ascontiguousarray(inputs[i])
+        need_dx = not first
+        first = False
+        out = lay.forward(xin)
+        g = np.random.default_rng(i).standard_normal(out.shape).astype(np.float32)
+        tconv = tmodel[i]
+        tx = torch.from_numpy(xin).requires_grad_(need_dx)
+        tg = torch.from_numpy(g)
+
+        def ours(lay=lay, xin=xin, g=g, need_dx=need_dx):
+            lay.forward(xin)
+            lay.backward(g, need_dx=need_dx)
+
+        def theirs(tconv=tconv, tx=tx, tg=tg):
+            tconv.zero_grad(set_to_none=True)
+            tx.grad = None
+            tconv(tx).backward(tg)
+
+        ms = {"numpycam": [], "PyTorch": []}
+        for _ in range(3):
+            ms["numpycam"].append(_median_ms(ours, max(1, repeats // 3)))
+            ms["PyTorch"].append(_median_ms(theirs, max(1, repeats // 3)))
+        flops = sum(conv_flops(lay, xin.shape, need_dx))
+        rows.append((lay.name, xin.shape, flops, float(np.median(ms["numpycam"])),
+                     float(np.median(ms["PyTorch"]))))
+    n = 2048
+    a = np.random.default_rng(0).standard_normal((n, n)).astype(np.float32)
+    ta = torch.from_numpy(a)
+    mm = {"numpycam": 2 * n**3 / _median_ms(lambda: a @ a, 5) / 1e6,
+          "PyTorch": 2 * n**3 / _median_ms(lambda: ta @ ta, 5) / 1e6}
+    print("\nconvolutions alone, forward + backward (dx where the step needs it), medians:")
+    print("  layer  input              GFLOP  numpycam ms  PyTorch ms  ratio")
+    for name, shape, flops, ours_ms, theirs_ms in rows:
+        print(f"  {name:6s} {str(tuple(shape)):18s} {flops / 1e9:5.2f}  {ours_ms:11.1f}  "
+              f"{theirs_ms:10.1f}  {ours_ms / theirs_ms:5.2f}x")
+    total = sum(r[2] for r in rows) / 1e9
+    for k, name in ((3, "numpycam"), (4, "PyTorch")):
+        gfs = total / (sum(r[k] for r in rows) / 1e3)
+        print(f"  {name:9s} convs {gfs:6.1f} GFLOP/s = {gfs / mm[name]:4.0%} of its own "
+              f"2048x2048 float32 matmul ({mm[name]:.1f} GFLOP/s)")
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--batch", type=int, default=64)
@@ -177,6 +245,7 @@ def main(argv=None) -> int:
         print(f"  {name:9s} {ms:8.1f} ms   ({args.batch / ms * 1e3:6.0f} images/s)")
     ratio = med["numpycam"] / med["PyTorch"]
     print(f"  ratio numpycam / PyTorch: {ratio:.2f}x")
+    conv_table(model, tmodel, x, args.repeats)
     return 0
 
 
