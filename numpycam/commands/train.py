@@ -70,23 +70,42 @@ def train_one(name: str, out: Path, n: int | None, epochs: int | None,
         return dict(fit_spec) if epochs is None else {**fit_spec, "epochs": epochs}
 
     spec, size = RECIPE["models"][name], RECIPE["size"]
+    n_train = spec["n"] if n is None else n
+
+    def images(side: int):
+        """(train, held-out) sets at ``side`` pixels, from the recipe's seeds."""
+        t0 = time.perf_counter()
+        test = data.shapes(RECIPE["test"]["n"], seed=RECIPE["test"]["seed"], size=side,
+                           dtype=np.uint8)
+        train = data.shapes(n_train, seed=RECIPE["train_seed"], size=side, dtype=np.uint8)
+        say(f"data: {train!r}, held out: {test!r} ({time.perf_counter() - t0:.1f} s)")
+        return train, test
+
     t0 = time.perf_counter()
-    test = data.shapes(RECIPE["test"]["n"], seed=RECIPE["test"]["seed"], size=size, dtype=np.uint8)
-    train = data.shapes(spec["n"] if n is None else n, seed=RECIPE["train_seed"], size=size,
-                        dtype=np.uint8)
-    say(f"data: {train!r}, held out: {test!r} ({time.perf_counter() - t0:.1f} s)")
     model = spec["build"](seed=RECIPE["seed"])
     fit_kwargs = stage(spec["fit"])
-    say(f"training {name}: {model.num_params():,} parameters, {fit_kwargs}")
-    common = {"batch_size": RECIPE["batch_size"], "test": (test.images, test.labels),
-              "seed": RECIPE["seed"], "log": say}
-    history = fit(model, train.images, train.labels, **fit_kwargs, **common)
-    record = {"fit": fit_kwargs}
+    side = spec.get("size", size)  # the GAP model may start on smaller images: cheaper steps
+    train, test = images(side)
+    say(f"training {name} on {side} x {side} images: {model.num_params():,} parameters, "
+        f"{fit_kwargs}")
+    common = {"batch_size": RECIPE["batch_size"], "seed": RECIPE["seed"], "log": say}
+    history = fit(model, train.images, train.labels, test=(test.images, test.labels),
+                  **fit_kwargs, **common)
+    record = {"size": side, "fit": fit_kwargs}
+    if side != size:
+        train, test = images(size)
     if "deepen" in spec:  # stage 2: one more conv block before GAP, then fine-tune all
-        record["deepen"] = {"width": spec["deepen"]["width"], "fit": stage(spec["deepen"]["fit"])}
+        record["deepen"] = {"width": spec["deepen"]["width"], "size": size,
+                            "fit": stage(spec["deepen"]["fit"])}
         model = deepen(model, spec["deepen"]["width"], seed=RECIPE["seed"])
-        say(f"deepened {name}: {model.num_params():,} parameters, {record['deepen']['fit']}")
-        more = fit(model, train.images, train.labels, **record["deepen"]["fit"], **common)
+        frozen = list(spec["deepen"].get("freeze", ()))  # kept as stage 1 left them: cheaper steps
+        record["deepen"]["freeze"] = frozen
+        model.freeze(*frozen)
+        say(f"deepened {name}: {model.num_params():,} parameters, on {size} x {size} images, "
+            f"frozen {frozen or 'none'}, {record['deepen']['fit']}")
+        more = fit(model, train.images, train.labels, test=(test.images, test.labels),
+                   **record["deepen"]["fit"], **common)
+        model.unfreeze(*frozen)  # the saved model is fully trainable
         history.rows += more.rows
     seconds = time.perf_counter() - t0
     acc = accuracy(model, test.images, test.labels)
