@@ -61,9 +61,10 @@ print("wrote", viz.save(fig, OUT / "01_gap_toy.png"))
 # **Look for** in `01_gap_network.png`: the four channels with the largest average, and the
 # bar of all 64 F_k with those four in red. On this test image (the first of the seed-123
 # test set, a circle, which the model classifies correctly) each of the four maps is near zero
-# away from the circle and fires in one compact blob on it, with peaks between about 145 and
-# 200; spread over Z = 256 positions, that blob averages to about 7 to 12. F_k says "a lot of
-# this feature"; it no longer says where. Most of the other averages are small (under 2).
+# away from the circle and fires in one compact blob on it, with peaks between about 73 and
+# 118; spread over Z = 256 positions, that blob averages to about 5.4 to 7.0. F_k says "a lot
+# of this feature"; it no longer says where. Most of the other averages are small (three in
+# four are under 2), though a few come close to the top four.
 
 # %%
 model = nc.pretrained("gap")
@@ -78,6 +79,11 @@ print(f"{last} output {f_real.shape} = {f_real[0].size} numbers -> gap output {F
 assert np.allclose(F_real, f_real.mean(axis=(2, 3)), rtol=1e-5, atol=1e-7)
 
 top = np.argsort(F_real[0])[::-1][:4]
+# the numbers quoted above: the four maps' peaks and averages, and the share of the others under 2
+peaks, others = f_real[0, top].max(axis=(1, 2)), np.delete(F_real[0], top)
+assert (round(float(peaks.min())), round(float(peaks.max()))) == (73, 118)
+assert (round(float(F_real[0, top].min()), 1), round(float(F_real[0, top].max()), 1)) == (5.4, 7.0)
+assert round(float((others < 2).mean()), 2) == 0.77
 fig, axes = viz.figure_grid(1, 6, title=f"gap_cnn: 64 maps of 16 x 16 -> 64 numbers "
                             f"(image of a {CLASSES[data.labels[0]]})",
                             width_ratios=[1, 1, 1, 1, 1, 2.2])

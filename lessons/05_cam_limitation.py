@@ -16,10 +16,11 @@
 #
 # **Look for** in `05_cam_limitation.png`: the CAM column of the conventional CNN holds the
 # library's error message; Grad-CAM fills both rows. On `gap_cnn` the CAM and Grad-CAM
-# panels look the same (lesson 8 shows why): one broad blob over the centre of the cross,
-# reaching into its left and top arms. On `fc_cnn`, Grad-CAM at its last conv layer (also
-# 16 × 16) gives a different, patchier picture: the tips of two arms, and weaker spots on and
-# just outside the box edge.
+# panels look the same (lesson 8 shows why): one broad blob over the whole cross, hottest on
+# three of its arms (top-right, bottom-left, bottom-right). On `fc_cnn`, Grad-CAM at its last
+# conv layer (also 16 × 16) gives a different, patchier picture: one bright spot on the
+# top-right arm, weaker spots at the tips of the two left-hand arms, and nothing in the
+# middle of the cross.
 # (The cross is the first one of the test set; both models classify it correctly.)
 
 # %%

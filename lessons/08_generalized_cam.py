@@ -23,9 +23,9 @@
 #
 # **Look for** in `08_generalized_cam.png` (the first circle that `gap_cnn` classifies
 # correctly): the 64 points (w_k^c, a_k^c) on the line of slope 1/Z, and the difference map,
-# which is zero up to float32 rounding (about 6e-7, on map values up to 1.45). The signed CAM
-# also shows what the ReLU removes: a band of small negative values above the circle's hot
-# centre.
+# which is zero up to float32 rounding (about 6e-8, on map values up to 0.54). The signed CAM
+# also shows what the ReLU removes: a band of small negative values below the circle's hot
+# centre, along the bottom edge of the image.
 
 # %%
 import numpy as np
@@ -38,7 +38,8 @@ OUT = viz.figures_dir()
 model = nc.pretrained("gap")
 
 data = shapes(16, seed=123)
-# correctly classified only: gap_cnn calls the first circle of this set (index 3) a square
+# correctly classified only, so the map explains a right answer (with the shipped weights
+# gap_cnn gets all 16 images of this set right, so this is simply the first circle)
 ok = model.predict(data.images) == data.labels
 i = int(np.flatnonzero((data.labels == CLASSES.index("circle")) & ok)[0])
 x, c = data.images[i : i + 1], data.labels[i : i + 1]

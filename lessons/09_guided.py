@@ -22,12 +22,14 @@
 # **Look for** in `09_guided_grad_cam.png` (the first circle, square and triangle that
 # `gap_cnn` classifies correctly): our shapes are flat patches of colour, so guided backprop
 # does not draw clean edges here; it covers each shape with fine, pixel-level speckle (most
-# of the disc, the whole square, the triangle's corners and sides), and it also marks some
-# clutter: the stroke beside the triangle, a patch below the circle. Multiplying by Grad-CAM
-# removes the clutter and keeps the fine detail only where Grad-CAM is high: the disc, the
-# square (whose Grad-CAM is a ring just inside its edges), and the triangle's two top
-# corners (where its Grad-CAM has two blobs, lesson 4). Every map here is for the true
-# class, so the figure does not test how class-specific guided backprop is.
+# of the disc, the square, the triangle's top corners and a streak down to its bottom
+# corner), and it also marks some clutter: a patch left of the circle, patches beside the
+# square, the stroke beside the triangle and a strip along the bottom of its image.
+# Multiplying by Grad-CAM removes the clutter and keeps the fine detail only where Grad-CAM
+# is high: the disc, the square (whose Grad-CAM is a blob over its middle), and the
+# triangle's two top corners (where its Grad-CAM has two blobs, lesson 4), with a fainter
+# trace towards its bottom corner. Every map here is for the true class, so the figure does
+# not test how class-specific guided backprop is.
 
 # %%
 import numpy as np
@@ -64,7 +66,8 @@ print("wrote", viz.save(fig, OUT / "09_guided_relu_rule.png"))
 # %%
 model = nc.pretrained("gap")
 data = shapes(16, seed=123)
-# correctly classified only: gap_cnn calls the first circle of this set (index 3) a square
+# correctly classified only, so every map explains a right answer (with the shipped weights
+# gap_cnn gets all 16 images of this set right, so these are simply the first of each class)
 ok = model.predict(data.images) == data.labels
 rows = [int(np.flatnonzero((data.labels == c) & ok)[0]) for c in range(3)]
 x, c = data.images[rows], data.labels[rows]

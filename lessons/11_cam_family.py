@@ -24,13 +24,15 @@
 # and Grad-CAM++ keep only the channels with w_k^c > 0 (Grad-CAM++ also divides each by 2 +
 # w_k^c F_k), and Score-CAM and Eigen-CAM use no gradient at all, so those four could differ.
 # On these two images they hardly do: every method puts a blob in the middle of the circle
-# (Grad-CAM++'s and Score-CAM's a little larger) and one over the centre of the cross;
-# Score-CAM's cross map is the only clearly different one, spots near the ends of the arms
-# instead. On `fc_cnn` (`11_cam_family_fc.png`) the gradient varies from position to position
-# and the methods disagree. None of them fills the circle: the gradient methods mark spots on
-# its rim, mostly at the bottom; Eigen-CAM its left edge; Score-CAM almost nothing inside the
-# box and a spot in the image corner. On the cross they mark arm tips, each method its own
-# selection.
+# and a broad one over the whole cross, hottest on three of its arms; Score-CAM's cross map
+# is the only clearly different one, separate spots at the ends of the four arms with the
+# middle left cool. On `fc_cnn` (`11_cam_family_fc.png`) the gradient varies from position to
+# position and the maps are no longer the same, though here they roughly agree on where to
+# look. None of them fills the circle: each marks one small spot inside it (HiResCAM and
+# LayerCAM a small ring; Score-CAM a spot left of the centre and a patch just outside the
+# box; Eigen-CAM the upper-left part). On the cross all of them are brightest at the tip of
+# the top-right arm; the five gradient methods add weaker spots on the left-hand arms and
+# the middle, while Score-CAM and Eigen-CAM mark little else.
 
 # %%
 import numpy as np
@@ -46,8 +48,8 @@ METHODS = {"Grad-CAM": nc.grad_cam, "HiResCAM": nc.hires_cam, "Grad-CAM++": nc.g
 
 data = shapes(16, seed=123)
 # two images: Score-CAM costs one forward pass per channel and image (64 x 2 on gap_cnn).
-# The first circle and the first cross that both models classify correctly (gap_cnn calls the
-# first circle of this set, index 3, a square).
+# The first circle and the first cross that both models classify correctly (with the shipped
+# weights both get all 16 images of this set right, so these are simply the first ones).
 ok = ((nc.pretrained("gap").predict(data.images) == data.labels)
       & (nc.pretrained("fc").predict(data.images) == data.labels))
 rows = [int(np.flatnonzero((data.labels == CLASSES.index(name)) & ok)[0])
