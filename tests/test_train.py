@@ -98,3 +98,37 @@ def test_warmup_scales_the_first_steps_and_is_checked():
     for bad in (-1, 2.5, True):
         with pytest.raises(ValueError, match="warmup"):
             fit(model, data.images, data.labels, epochs=1, warmup=bad, log=None)
+
+
+def test_a_failing_model_leaves_the_log_matching_the_weights(tmp_path, monkeypatch):
+    # One process: gap trains, fc fails. The error reaches the caller and the log records gap,
+    # whose weights were written, and nothing for fc.
+    import json
+
+    from numpycam.cli import main
+    from numpycam.commands import train as command
+
+    real = command.train_one
+
+    def fc_fails(name, *args, **kwargs):
+        if name == "fc":
+            raise RuntimeError("fc broke")
+        return real(name, *args, **kwargs)
+
+    monkeypatch.setattr(command, "train_one", fc_fails)
+    with pytest.raises(RuntimeError, match="fc broke"):
+        main(["train", "--n", "16", "--epochs", "1", "--jobs", "1", "--out", str(tmp_path)])
+    assert (tmp_path / "gap.npz").is_file() and not (tmp_path / "fc.npz").exists()
+    assert set(json.loads((tmp_path / "training_log.json").read_text())["models"]) == {"gap"}
+
+
+def test_an_error_in_a_worker_process_reaches_the_caller(tmp_path, capsys):
+    # --out names a file, so both workers fail to save; the command reports it and exits 1
+    from numpycam.cli import main
+
+    not_a_folder = tmp_path / "file"
+    not_a_folder.write_text("")
+    args = ["train", "--n", "16", "--epochs", "1", "--jobs", "2", "--out", str(not_a_folder)]
+    assert main(args) == 1
+    assert "numpycam train: error:" in capsys.readouterr().err
+    assert not_a_folder.read_text() == ""
