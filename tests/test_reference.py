@@ -61,3 +61,32 @@ def test_conv_matches_a_hand_worked_example():
     W = np.array([[[[1.0, 0.0], [0.0, 2.0]]]])
     out, _ = conv.conv_forward(x, W, np.array([-1.0]))
     np.testing.assert_array_equal(out[0, 0], [[0 + 8 - 1, 1 + 10 - 1], [3 + 14 - 1, 4 + 16 - 1]])
+
+
+def test_fast_layers_agree_when_split_into_many_blocks(monkeypatch):
+    # The real block sizes hold every test shape in one block; shrink them so that conv and max
+    # pool run image by image, or two images at a time with a shorter last block (5 images),
+    # which exercises the reuse of their buffers between blocks.
+    rng = np.random.default_rng(3)
+    for stride, pad in [(1, 1), (1, 0), (2, 1), (3, 2)]:
+        x = rng.standard_normal((5, 3, 9, 7))
+        W, b = rng.standard_normal((4, 3, 3, 3)), rng.standard_normal(4)
+        ref, ref_cache = conv.conv_forward_naive(x, W, b, stride, pad)
+        dout = rng.standard_normal(ref.shape)
+        want = conv.conv_backward_naive(dout, ref_cache)
+        one_image = 3 * 9 * ref.shape[2] * ref.shape[3] * 8  # bytes of one image's patches
+        for block in (1, 2 * one_image):
+            monkeypatch.setattr(conv, "BLOCK_BYTES", block)
+            out, cache = conv.conv_forward(x, W, b, stride, pad)
+            np.testing.assert_allclose(out, ref, rtol=1e-10, atol=1e-12)
+            for got, exp in zip(conv.conv_backward(dout, cache), want, strict=True):
+                np.testing.assert_allclose(got, exp, rtol=1e-10, atol=1e-12)
+    x = rng.standard_normal((5, 2, 6, 6))
+    ref, ref_cache = pool.maxpool_forward_naive(x, 2)
+    dout = rng.standard_normal(ref.shape)
+    for block in (1, 2 * x[0].nbytes):
+        monkeypatch.setattr(pool, "BLOCK_BYTES", block)
+        out, cache = pool.maxpool_forward(x, 2)
+        np.testing.assert_array_equal(out, ref)
+        np.testing.assert_array_equal(pool.maxpool_backward(dout, cache),
+                                      pool.maxpool_backward_naive(dout, ref_cache))
