@@ -157,16 +157,17 @@ def conv_table(model, tmodel, x, repeats: int) -> None:
 
     model.forward(x)
     inputs = [model.activation(i - 1) if i else x for i, lay in enumerate(model.layers)]
+    tconvs = iter([m for m in tmodel if isinstance(m, nn.Conv2d)])  # the same convs, in order
     rows, first = [], True
     for i, lay in enumerate(model.layers):
         if not isinstance(lay, Conv2D):
             continue
+        tconv = next(tconvs)
         xin = np.ascontiguousarray(inputs[i])
         need_dx = not first
         first = False
         out = lay.forward(xin)
         g = np.random.default_rng(i).standard_normal(out.shape).astype(np.float32)
-        tconv = tmodel[i]
         tx = torch.from_numpy(xin).requires_grad_(need_dx)
         tg = torch.from_numpy(g)
 
