@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import subprocess
 import sys
 
 # name -> (module, one-line help)
@@ -48,6 +49,18 @@ def main(argv: list[str] | None = None) -> int:
     if args.command is None:
         parser.print_help()
         return 0
+    undo_limit = lambda: None  # noqa: E731
+    threads = getattr(args, "threads", None)  # the --threads option of bench and evaluate
+    if threads is not None:
+        from numpycam.commands import limit_blas_threads, thread_environment
+
+        if threads < 1:
+            parser.error(f"--threads must be >= 1, got {threads}")
+        undo_limit = limit_blas_threads(threads)
+        if undo_limit is None:
+            # no threadpoolctl: run the same command in a process that starts with the limit
+            command = [sys.executable, "-m", "numpycam", *(sys.argv[1:] if argv is None else argv)]
+            return subprocess.call(command, env=thread_environment(threads))
     module = importlib.import_module(COMMANDS[args.command][0])
     try:
         return int(module.run(args) or 0)
@@ -58,6 +71,8 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return 130
+    finally:
+        undo_limit()
 
 
 if __name__ == "__main__":

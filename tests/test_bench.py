@@ -4,6 +4,7 @@ No timing assertions: speed depends on the machine (see the README's performance
 """
 
 import numpy as np
+import pytest
 
 import numpycam as nc
 from numpycam import bench
@@ -38,3 +39,28 @@ def test_default_configs_cover_batches_and_sizes_once():
     pairs = bench.default_configs((16, 64, 256), (32, 64, 128))
     assert pairs == [(16, 64), (64, 64), (256, 64), (64, 32), (64, 128)]
     assert len(bench.default_configs((1, 2), (8, 16), full_grid=True)) == 4
+
+
+def test_threads_without_threadpoolctl_reruns_the_command_with_the_limit(monkeypatch, capfd):
+    # With threadpoolctl missing the BLAS thread count can only be set before NumPy starts, so
+    # `--threads 1` runs the same command again in a process whose environment sets it.
+    import sys
+
+    from numpycam.cli import main
+    from numpycam.commands import THREAD_VARIABLES
+
+    monkeypatch.setitem(sys.modules, "threadpoolctl", None)  # importing it now fails
+    for name in THREAD_VARIABLES:
+        monkeypatch.delenv(name, raising=False)
+    assert main(["bench", "--quick", "--threads", "1"]) == 0
+    out = capfd.readouterr().out
+    assert "BLAS threads limited to 1" in out and "'OPENBLAS_NUM_THREADS': '1'" in out
+    assert "batch" in out and "conv GF/s" in out
+
+
+def test_threads_must_be_positive(capsys):
+    from numpycam.cli import main
+
+    with pytest.raises(SystemExit) as exit_info:
+        main(["bench", "--quick", "--threads", "0"])
+    assert exit_info.value.code == 2 and "--threads must be >= 1" in capsys.readouterr().err

@@ -39,8 +39,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="folder for the figures (default figures/)")
     add("--no-figures", action="store_true", help="do not draw the figures")
     add("--threads", type=int, default=None, metavar="N",
-        help="limit NumPy's BLAS to N threads (uses threadpoolctl if installed; otherwise set "
-             "OPENBLAS_NUM_THREADS=N before starting); on a busy shared machine 1 is often "
+        help="limit NumPy's BLAS to N threads (with threadpoolctl if installed, otherwise by "
+             "running again with OPENBLAS_NUM_THREADS=N); on a busy shared machine 1 is often "
              "several times faster")
     add("--quick", action="store_true",
         help="a tiny run for CI: 16 images, 4 for faithfulness and Score-CAM, 4 steps")
@@ -69,13 +69,6 @@ def run(args: argparse.Namespace) -> int:
             raise ValueError(f"--{name.replace('_', '-')} must be positive")
     if not 0 <= args.threshold <= 1:
         raise ValueError("--threshold must be in [0, 1]")
-    if args.threads is not None:
-        try:
-            from threadpoolctl import threadpool_limits
-        except ImportError as err:
-            raise ValueError("--threads needs threadpoolctl (pip install threadpoolctl); or set "
-                             "OPENBLAS_NUM_THREADS before starting") from err
-        threadpool_limits(limits=args.threads, user_api="blas")
     start = time.perf_counter()
     models = _models(args)
     data = shapes(args.n, seed=args.seed, size=args.size)

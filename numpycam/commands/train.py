@@ -28,10 +28,7 @@ import sys
 import time
 from pathlib import Path
 
-from numpycam.commands import positive
-
-# Read by OpenBLAS, OpenMP and MKL when a process starts: set for the worker processes only.
-_THREAD_VARIABLES = ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS")
+from numpycam.commands import THREAD_VARIABLES, positive
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -131,8 +128,8 @@ def _in_processes(names: list[str], jobs: int, out: Path, n, epochs, results: di
     import multiprocessing
     from concurrent.futures import CancelledError, ProcessPoolExecutor, as_completed
 
-    saved = {k: os.environ.get(k) for k in _THREAD_VARIABLES}
-    os.environ.update(dict.fromkeys(_THREAD_VARIABLES, "1"))  # inherited by the workers
+    saved = {k: os.environ.get(k) for k in THREAD_VARIABLES}
+    os.environ.update(dict.fromkeys(THREAD_VARIABLES, "1"))  # inherited by the workers
     error = None
     try:
         # "spawn": a fresh interpreter reads the thread variables when it loads NumPy
