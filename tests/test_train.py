@@ -132,3 +132,24 @@ def test_an_error_in_a_worker_process_reaches_the_caller(tmp_path, capsys):
     assert main(args) == 1
     assert "numpycam train: error:" in capsys.readouterr().err
     assert not_a_folder.read_text() == ""
+
+
+def test_demo_train_gets_every_option_of_the_train_command(monkeypatch):
+    # `numpycam demo --train` runs the train command into a temporary folder. Real training
+    # takes minutes, so the worker pool is replaced by one that saves small untrained models:
+    # what is tested is that the demo hands the command a complete set of options.
+    from numpycam.commands import demo
+    from numpycam.commands import train as command
+
+    calls = []
+
+    def fake_pool(names, jobs, out, n, epochs, results):
+        calls.append((names, jobs, n, epochs))
+        for name in names:
+            nc.gap_cnn(widths=(4, 8), seed=0).save(out / f"{name}.npz")
+            results[name] = {"test_accuracy": 0.25}
+
+    monkeypatch.setattr(command, "_in_processes", fake_pool)
+    monkeypatch.setattr(command.os, "cpu_count", lambda: 2)
+    models = demo.train_models()
+    assert set(models) == {"gap", "fc"} and calls == [(["gap", "fc"], 2, None, None)]

@@ -35,8 +35,10 @@ def train_models() -> dict:
     import numpycam as nc
     from numpycam.commands import train
 
+    parser = argparse.ArgumentParser()
+    train.add_arguments(parser)  # the command's own defaults, so none can be missing here
     with tempfile.TemporaryDirectory() as tmp:
-        train.run(argparse.Namespace(out=Path(tmp), models=["gap", "fc"], epochs=None, n=None))
+        train.run(parser.parse_args(["--out", tmp]))
         return {name: nc.load(Path(tmp) / f"{name}.npz") for name in ("gap", "fc")}
 
 
