@@ -98,7 +98,7 @@ def train_one(name: str, out: Path, n: int | None, epochs: int | None,
     record = {"size": side, "fit": fit_kwargs}
     if side != size:
         train, test = images(size)
-    if "deepen" in spec:  # stage 2: one more conv block before GAP, then fine-tune all
+    if "deepen" in spec:  # stage 2: one more conv block before GAP, then fine-tune the unfrozen
         record["deepen"] = {"width": spec["deepen"]["width"], "size": size,
                             "fit": stage(spec["deepen"]["fit"])}
         model = deepen(model, spec["deepen"]["width"], seed=RECIPE["seed"])
@@ -109,7 +109,7 @@ def train_one(name: str, out: Path, n: int | None, epochs: int | None,
             f"frozen {frozen or 'none'}, {record['deepen']['fit']}")
         more = fit(model, train.images, train.labels, test=(test.images, test.labels),
                    **record["deepen"]["fit"], **common)
-        model.unfreeze(*frozen)  # the saved model is fully trainable
+        model.unfreeze(*frozen)  # the model leaves fully trainable, as a loaded one is
         history.rows += more.rows
     seconds = time.perf_counter() - t0
     acc = accuracy(model, test.images, test.labels)
