@@ -46,9 +46,11 @@ def _pad(x: np.ndarray, pad: int, dtype) -> np.ndarray:
     return xp
 
 
-def _per_block(N: int, image_bytes: int) -> int:
-    """How many images go in one block of about BLOCK_BYTES (at least one)."""
-    return max(1, min(N, BLOCK_BYTES // max(1, image_bytes)))
+def image_blocks(N: int, image_bytes: int, block_bytes: int) -> list[slice]:
+    """Slices of the batch axis of about ``block_bytes`` each (at least one image per slice);
+    all but the last hold the same number of images. Used by conv and by max pool."""
+    per = max(1, min(N, block_bytes // max(1, image_bytes)))
+    return [slice(n0, min(N, n0 + per)) for n0 in range(0, N, per)]
 
 
 def _unfold(xp, HH: int, WW: int, stride: int, Ho: int, Wo: int, buf) -> np.ndarray:
@@ -86,12 +88,13 @@ def conv_forward(x, W, b, stride: int = 1, pad: int = 0):
     K = C * HH * WW
     Wm = W.reshape(F, K).astype(dt, copy=False)
     out = np.empty((N, F, Ho * Wo), dtype=dt)
-    per = _per_block(N, K * Ho * Wo * dt.itemsize)
-    buf = np.empty(per * K * Ho * Wo, dtype=dt)
-    for n0 in range(0, N, per):
-        o = out[n0 : n0 + per]
-        np.matmul(Wm, _unfold(xp[n0 : n0 + per], HH, WW, stride, Ho, Wo, buf), out=o)
-        o += b.astype(dt, copy=False)[:, None]  # while the block is still in cache
+    bias = b.astype(dt, copy=False)[:, None]
+    blocks = image_blocks(N, K * Ho * Wo * dt.itemsize, BLOCK_BYTES)
+    buf = np.empty((blocks[0].stop - blocks[0].start) * K * Ho * Wo, dtype=dt)
+    for n in blocks:
+        o = out[n]
+        np.matmul(Wm, _unfold(xp[n], HH, WW, stride, Ho, Wo, buf), out=o)
+        o += bias  # while the block is still in cache
     return out.reshape(N, F, Ho, Wo), ConvCache(xp, x.shape, W, stride, pad)
 
 
@@ -113,28 +116,28 @@ def conv_backward(dout, cache: ConvCache, need_dx: bool = True):
     xp = xp.astype(dt, copy=False)
     K = C * HH * WW
     Wm = W.reshape(F, K).astype(dt, copy=False)
-    per = _per_block(N, K * Ho * Wo * dt.itemsize)
-    buf = np.empty(per * K * Ho * Wo, dtype=dt)
+    blocks = image_blocks(N, K * Ho * Wo * dt.itemsize, BLOCK_BYTES)
+    per = blocks[0].stop - blocks[0].start
+    rows = stride == 1 and need_dx
+    Wp = xp.shape[3]
+    # the patches of a block, then (once dW has used them) its G; G is (K, H'*Wp) for stride 1
+    buf = np.empty(per * K * Ho * (Wp if rows else Wo), dtype=dt)
     dWt = np.zeros((K, F), dtype=dt)
     dxp = np.zeros(xp.shape, dtype=dt) if need_dx else None
-    rows = stride == 1 and need_dx
     if rows:
-        Wp = xp.shape[3]
         grid = np.zeros((per, F, Ho, Wp), dtype=dt)  # d on the padded width; columns >= W' stay 0
-        gbuf = np.empty(per * K * Ho * Wp, dtype=dt)
-    for n0 in range(0, N, per):
-        n1 = min(N, n0 + per)
-        nb = n1 - n0
-        cols = _unfold(xp[n0:n1], HH, WW, stride, Ho, Wo, buf)
-        dWt += np.matmul(cols, d[n0:n1].transpose(0, 2, 1)).sum(axis=0)
+    for n in blocks:
+        nb = n.stop - n.start
+        cols = _unfold(xp[n], HH, WW, stride, Ho, Wo, buf)
+        dWt += np.matmul(cols, d[n].transpose(0, 2, 1)).sum(axis=0)
         if rows:
             g = grid[:nb]
-            g[..., :Wo] = d[n0:n1].reshape(nb, F, Ho, Wo)
-            G = np.matmul(Wm.T, g.reshape(nb, F, Ho * Wp), out=gbuf[: nb * K * Ho * Wp].reshape(nb, K, -1))
-            _fold_rows(G.reshape(nb, C, HH, WW, Ho * Wp), dxp[n0:n1])
-        elif need_dx:  # buf is free again: reuse it for G
-            G = np.matmul(Wm.T, d[n0:n1], out=buf[: nb * K * Ho * Wo].reshape(nb, K, -1))
-            _fold(G.reshape(nb, C, HH, WW, Ho, Wo), dxp[n0:n1], stride)
+            g[..., :Wo] = d[n].reshape(nb, F, Ho, Wo)
+            G = np.matmul(Wm.T, g.reshape(nb, F, Ho * Wp), out=buf[: nb * K * Ho * Wp].reshape(nb, K, -1))
+            _fold_rows(G.reshape(nb, C, HH, WW, Ho * Wp), dxp[n])
+        elif need_dx:
+            G = np.matmul(Wm.T, d[n], out=buf[: nb * K * Ho * Wo].reshape(nb, K, -1))
+            _fold(G.reshape(nb, C, HH, WW, Ho, Wo), dxp[n], stride)
     dW = np.ascontiguousarray(dWt.T).reshape(F, C, HH, WW)
     db = d.sum(axis=(0, 2))
     if not need_dx:

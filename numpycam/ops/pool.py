@@ -19,7 +19,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from numpycam.ops.conv import out_size
+from numpycam.ops.conv import image_blocks, out_size
 
 
 class PoolCache(NamedTuple):
@@ -33,12 +33,6 @@ class PoolCache(NamedTuple):
 # a block of images at a time, a block stays in the core's cache across those passes instead of
 # being read from main memory each time. Changes speed only.
 BLOCK_BYTES = 1 << 18
-
-
-def _image_blocks(x: np.ndarray):
-    """Slices of the batch axis covering about BLOCK_BYTES of x each (at least one image)."""
-    per = max(1, BLOCK_BYTES // max(1, x[:1].nbytes))
-    return [slice(n0, n0 + per) for n0 in range(0, x.shape[0], per)]
 
 
 def _offset(a, p: int, q: int, stride: int, Ho: int, Wo: int):
@@ -58,7 +52,7 @@ def maxpool_forward(x, size: int = 2, stride: int | None = None):
     N, C, H, W = x.shape
     Ho, Wo = out_size(H, size, stride, 0), out_size(W, size, stride, 0)
     out = np.empty((N, C, Ho, Wo), dtype=x.dtype)
-    for n in _image_blocks(x):
+    for n in image_blocks(N, x[:1].nbytes, BLOCK_BYTES):
         views = [_offset(x[n], p, q, stride, Ho, Wo) for p in range(size) for q in range(size)]
         np.copyto(out[n], views[0])
         for v in views[1:]:
@@ -77,7 +71,7 @@ def maxpool_backward(dout, cache: PoolCache):
     N, C, H, W = x.shape
     tiled = stride == size and H % size == 0 and W % size == 0  # every input in one window
     dx = (np.empty if tiled else np.zeros)(x.shape, dtype=dout.dtype)  # tiled: all written below
-    for n in _image_blocks(x):
+    for n in image_blocks(N, x[:1].nbytes, BLOCK_BYTES):
         _route(x[n], out[n], dout[n], dx[n], size, stride)
     return dx
 
