@@ -86,8 +86,7 @@ def fit(model: Sequential, images: np.ndarray, labels: np.ndarray, *, epochs: in
     which no run that is learning comes near).
     """
     epochs = positive_int(epochs, "epochs")
-    if isinstance(warmup, bool) or not isinstance(warmup, (int, np.integer)) or warmup < 0:
-        raise ValueError(f"warmup must be a number of steps >= 0, got {warmup!r}")
+    warmup = positive_int(warmup, "warmup", minimum=0, hint="it is a number of steps")
     batch_size = positive_int(batch_size, "batch_size")
     if len(images) != len(labels):
         raise ValueError(f"{len(images)} images but {len(labels)} labels")

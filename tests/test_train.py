@@ -95,8 +95,10 @@ def test_warmup_scales_the_first_steps_and_is_checked():
     history = fit(model, data.images, data.labels, epochs=1, batch_size=8, lr=1e-3,
                   schedule="constant", warmup=4, log=None)
     assert history["lr"] == [pytest.approx(1e-3 * 2 / 4)]
-    for bad in (-1, 2.5, True):
-        with pytest.raises(ValueError, match="warmup"):
+    with pytest.raises(ValueError, match="warmup must be >= 0"):
+        fit(model, data.images, data.labels, epochs=1, warmup=-1, log=None)
+    for bad in (2.5, True):  # not a number of steps: a type error, like every int option
+        with pytest.raises(TypeError, match="warmup must be an int"):
             fit(model, data.images, data.labels, epochs=1, warmup=bad, log=None)
 
 
