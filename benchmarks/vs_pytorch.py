@@ -135,16 +135,6 @@ def check_same(model, tmodel, x, y, tol: float = 2e-3) -> None:
         raise SystemExit(f"numpycam and PyTorch disagree on {bad}: not timing different maths")
 
 
-def _median_ms(fn, repeats: int) -> float:
-    fn()
-    times = []
-    for _ in range(repeats):
-        t0 = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - t0)
-    return float(np.median(times)) * 1e3
-
-
 def conv_table(model, tmodel, x, repeats: int) -> None:
     """Each conv layer's forward + backward alone in both libraries, against each one's matmul.
 
@@ -152,7 +142,7 @@ def conv_table(model, tmodel, x, repeats: int) -> None:
     where the step computes it (not for the first conv, whose input is the data). The two
     libraries run alternately, layer by layer.
     """
-    from numpycam.bench import conv_flops
+    from numpycam.bench import conv_flops, matmul_gflops, median_time
     from numpycam.layers import Conv2D
 
     model.forward(x)
@@ -182,16 +172,15 @@ def conv_table(model, tmodel, x, repeats: int) -> None:
 
         ms = {"numpycam": [], "PyTorch": []}
         for _ in range(3):
-            ms["numpycam"].append(_median_ms(ours, max(1, repeats // 3)))
-            ms["PyTorch"].append(_median_ms(theirs, max(1, repeats // 3)))
+            ms["numpycam"].append(median_time(ours, max(1, repeats // 3)) * 1e3)
+            ms["PyTorch"].append(median_time(theirs, max(1, repeats // 3)) * 1e3)
         flops = sum(conv_flops(lay, xin.shape, need_dx))
         rows.append((lay.name, xin.shape, flops, float(np.median(ms["numpycam"])),
                      float(np.median(ms["PyTorch"]))))
     n = 2048
-    a = np.random.default_rng(0).standard_normal((n, n)).astype(np.float32)
-    ta = torch.from_numpy(a)
-    mm = {"numpycam": 2 * n**3 / _median_ms(lambda: a @ a, 5) / 1e6,
-          "PyTorch": 2 * n**3 / _median_ms(lambda: ta @ ta, 5) / 1e6}
+    ta = torch.from_numpy(np.random.default_rng(0).standard_normal((n, n)).astype(np.float32))
+    mm = {"numpycam": matmul_gflops(n, repeats=5),
+          "PyTorch": 2 * n**3 / median_time(lambda: ta @ ta, 5) / 1e9}
     print("\nconvolutions alone, forward + backward (dx where the step needs it), medians:")
     print("  layer  input              GFLOP  numpycam ms  PyTorch ms  ratio")
     for name, shape, flops, ours_ms, theirs_ms in rows:
