@@ -220,6 +220,10 @@ def energy_in_box(
     arr, single = _as_maps(maps)  # (N, h, w)
     up, masks = _targets_as_masks(arr, single, boxes, size, "boxes")  # (N, H, W) x2
     energy = np.maximum(up, 0).astype(np.float64)  # (N, H, W)
+    # the share does not depend on a map's scale: dividing by its peak first keeps the sums
+    # finite for maps near the float64 maximum (1e308 everywhere would overflow)
+    peak = energy.max(axis=(1, 2), keepdims=True)
+    energy /= np.where(peak > 0, peak, 1)
     inside = np.where(masks, energy, 0).sum(axis=(1, 2))  # (N,)
     total = energy.sum(axis=(1, 2))  # (N,)
     share = np.where(total > 0, inside / np.where(total > 0, total, 1), 0.0)

@@ -1,5 +1,7 @@
 """Tests for numpycam.localize: boxes from maps, IoU, pointing games, localisation accuracy."""
 
+import warnings
+
 import numpy as np
 import pytest
 from hypothesis import given
@@ -293,3 +295,13 @@ def test_favours_own_object_on_hand_made_scenes():
     np.testing.assert_array_equal(got, [[True, True], [False, False]])
     with pytest.raises(ValueError, match="same N, K"):
         favours_own_object(maps[:, :1], masks)
+
+
+def test_energy_in_box_does_not_overflow_near_the_float64_maximum():
+    # The share is scale-free; summing 36 values near 1e308 used to overflow (a warning, inf).
+    maps = np.random.default_rng(0).random((2, 6, 6))
+    boxes = [[0, 0, 6, 6], [2, 2, 5, 5]]
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        huge = energy_in_box(maps * 1e308, boxes)
+    np.testing.assert_allclose(huge, energy_in_box(maps, boxes), rtol=1e-12)
