@@ -25,7 +25,7 @@ import numpy as np
 
 import numpycam as nc
 from numpycam import viz
-from numpycam.cam import one_hot
+from numpycam.classmaps import one_hot
 from numpycam.gradcheck import numerical_gradient, rel_error
 
 OUT = viz.figures_dir()

@@ -46,7 +46,7 @@ import numpy as np
 
 import numpycam as nc
 from numpycam import viz
-from numpycam.cam import one_hot
+from numpycam.classmaps import one_hot
 from numpycam.data import CLASSES, shapes, two_object_scene
 
 OUT = viz.figures_dir()

@@ -14,7 +14,7 @@ Glossary (the notation of the post "CNN visualization: CAM and Grad-CAM" and of 
 
 from numpycam import data
 from numpycam.builders import fc_cnn, gap_cnn
-from numpycam.cam import (
+from numpycam.classmaps import (
     Explanation,
     cam,
     grad_cam,
@@ -45,7 +45,7 @@ from numpycam.metrics import (
 )
 from numpycam.model import Sequential
 from numpycam.optim import SGD, Adam
-from numpycam.pretrained import pretrained
+from numpycam.zoo import pretrained
 from numpycam.train import History, accuracy, fit
 
 __version__ = "0.1.0"

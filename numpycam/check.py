@@ -276,7 +276,7 @@ def cam_hand(fn):
 
 
 def cam_library(fn):
-    from numpycam.cam import weighted_sum
+    from numpycam.classmaps import weighted_sum
 
     for rng in rngs(CASES):
         f = rng.standard_normal(maps_shape(rng))
@@ -315,7 +315,7 @@ def random_gap_network(rng):
 
 def cam_identity(fn):
     """As tests/test_cam.py: mean_ij L^c = sum_k w_k^c F_k = S^c - b_c, and L is numpycam.cam."""
-    from numpycam.cam import cam
+    from numpycam.classmaps import cam
 
     for rng in rngs(FD_CASES):
         model, x, c = random_gap_network(rng)
@@ -346,7 +346,7 @@ def grad_cam_library(fn):
 def grad_cam_identity(fn):
     """Generalized CAM (tests/test_cam.py): on a GAP network dS^c/df_k(i, j) = w_k^c / Z, so
     a_k^c = w_k^c / Z."""
-    from numpycam.cam import gap_head, one_hot, score_gradient
+    from numpycam.classmaps import gap_head, one_hot, score_gradient
 
     for rng in rngs(FD_CASES):
         model, x, c = random_gap_network(rng)

@@ -32,7 +32,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from numpycam.cam import cam, combine, gap_head, grad_cam, grad_cam_weights, one_hot
+from numpycam.classmaps import cam, combine, gap_head, grad_cam, grad_cam_weights, one_hot
 from numpycam.family import (
     METHODS,
     eigen_weights,

@@ -32,7 +32,7 @@ import numpy as np
 from scipy.ndimage import gaussian_filter
 
 from numpycam._validate import as_float_array, positive_int
-from numpycam.cam import _prepare
+from numpycam.classmaps import _prepare
 from numpycam.losses import softmax
 from numpycam.maps import _as_maps, normalize, upsample
 

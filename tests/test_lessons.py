@@ -15,14 +15,14 @@ from pathlib import Path
 
 import pytest
 
-from numpycam.pretrained import NAMES, weights_path
+from numpycam.zoo import NAMES, weights_path
 
 REPO = Path(__file__).resolve().parent.parent
 LESSONS = sorted((REPO / "lessons").glob("[0-9][0-9]_*.py"))
 
 pytestmark = pytest.mark.skipif(
     not all(weights_path(name).is_file() for name in NAMES),
-    reason="the shipped weights numpycam/pretrained/*.npz are missing (run `numpycam train`)",
+    reason="the shipped weights numpycam/weights/*.npz are missing (run `numpycam train`)",
 )
 
 

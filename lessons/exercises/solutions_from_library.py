@@ -7,7 +7,7 @@ shows where the answer lives in the package, so it is also a reading guide to th
 
 import numpy as np
 
-from numpycam.cam import weighted_sum
+from numpycam.classmaps import weighted_sum
 from numpycam.ops.basic import relu_backward as _relu_backward
 from numpycam.ops.conv import conv_backward as _conv_backward
 from numpycam.ops.conv import conv_forward as _conv_forward

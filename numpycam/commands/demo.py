@@ -2,7 +2,7 @@
 
 Test images come from a fresh ``shapes`` set (seed 123 by default; training used seeds 1 and
 2). Every map explains the TRUE class of its image; each title also gives what the model
-predicted. ``--train`` retrains both models with the recipe in ``numpycam.pretrained`` first
+predicted. ``--train`` retrains both models with the recipe in ``numpycam.zoo`` first
 (minutes); the retrained models are used for the figures only, the shipped files are untouched.
 """
 
@@ -29,7 +29,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def train_models() -> dict:
     """Both models trained from scratch by ``numpycam train`` (the recipe in
-    ``numpycam.pretrained``), into a temporary folder: the shipped files stay as they are."""
+    ``numpycam.zoo``), into a temporary folder: the shipped files stay as they are."""
     import tempfile
 
     import numpycam as nc

@@ -48,7 +48,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def _models(args) -> dict:
     from numpycam.io import load
-    from numpycam.pretrained import pretrained
+    from numpycam.zoo import pretrained
 
     if args.weights is None:
         return {name: pretrained(name) for name in args.models}

@@ -1,7 +1,7 @@
 """``numpycam train``: train both shipped models from scratch with the fixed recipe.
 
-Writes ``gap.npz`` and ``fc.npz`` (default: into the package's ``pretrained/`` folder, the files
-that ``numpycam.pretrained`` loads) and ``training_log.json`` with the accuracies, the epochs,
+Writes ``gap.npz`` and ``fc.npz`` (default: into the package's ``weights/`` folder, the files
+that ``numpycam.pretrained()`` loads) and ``training_log.json`` with the accuracies, the epochs,
 how long each model took and its peak memory, so the numbers in the README can be traced to a
 run.
 
@@ -33,7 +33,7 @@ from numpycam.commands import THREAD_VARIABLES, positive
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--out", type=Path, default=None,
-                        help="folder for the weights (default: the package's pretrained/ folder)")
+                        help="folder for the weights (default: the package's weights/ folder)")
     parser.add_argument("--models", nargs="+", choices=["gap", "fc"], default=["gap", "fc"],
                         help="which models to train (default: both)")
     parser.add_argument("--epochs", type=positive, default=None,
@@ -63,7 +63,7 @@ def train_one(name: str, out: Path, n: int | None, epochs: int | None,
 
     from numpycam import data
     from numpycam.builders import deepen
-    from numpycam.pretrained import RECIPE
+    from numpycam.zoo import RECIPE
     from numpycam.train import accuracy, fit
 
     def say(text: str) -> None:
@@ -155,7 +155,7 @@ def _in_processes(names: list[str], jobs: int, out: Path, n, epochs, results: di
 
 
 def run(args: argparse.Namespace) -> int:
-    from numpycam.pretrained import RECIPE, weights_path
+    from numpycam.zoo import RECIPE, weights_path
 
     out = args.out if args.out is not None else weights_path("gap").parent
     names = list(dict.fromkeys(args.models))

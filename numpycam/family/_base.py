@@ -7,6 +7,6 @@
     map      sum_k weight_k f_k, then ReLU if the method (or ``relu=``) asks for it. (N, h, w).
 """
 
-from numpycam.cam import finish, gradient_method
+from numpycam.classmaps import finish, gradient_method
 
 __all__ = ["finish", "gradient_method"]

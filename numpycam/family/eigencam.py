@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from numpycam.cam import _prepare, feature_layer
+from numpycam.classmaps import _prepare, feature_layer
 from numpycam.family._base import finish
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from numpycam._validate import positive_int
-from numpycam.cam import _prepare, feature_layer
+from numpycam.classmaps import _prepare, feature_layer
 from numpycam.family._base import finish
 from numpycam.losses import softmax
 from numpycam.maps import normalize, upsample

@@ -1,7 +1,7 @@
 """The trained models shipped with the package, and the recipe that made them.
 
 ``numpycam.pretrained("gap")`` and ``numpycam.pretrained("fc")`` load ready ``Sequential``
-models from ``numpycam/pretrained/*.npz``; ``numpycam train`` rebuilds those files with
+models from ``numpycam/weights/*.npz``; ``numpycam train`` rebuilds those files with
 :data:`RECIPE` (fixed seeds, so the run is reproducible).
 """
 
@@ -52,7 +52,7 @@ def weights_path(name: str) -> Path:
     """Where the shipped weights of ``name`` live inside the installed package."""
     if name not in NAMES:
         raise ValueError(f"unknown pretrained model {name!r}; choose one of {list(NAMES)}")
-    return Path(str(resources.files("numpycam") / "pretrained" / f"{name}.npz"))
+    return Path(str(resources.files("numpycam") / "weights" / f"{name}.npz"))
 
 
 def pretrained(name: str = "gap") -> Sequential:
