@@ -7,13 +7,18 @@ Rules for image batches (used by the model and every map function):
 - NaN or infinite values are rejected;
 - the layout is NCHW; a single image (C, H, W) must be given as a batch ``x[None]``, and a
   channels-last image (H, W, C) gets a hint to transpose.
+
+Maps (``as_maps``) are (h, w) or (N, h, w) real arrays; sizes (``as_size``) an int or (H, W).
+Other modules import these under their public names; nothing here imports numpycam.model.
 """
 
 from __future__ import annotations
 
+import numbers
 from collections.abc import Sequence
 
 import numpy as np
+from numpy.typing import ArrayLike
 
 
 def as_float_array(x, name: str = "x") -> np.ndarray:
@@ -105,3 +110,61 @@ def positive_int(value, name: str, minimum: int = 1, hint: str = "") -> int:
     if value < minimum:
         raise ValueError(f"{name} must be >= {minimum}, got {value}" + (f"; {hint}" if hint else ""))
     return int(value)
+
+
+def as_maps(maps: ArrayLike, name: str = "maps") -> tuple[np.ndarray, bool]:
+    """Validate `maps` and return it as a float (N, h, w) array plus "was it a single map?"."""
+    arr = np.asarray(maps)
+    if arr.dtype.kind not in "biuf":
+        raise TypeError(
+            f"{name} must be a real-valued array (float, int or bool), got dtype {arr.dtype}; "
+            "convert it with np.asarray(..., dtype=float)"
+        )
+    if arr.dtype not in (np.float32, np.float64):
+        arr = arr.astype(np.float64)
+    if arr.ndim not in (2, 3):
+        raise ValueError(
+            f"{name} must have shape (h, w) or (N, h, w), got shape {arr.shape}; "
+            "stack several maps along a leading batch axis"
+        )
+    if arr.shape[-1] == 0 or arr.shape[-2] == 0:
+        raise ValueError(f"{name} must have h >= 1 and w >= 1, got shape {arr.shape}")
+    if not np.all(np.isfinite(arr)):
+        raise ValueError(
+            f"{name} contains NaN or inf; fix the computation that produced it "
+            "(or replace them, e.g. with np.nan_to_num) before calling this function"
+        )
+    single = arr.ndim == 2
+    return (arr[None] if single else arr), single  # (N, h, w)
+
+
+def as_size(size: int | tuple[int, int]) -> tuple[int, int]:
+    """Turn `size` (an int or an (H, W) pair of positive ints) into an (H, W) tuple."""
+    pair = (size, size) if isinstance(size, numbers.Integral) else size
+    try:
+        pair = tuple(pair)
+    except TypeError:
+        pair = ()
+    ok = len(pair) == 2 and all(
+        isinstance(s, numbers.Integral) and not isinstance(s, bool) and s > 0 for s in pair
+    )
+    if not ok:
+        raise ValueError(
+            f"size must be a positive int or a pair (H, W) of positive ints, got {size!r}; "
+            "e.g. size=224 or size=(224, 320)"
+        )
+    return int(pair[0]), int(pair[1])
+
+
+# What a model must offer for the map functions; checked by attribute so that this module need
+# not import numpycam.model (which imports this one).
+MODEL_API = ("forward", "backward", "activation", "index", "layers", "num_classes", "in_channels")
+
+
+def model_inputs(model, x, c) -> tuple[np.ndarray, np.ndarray]:
+    """(x, c) checked for a map function: a numpycam model, an NCHW batch with the model's
+    channels, and one valid class index per image (an int is repeated for every image)."""
+    if not all(hasattr(model, a) for a in MODEL_API):
+        raise TypeError(f"model must be a numpycam Sequential, got {type(model).__name__}")
+    x = as_images(x, model.in_channels)
+    return x, class_indices(c, x.shape[0], model.num_classes)

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from numpycam._validate import as_images, class_indices
+from numpycam._validate import model_inputs
 from numpycam.layers import Dense, Flatten, GlobalAvgPool2D
 from numpycam.model import Sequential
 
@@ -65,13 +65,6 @@ def weighted_sum(f: np.ndarray, weights: np.ndarray) -> np.ndarray:
     return (weights * f).sum(axis=1)  # (N, h, w)
 
 
-def _prepare(model: Sequential, x, c):
-    if not isinstance(model, Sequential):
-        raise TypeError(f"model must be a numpycam Sequential, got {type(model).__name__}")
-    x = as_images(x, model.in_channels)
-    return x, class_indices(c, x.shape[0], model.num_classes)
-
-
 def one_hot(c: np.ndarray, num_classes: int) -> np.ndarray:
     """dS (N, M): row n is 1 at class c[n], so one backward pass gives every image the gradient
     of its own score S^{c_n} (images in a batch do not interact)."""
@@ -100,7 +93,7 @@ def cam(model: Sequential, x, c, *, details: bool = False):
     f is the input of the model's GlobalAvgPool2D, w = model's final Dense ``W``; ``c`` is an int
     or one int per image. ``details=True`` returns an :class:`Explanation` instead.
     """
-    x, c = _prepare(model, x, c)
+    x, c = model_inputs(model, x, c)
     g = gap_head(model)
     scores = model.forward(x)
     f = model.activation(g - 1) if g > 0 else x  # (N, K, h, w)
@@ -151,7 +144,7 @@ def gradient_method(model: Sequential, x, c, layer, weights_of, *, relu: bool, d
     One forward and one backward pass give f and g at ``layer``; the weighted sum, the optional
     ReLU and the Explanation are the same for every method (numpycam.family uses this too).
     """
-    x, c = _prepare(model, x, c)
+    x, c = model_inputs(model, x, c)
     i = feature_layer(model, layer)
     scores, f, g = score_gradient(model, x, one_hot(c, model.num_classes), i)
     return finish(f, weights_of(f, g), scores, c, model.layers[i].name, relu=relu, details=details)
@@ -182,7 +175,7 @@ def grad_cam(model: Sequential, x, c, layer: str | int | None = None, *, relu: b
 
 def input_gradient(model: Sequential, x, c, *, guided: bool = False) -> np.ndarray:
     """dS^c / dx (N, C, H, W): how much each input pixel moves the score of class c."""
-    x, c = _prepare(model, x, c)
+    x, c = model_inputs(model, x, c)
     scores = model.forward(x)
     dS = one_hot(c, model.num_classes).astype(scores.dtype)
     return model.backward(dS, guided=guided, param_grads=False)
@@ -204,6 +197,6 @@ def guided_grad_cam(model: Sequential, x, c, layer: str | int | None = None) -> 
     """
     from numpycam.maps import upsample
 
-    x, c = _prepare(model, x, c)
+    x, c = model_inputs(model, x, c)
     L = grad_cam(model, x, c, layer)  # (N, h, w)
     return guided_backprop(model, x, c) * upsample(L, x.shape[2:])[:, None]  # (N, C, H, W)

@@ -16,7 +16,8 @@ import numpy as np
 from numpy.typing import ArrayLike
 from scipy import ndimage
 
-from numpycam.maps import _as_maps, _as_size, upsample
+from numpycam._validate import as_maps, as_size
+from numpycam.maps import upsample
 
 __all__ = ["box_from_map", "energy_in_box", "iou", "localization_accuracy", "pointing_game"]
 
@@ -73,7 +74,7 @@ def box_from_map(
         int64 array (4,) for one map, (N, 4) for a batch; ends are exclusive.
     """
     threshold = _check_fraction(threshold, "threshold")
-    maps, single = _as_maps(cam_map, "cam_map")  # (N, h, w)
+    maps, single = as_maps(cam_map, "cam_map")  # (N, h, w)
     if size is not None:
         maps = upsample(maps, size)  # (N, H, W)
     n, h, w = maps.shape
@@ -132,7 +133,7 @@ def _targets_as_masks(maps: np.ndarray, single: bool, targets: ArrayLike, size, 
             )
         masks = t[None] if single else t  # (N, H, W)
         grid = masks.shape[1:]
-        if size is not None and _as_size(size) != grid:
+        if size is not None and as_size(size) != grid:
             raise ValueError(f"size={size!r} disagrees with the mask shape {grid}; drop size")
     else:
         if t.ndim >= 2 and t.shape[-1] != 4:
@@ -145,7 +146,7 @@ def _targets_as_masks(maps: np.ndarray, single: bool, targets: ArrayLike, size, 
             want = "(4,)" if single else "(N, 4)"
             raise ValueError(f"{name} must have shape {want}, got {boxes.shape}")
         boxes = boxes[None] if single else boxes  # (N, 4)
-        grid = maps.shape[1:] if size is None else _as_size(size)
+        grid = maps.shape[1:] if size is None else as_size(size)
         hh, ww = grid
         outside = np.any(boxes < 0) or np.any(boxes[:, [2, 3]] > [ww, hh])
         if outside or np.any(boxes != np.round(boxes)):
@@ -189,7 +190,7 @@ def pointing_game(
     """
     if not isinstance(tolerance, numbers.Real) or isinstance(tolerance, bool) or not tolerance >= 0:
         raise ValueError(f"tolerance must be a non-negative number of pixels, got {tolerance!r}")
-    arr, single = _as_maps(maps)  # (N, h, w)
+    arr, single = as_maps(maps)  # (N, h, w)
     up, masks = _targets_as_masks(arr, single, masks_or_boxes, size, "boxes")  # (N, H, W) x2
     hits = np.zeros(len(up), dtype=bool)  # (N,)
     for i, (m, mask) in enumerate(zip(up, masks, strict=True)):
@@ -217,7 +218,7 @@ def energy_in_box(
     """
     if np.asarray(boxes).dtype == bool:
         raise TypeError("boxes must be int or float (x0, y0, x1, y1), not a boolean mask")
-    arr, single = _as_maps(maps)  # (N, h, w)
+    arr, single = as_maps(maps)  # (N, h, w)
     up, masks = _targets_as_masks(arr, single, boxes, size, "boxes")  # (N, H, W) x2
     energy = np.maximum(up, 0).astype(np.float64)  # (N, H, W)
     # the share does not depend on a map's scale: dividing by its peak first keeps the sums

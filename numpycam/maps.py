@@ -11,57 +11,13 @@ layout. Dtype rule: float32 and float64 input keep their dtype; every other real
 
 from __future__ import annotations
 
-import numbers
-
 import numpy as np
 from numpy.typing import ArrayLike
 from scipy import ndimage
 
+from numpycam._validate import as_maps, as_size
+
 __all__ = ["normalize", "upsample"]
-
-
-def _as_maps(maps: ArrayLike, name: str = "maps") -> tuple[np.ndarray, bool]:
-    """Validate `maps` and return it as a float (N, h, w) array plus "was it a single map?"."""
-    arr = np.asarray(maps)
-    if arr.dtype.kind not in "biuf":
-        raise TypeError(
-            f"{name} must be a real-valued array (float, int or bool), got dtype {arr.dtype}; "
-            "convert it with np.asarray(..., dtype=float)"
-        )
-    if arr.dtype not in (np.float32, np.float64):
-        arr = arr.astype(np.float64)
-    if arr.ndim not in (2, 3):
-        raise ValueError(
-            f"{name} must have shape (h, w) or (N, h, w), got shape {arr.shape}; "
-            "stack several maps along a leading batch axis"
-        )
-    if arr.shape[-1] == 0 or arr.shape[-2] == 0:
-        raise ValueError(f"{name} must have h >= 1 and w >= 1, got shape {arr.shape}")
-    if not np.all(np.isfinite(arr)):
-        raise ValueError(
-            f"{name} contains NaN or inf; fix the computation that produced it "
-            "(or replace them, e.g. with np.nan_to_num) before calling this function"
-        )
-    single = arr.ndim == 2
-    return (arr[None] if single else arr), single  # (N, h, w)
-
-
-def _as_size(size: int | tuple[int, int]) -> tuple[int, int]:
-    """Turn `size` (an int or an (H, W) pair of positive ints) into an (H, W) tuple."""
-    pair = (size, size) if isinstance(size, numbers.Integral) else size
-    try:
-        pair = tuple(pair)
-    except TypeError:
-        pair = ()
-    ok = len(pair) == 2 and all(
-        isinstance(s, numbers.Integral) and not isinstance(s, bool) and s > 0 for s in pair
-    )
-    if not ok:
-        raise ValueError(
-            f"size must be a positive int or a pair (H, W) of positive ints, got {size!r}; "
-            "e.g. size=224 or size=(224, 320)"
-        )
-    return int(pair[0]), int(pair[1])
 
 
 def _source_coords(n_in: int, n_out: int) -> np.ndarray:
@@ -94,8 +50,8 @@ def upsample(maps: ArrayLike, size: int | tuple[int, int]) -> np.ndarray:
         Resizing to the current size returns an exact copy; every value stays within
         [min, max] of its map, so a constant map stays exactly constant.
     """
-    arr, single = _as_maps(maps)  # (N, h, w)
-    out_h, out_w = _as_size(size)
+    arr, single = as_maps(maps)  # (N, h, w)
+    out_h, out_w = as_size(size)
     n, h, w = arr.shape
     if (out_h, out_w) == (h, w):
         out = arr.copy()
@@ -125,7 +81,7 @@ def normalize(maps: ArrayLike) -> np.ndarray:
     Returns:
         Array of the input's shape; float32 stays float32, other dtypes become float64.
     """
-    arr, single = _as_maps(maps)  # (N, h, w)
+    arr, single = as_maps(maps)  # (N, h, w)
     lo = arr.min(axis=(1, 2), keepdims=True)  # (N, 1, 1)
     hi = arr.max(axis=(1, 2), keepdims=True)  # (N, 1, 1)
     with np.errstate(over="ignore"):

@@ -31,10 +31,9 @@ from typing import NamedTuple
 import numpy as np
 from scipy.ndimage import gaussian_filter
 
-from numpycam._validate import as_float_array, positive_int
-from numpycam.classmaps import _prepare
+from numpycam._validate import as_float_array, as_maps, model_inputs, positive_int
 from numpycam.losses import softmax
-from numpycam.maps import _as_maps, normalize, upsample
+from numpycam.maps import normalize, upsample
 
 
 class DropIncrease(NamedTuple):
@@ -54,7 +53,7 @@ def probabilities(model, x: np.ndarray, c: np.ndarray, batch_size: int = 128) ->
 
 
 def _maps_at_input_size(maps, x: np.ndarray) -> np.ndarray:
-    m, _ = _as_maps(maps)  # (N, h, w)
+    m, _ = as_maps(maps)  # (N, h, w)
     if len(m) != len(x):
         raise ValueError(f"got {len(m)} maps for {len(x)} images; give one map per image")
     return m if m.shape[1:] == x.shape[2:] else upsample(m, x.shape[2:])  # (N, H, W)
@@ -102,7 +101,7 @@ def _curve(model, x, maps, c, start, end, steps, batch_size) -> np.ndarray:
 
 
 def _checked(model, x, maps, c, steps, batch_size):
-    x, c = _prepare(model, x, c)
+    x, c = model_inputs(model, x, c)
     return (x, _maps_at_input_size(maps, x), c, positive_int(steps, "steps"),
             positive_int(batch_size, "batch_size"))
 

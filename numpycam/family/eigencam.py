@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from numpycam.classmaps import _prepare, feature_layer
+from numpycam._validate import model_inputs
+from numpycam.classmaps import feature_layer
 from numpycam.family._base import finish
 
 
@@ -41,7 +42,7 @@ def eigen_cam(model, x, c=None, layer: str | int | None = None, *, relu: bool = 
     Final ReLU: not applied by default (the paper's map is the projection); ``relu=True``
     applies one.
     """
-    x, checked = _prepare(model, x, 0 if c is None else c)
+    x, checked = model_inputs(model, x, 0 if c is None else c)
     i = feature_layer(model, layer)
     scores = model.forward(x)  # (N, M)
     c = scores.argmax(axis=1) if c is None else checked

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from numpycam._validate import positive_int
-from numpycam.classmaps import _prepare, feature_layer
+from numpycam._validate import model_inputs, positive_int
+from numpycam.classmaps import feature_layer
 from numpycam.family._base import finish
 from numpycam.losses import softmax
 from numpycam.maps import normalize, upsample
@@ -48,7 +48,7 @@ def score_cam(model, x, c, layer: str | int | None = None, *, relu: bool = True,
     Final ReLU: applied (the paper's map); ``relu=False`` returns the sum before it.
     ``details=True``: an Explanation whose ``weights`` are alpha (N, K), rows summing to 1.
     """
-    x, c = _prepare(model, x, c)
+    x, c = model_inputs(model, x, c)
     batch_size = positive_int(batch_size, "batch_size")
     i = feature_layer(model, layer)
     scores = model.forward(x)  # (N, M)
