@@ -1,5 +1,8 @@
 """Save and load a model as one ``.npz``: a JSON header plus one array per parameter.
 
+The writer lives in numpycam.modelfile, which needs no Sequential, so that ``model.save`` can
+call it while this module imports numpycam.model (imports go one way: modelfile <- model <- io).
+
 The header is stored as a plain unicode array under ``__numpycam__``; nothing is pickled, and
 ``load`` opens files with ``allow_pickle=False``, so loading a file never runs code from it.
 """
@@ -7,8 +10,6 @@ The header is stored as a plain unicode array under ``__numpycam__``; nothing is
 from __future__ import annotations
 
 import json
-import os
-import tempfile
 import zipfile
 import zlib
 from pathlib import Path
@@ -17,46 +18,14 @@ import numpy as np
 
 from numpycam.layers import LAYER_TYPES
 from numpycam.model import Sequential
-
-FORMAT = "numpycam-model"
-VERSION = 1
-HEADER = "__numpycam__"
+from numpycam.modelfile import FORMAT, HEADER, VERSION, write_model
 
 
 def save(model: Sequential, path) -> Path:
-    """Write ``model`` to ``path`` atomically (a temporary file in the same folder, renamed).
-
-    Refuses (ValueError) weights that :func:`load` would refuse: NaN, inf, or not float32/64.
-    """
+    """Write ``model`` to ``path`` atomically; see :func:`numpycam.modelfile.write_model`."""
     if not isinstance(model, Sequential):
         raise TypeError(f"save needs a numpycam Sequential model, got {type(model).__name__}")
-    path = Path(path)
-    if path.is_dir():
-        raise IsADirectoryError(f"{path} is a folder; give a file name, e.g. {path / 'model.npz'}")
-    for key, arr in model.state().items():
-        if arr.dtype not in (np.float32, np.float64) or not np.all(np.isfinite(arr)):
-            raise ValueError(f"{key} is {arr.dtype} with {np.size(arr) - np.isfinite(arr).sum()} "
-                             "NaN/inf; only finite float32/float64 weights are saved, nothing "
-                             "was written")
-    header = {
-        "format": FORMAT,
-        "version": VERSION,
-        "layers": [{"type": type(lay).__name__, "name": lay.name, "config": lay.config()}
-                   for lay in model.layers],
-    }
-    arrays = {HEADER: np.array(json.dumps(header))}
-    arrays.update(model.state())
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            np.savez_compressed(fh, **arrays)
-        os.chmod(tmp, 0o644)  # mkstemp makes the file private; a model file is for everyone
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return path
+    return write_model(model, path)
 
 
 def _bad(path, why: str) -> ValueError:

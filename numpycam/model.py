@@ -4,6 +4,8 @@
     f = model.activation("conv3")              # output of a named layer in that forward pass
     dx = model.backward(dscores)               # fills every dW, db; returns dL/dx
     g = model.backward(dscores, until="conv3") # stops early: returns dL/df at conv3's output
+    model.backward(dscores, until="relu3", keep=("relu3", "relu4"))
+    g4 = model.gradient("relu4")               # dL/df at relu4's output, from the same pass
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ import numpy as np
 
 from numpycam._validate import as_float_array, as_images, positive_int
 from numpycam.layers import Conv2D, Dense, Layer
+from numpycam.modelfile import write_model
 
 
 class Sequential:
@@ -36,6 +39,7 @@ class Sequential:
         if not self.layers:
             raise ValueError("a Sequential model needs at least one layer")
         self._outputs: list[np.ndarray] | None = None
+        self._kept: dict[int, np.ndarray] = {}
 
     # -- lookup ----------------------------------------------------------------------------
     @property
@@ -95,7 +99,7 @@ class Sequential:
         for layer in self.layers:
             out = layer.forward(out)
             outputs.append(out)
-        self._outputs = outputs
+        self._outputs, self._kept = outputs, {}
         return out
 
     __call__ = forward
@@ -118,7 +122,15 @@ class Sequential:
             raise RuntimeError("call forward(x) before asking for an activation")
         return self._outputs[self.index(key)]
 
-    def backward(self, dscores, *, until: str | int | None = None, guided: bool = False,
+    def gradient(self, key: str | int) -> np.ndarray:
+        """dL/d(output of layer ``key``) kept by the last ``backward(..., keep=...)``."""
+        i = self.index(key)
+        if i not in self._kept:
+            raise RuntimeError(f"no gradient kept at {self.layers[i].name!r}; call "
+                               f"backward(dscores, keep=({self.layers[i].name!r},)) first")
+        return self._kept[i]
+
+    def backward(self, dscores, *, until: str | int | None = None, keep=(), guided: bool = False,
                  input_grad: bool = True, param_grads: bool = True) -> np.ndarray | None:
         """Back-propagate dL/dS through the layers of the last forward pass.
 
@@ -128,6 +140,8 @@ class Sequential:
         the first layer's input gradient in training). ``guided=True`` makes every ReLU pass
         only positive gradients (guided backprop). ``param_grads=False`` leaves every ``dW``,
         ``db`` as it was (explanations use this: they should not disturb training state).
+        ``keep`` (layer names or indices, at or above ``until``) stores dL/d(output) of each of
+        those layers on the way down, read back with :meth:`gradient`: several layers, one pass.
         """
         if self._outputs is None:
             raise RuntimeError("call forward(x) before backward")
@@ -138,13 +152,22 @@ class Sequential:
             # fine-tuning the head back-propagates through the head only).
             stop = next((i for i, lay in enumerate(self.layers)
                          if lay.param_names and lay.trainable), len(self.layers)) - 1
+        kept = {self.index(k) for k in keep}
+        if any(i < stop for i in kept):
+            raise ValueError(f"keep asks for layers below {self.layers[stop].name!r}, where the "
+                             "backward pass stops; pass an earlier until")
         grad = np.asarray(dscores)
         if grad.shape != self._outputs[-1].shape:
             raise ValueError(f"dscores has shape {grad.shape}, the scores have {self._outputs[-1].shape}")
+        self._kept = {}
         for i in range(len(self.layers) - 1, stop, -1):
+            if i in kept:
+                self._kept[i] = grad  # dL/d(output of layer i)
             layer = self.layers[i]
             grad = layer.backward(grad, guided=guided, param_grads=param_grads and layer.trainable,
                                   need_dx=input_grad or i > stop + 1)
+        if stop in kept:
+            self._kept[stop] = grad
         return grad if until is not None or input_grad else None
 
     # -- parameters ------------------------------------------------------------------------
@@ -184,9 +207,7 @@ class Sequential:
 
     def save(self, path):
         """Write architecture and weights to one ``.npz`` (see :func:`numpycam.load`); the path."""
-        from numpycam.io import save
-
-        return save(self, path)
+        return write_model(self, path)
 
     def __repr__(self) -> str:
         lines = [f"  {layer!r}" for layer in self.layers]

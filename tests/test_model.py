@@ -59,6 +59,47 @@ def test_backward_until_gives_the_gradient_at_a_layer_output():
     assert rel_error(g, numerical_gradient(scores_from_pool2, f_saved, dscores)) < TOL
 
 
+@given(st.integers(0, 2**32 - 1))
+def test_backward_keep_gives_every_kept_layer_its_finite_difference_gradient(seed):
+    rng = np.random.default_rng(seed)
+    x = rng.standard_normal((2, 3, 8, 8))
+    for model in small_models(seed):
+        # conv and dense outputs: a ReLU output would feed max pool ties (its exact zeros)
+        kept = [name for name in model.names if name.startswith(("conv", "fc"))]
+        scores = model.forward(x)
+        dscores = rng.standard_normal(scores.shape)
+        g_low = model.backward(dscores, until=kept[0], keep=kept, param_grads=False)
+        assert model.gradient(kept[0]) is g_low
+        for name in kept:
+            i = model.index(name)
+            f_saved = model.activation(i).copy()
+
+            def rest(i=i, f_saved=f_saved, model=model):  # the network above layer i
+                out = f_saved
+                for layer in model.layers[i + 1 :]:
+                    out = layer.forward(out)
+                return out
+
+            g = model.gradient(name)
+            assert g.shape == f_saved.shape
+            assert rel_error(g, numerical_gradient(rest, f_saved, dscores)) < TOL, name
+
+
+def test_backward_keep_refuses_layers_it_never_reaches_and_forgets_on_forward():
+    model = small_models(0)[0]
+    x = np.random.default_rng(0).standard_normal((1, 3, 8, 8))
+    dscores = np.ones_like(model.forward(x))
+    with pytest.raises(ValueError, match="below 'relu2'"):
+        model.backward(dscores, until="relu2", keep=("relu1",))
+    model.backward(dscores, keep=("relu1",))
+    assert model.gradient("relu1").shape == model.activation("relu1").shape
+    with pytest.raises(RuntimeError, match="no gradient kept at 'relu2'"):
+        model.gradient("relu2")
+    model.forward(x)  # a new pass: the old gradients no longer belong to these activations
+    with pytest.raises(RuntimeError, match="no gradient kept"):
+        model.gradient("relu1")
+
+
 def test_names_order_and_lookup():
     m = nc.gap_cnn()
     assert m.names == ["center", "conv1", "relu1", "pool1", "conv2", "relu2", "pool2", "conv3", "relu3",
