@@ -3,13 +3,19 @@
 Glossary (the notation of the post "CNN visualization: CAM and Grad-CAM" and of the papers):
 
     layout      NCHW: N images, C channels, H rows, W columns
-    F, HH, WW   number of conv filters and their height / width
+    D, HH, WW   number of conv filters (a conv's output channels) and their height / width
+    K           number of feature maps f_k of the explained layer, k = 0 .. K-1
+    M           number of classes, c = 0 .. M-1
     f_k(i, j)   feature map k of a conv layer at row i, column j; shape (N, K, h, w)
     Z           number of positions per feature map, Z = h * w
-    F_k         GAP output, F_k = (1/Z) sum_ij f_k(i, j)
+    F_k         GAP output, F_k = (1/Z) sum_ij f_k(i, j); shape (N, K)
     w_k^c       dense weight from channel k to class c: ``model["fc"].W[c, k]``
     S^c         the score of class c before softmax: ``model.forward(x)[:, c]``
-    a_k^c       Grad-CAM channel weight, a_k^c = (1/Z) sum_ij dS^c / df_k(i, j)
+    g_k(i, j)   dS^c / df_k(i, j), the gradient every gradient method starts from
+    a_k^c       Grad-CAM channel weight, a_k^c = (1/Z) sum_ij g_k(i, j)
+    L^c(i, j)   a map, sum_k weight_k f_k(i, j) (with a final ReLU for most methods)
+
+Every method: ``numpycam.METHODS`` (numpycam.methods), in display order.
 """
 
 from numpycam import data
@@ -21,6 +27,7 @@ from numpycam.classmaps import (
     guided_backprop,
     guided_grad_cam,
     input_gradient,
+    one_hot,
     weighted_sum,
 )
 from numpycam.family import (
@@ -33,9 +40,17 @@ from numpycam.family import (
 )
 from numpycam.io import load, save
 from numpycam.layers import Center, Conv2D, Dense, Flatten, GlobalAvgPool2D, Layer, MaxPool2D, ReLU
-from numpycam.localize import box_from_map, energy_in_box, iou, localization_accuracy, pointing_game
+from numpycam.localize import (
+    box_from_map,
+    energy_in_box,
+    favours_own_object,
+    iou,
+    localization_accuracy,
+    pointing_game,
+)
 from numpycam.losses import log_softmax, softmax, softmax_cross_entropy
 from numpycam.maps import normalize, upsample
+from numpycam.methods import METHODS, Method
 from numpycam.metrics import (
     average_drop_increase,
     deletion_auc,
@@ -45,8 +60,8 @@ from numpycam.metrics import (
 )
 from numpycam.model import Sequential
 from numpycam.optim import SGD, Adam
-from numpycam.zoo import pretrained
 from numpycam.train import History, accuracy, fit
+from numpycam.zoo import pretrained
 
 __version__ = "0.1.0"
 
@@ -59,6 +74,10 @@ __all__ = [
     "fit",
     "pretrained",
     "Explanation",
+    "METHODS",
+    "Method",
+    "favours_own_object",
+    "one_hot",
     "average_drop_increase",
     "deletion_auc",
     "deletion_curve",

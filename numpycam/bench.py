@@ -10,6 +10,7 @@ warm-up run. Pure NumPy; used by ``numpycam bench``.
 from __future__ import annotations
 
 import os
+import platform
 import time
 import tracemalloc
 from collections.abc import Callable, Iterable
@@ -17,8 +18,11 @@ from dataclasses import dataclass
 
 import numpy as np
 
+import numpycam
+from numpycam.builders import gap_cnn
 from numpycam.layers import Conv2D
 from numpycam.losses import softmax_cross_entropy
+from numpycam.methods import METHODS
 from numpycam.model import Sequential
 
 
@@ -82,7 +86,7 @@ def matmul_gflops(n: int = 2048, repeats: int = 5, dtype=np.float32) -> float:
 
 
 def conv_flops(layer: Conv2D, x_shape: tuple, need_dx: bool) -> tuple[int, int]:
-    """(forward, backward) multiply-add flops of a conv layer: 2 N H' W' F C HH WW per pass,
+    """(forward, backward) multiply-add flops of a conv layer: 2 N H' W' D C HH WW per pass,
     backward = dW (always) + dx (when computed)."""
     N, _, H, W = x_shape
     k, s, p = layer.kernel_size, layer.stride, layer.padding
@@ -145,29 +149,6 @@ def conv_time(model: Sequential, x: np.ndarray, y: np.ndarray, repeats: int):
     return float(np.median(seconds)), flops
 
 
-def _cam_functions():
-    """``numpycam.cam`` and ``numpycam.grad_cam``, or stand-ins doing the same passes."""
-    import numpycam
-
-    if hasattr(numpycam, "cam") and hasattr(numpycam, "grad_cam"):
-        return numpycam.cam, numpycam.grad_cam
-
-    def cam(model, x, c):  # forward, then the class-weighted sum of the last conv maps
-        model.forward(x)
-        f = model.activation(-3)
-        return np.einsum("nk,nkij->nij", model.layers[-1].W[c], f)
-
-    def grad_cam(model, x, c):  # forward, backward to the last conv output, weighted sum
-        scores = model.forward(x)
-        d = np.zeros_like(scores)
-        d[np.arange(len(x)), c] = 1
-        g = model.backward(d, until=-3)
-        f = model.activation(-3)
-        return np.maximum(np.einsum("nk,nkij->nij", g.mean(axis=(2, 3)), f), 0)
-
-    return cam, grad_cam
-
-
 def peak_memory_mb(fn: Callable[[], object]) -> float:
     """Peak MB of Python/NumPy allocations while ``fn()`` runs (NumPy reports its array
     buffers to tracemalloc; BLAS's internal work space is not included)."""
@@ -186,8 +167,6 @@ def peak_memory_mb(fn: Callable[[], object]) -> float:
 def bench_one(batch: int, size: int, *, repeats: int = 5, matmul_n: int = 2048,
               model_factory: Callable[[], Sequential] | None = None, seed: int = 0) -> Row:
     """Measure one (batch, input size) configuration of the default ``gap_cnn`` in float32."""
-    from numpycam.builders import gap_cnn
-
     model = (model_factory or gap_cnn)()
     rng = np.random.default_rng(seed)
     x = rng.random((batch, model.in_channels or 3, size, size), dtype=np.float32)
@@ -197,7 +176,7 @@ def bench_one(batch: int, size: int, *, repeats: int = 5, matmul_n: int = 2048,
     mm = matmul_gflops(matmul_n, repeats)  # measured side by side with this row
     step = median_time(lambda: training_step(model, x, y), repeats)
     conv_s, flops = conv_time(model, x, y, repeats)
-    cam, grad_cam = _cam_functions()
+    cam, grad_cam = METHODS["cam"].function, METHODS["grad_cam"].function
     cam_s = median_time(lambda: cam(model, x, c), repeats)
     grad_cam_s = median_time(lambda: grad_cam(model, x, c), repeats)
     peak = peak_memory_mb(lambda: training_step(model, x, y))
@@ -222,10 +201,6 @@ def default_configs(batches: Iterable[int] = (16, 64, 256), sizes: Iterable[int]
 
 def environment() -> list[str]:
     """Lines describing what the numbers depend on: versions, BLAS, cores, load."""
-    import platform
-
-    import numpycam
-
     lines = [f"numpycam {numpycam.__version__}, NumPy {np.__version__}, "
              f"Python {platform.python_version()}, {platform.machine()}"]
     try:

@@ -87,21 +87,28 @@ def gap_head(model: Sequential) -> int:
     return i
 
 
-def cam(model: Sequential, x, c, *, details: bool = False):
+def cam(model: Sequential, x, c, layer: str | int | None = None, *, details: bool = False):
     """L_CAM^c(i, j) = sum_k w_k^c f_k(i, j): raw values, no ReLU, no scaling. (N, h, w).
 
     f is the input of the model's GlobalAvgPool2D, w = model's final Dense ``W``; ``c`` is an int
-    or one int per image. ``details=True`` returns an :class:`Explanation` instead.
+    or one int per image. CAM is defined at that one layer only: ``layer`` is accepted so that
+    every method is called alike (numpycam.methods), and must be None or name that layer.
+    ``details=True`` returns an :class:`Explanation` instead.
     """
     x, c = model_inputs(model, x, c)
-    g = gap_head(model)
+    p = gap_head(model)  # index of the GAP layer; f is the output of layer p - 1
+    if layer is not None and (p == 0 or model.index(layer) != p - 1):
+        raise ValueError(
+            f"CAM is defined only at the maps that feed GAP ({model.layers[p - 1].name!r}"
+            f" here), not at {layer!r}; use numpycam.grad_cam for other layers"
+            if p > 0 else "CAM of this model explains its input; call it with layer=None")
     scores = model.forward(x)
-    f = model.activation(g - 1) if g > 0 else x  # (N, K, h, w)
+    f = model.activation(p - 1) if p > 0 else x  # (N, K, h, w)
     w = model.layers[-1].W[c]  # (N, K): row n is w_k^{c_n}
     maps = weighted_sum(f, w)
     if not details:
         return maps
-    return Explanation(maps, f, w, scores, c, model.layers[g - 1].name if g > 0 else "input")
+    return Explanation(maps, f, w, scores, c, model.layers[p - 1].name if p > 0 else "input")
 
 
 def feature_layer(model: Sequential, layer: str | int | None) -> int:

@@ -18,11 +18,12 @@ pointing and energy score the map of the TRUE class (does the map find the objec
 about?). f is the output of the ReLU after a conv (non-negative maps, as the papers' f_k); the
 family methods explain the last one, which on a GAP model is the map CAM uses.
 
-One forward and one backward pass per batch give f and g = dS^c/df at every explained layer;
-each gradient method's map is then its own weight rule (numpycam.family) applied to (f, g).
-tests/test_evaluate.py checks that these maps equal those of the public functions. CAM and
-Score-CAM run through their public functions; Score-CAM (K forward passes per image) only on
-the first ``slow_n`` images.
+The methods are those of the registry, numpycam.methods.METHODS. One forward and one backward
+pass per batch (``Sequential.backward(keep=...)``) give f and g = dS^c/df at every explained
+layer; each method with a weight rule then has its map from (f, g). tests/test_evaluate.py
+checks that these maps equal those of the public functions. Methods without a rule (CAM,
+Score-CAM) run through their public functions; those that need one forward pass per channel
+(Score-CAM) only on the first ``slow_n`` images.
 """
 
 from __future__ import annotations
@@ -32,40 +33,29 @@ from typing import NamedTuple
 
 import numpy as np
 
-from numpycam.classmaps import cam, combine, gap_head, grad_cam, grad_cam_weights, one_hot
-from numpycam.family import (
-    METHODS,
-    eigen_weights,
-    grad_cam_plus_plus_weights,
-    hires_weights,
-    layer_cam_weights,
-    xgrad_weights,
-)
+from numpycam.classmaps import combine, gap_head, one_hot
+from numpycam.evaluate_table import COLUMNS, format_table
 from numpycam.layers import Conv2D, ReLU
 from numpycam.localize import box_from_map, energy_in_box, iou, localization_accuracy, pointing_game
 from numpycam.maps import upsample
+from numpycam.methods import METHODS
 from numpycam.metrics import average_drop_increase, deletion_auc, insertion_auc
 
-ALL_METHODS = ("cam", "grad_cam", *METHODS)
+__all__ = ["COLUMNS", "THRESHOLDS", "evaluate", "explain", "format_table", "gradients_at", "plan",
+           "rule_map"]
 THRESHOLDS = tuple(round(0.05 * i, 2) for i in range(1, 13))  # 0.05 .. 0.6, the threshold plot
-# method -> (weight_k from (f, g), final ReLU): the rules and defaults of the public functions
-RULES = {
-    "grad_cam": (grad_cam_weights, True),
-    "hires_cam": (hires_weights, True),
-    "grad_cam_plus_plus": (grad_cam_plus_plus_weights, True),
-    "xgrad_cam": (xgrad_weights, True),
-    "layer_cam": (layer_cam_weights, True),
-    "eigen_cam": (lambda f, g: eigen_weights(f), False),
-}
-# key, header, format; fractions are shown as percentages
-COLUMNS = (("model", "model", "{}"), ("method", "method", "{}"), ("layer", "layer", "{}"),
-           ("n", "n", "{}"), ("accuracy", "acc %", "{:.1%}"), ("loc_accuracy", "loc %", "{:.1%}"),
-           ("mean_iou", "IoU", "{:.3f}"), ("pointing", "point %", "{:.1%}"),
-           ("energy", "energy %", "{:.1%}"), ("ms_per_image", "ms/img", "{:.2f}"),
-           ("deletion", "del", "{:.3f}"), ("insertion", "ins", "{:.3f}"),
-           ("average_drop", "drop %", "{:.1f}"), ("increase", "incr %", "{:.1f}"))
 
 
+def __getattr__(name: str):
+    """``ALL_METHODS``: the registry's names, read when asked (so a method added later shows)."""
+    if name == "ALL_METHODS":
+        return tuple(METHODS)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def has_rule(method: str) -> bool:
+    """Whether the method's map is its weight rule on (f, g), so the shared pass can make it."""
+    return METHODS[method].weights is not None
 class Spec(NamedTuple):
     model: str
     method: str
@@ -78,21 +68,24 @@ def conv_relus(model) -> list[str]:
     return [b.name for a, b in pairs if isinstance(a, Conv2D) and isinstance(b, ReLU)]
 
 
-def plan(models: dict, methods=ALL_METHODS) -> list[Spec]:
-    """The rows: CAM on GAP models, Grad-CAM at every conv ReLU, the family at the last one."""
-    unknown = [m for m in methods if m not in ALL_METHODS]
+def plan(models: dict, methods=None, every_layer=("grad_cam",)) -> list[Spec]:
+    """The rows: methods that need a GAP head (CAM) at its layer on the models that have one,
+    those in ``every_layer`` at every conv ReLU, the others at the last one. ``methods``: names
+    in numpycam.methods.METHODS, by default all of them."""
+    methods = tuple(METHODS) if methods is None else tuple(methods)
+    unknown = [m for m in methods if m not in METHODS]
     if unknown:
-        raise ValueError(f"unknown methods {unknown}; choose from {list(ALL_METHODS)}")
+        raise ValueError(f"unknown methods {unknown}; choose from {list(METHODS)}")
     specs = []
     for name, model in models.items():
         relus = conv_relus(model)
         for method in methods:
-            if method == "cam":
+            if METHODS[method].needs == "gap_head":
                 try:
                     specs.append(Spec(name, method, model.layers[gap_head(model) - 1].name))
                 except ValueError:
                     continue  # no GAP head: CAM does not apply
-            elif method == "grad_cam":
+            elif method in every_layer:
                 specs += [Spec(name, method, r) for r in relus]
             else:
                 specs.append(Spec(name, method, relus[-1]))
@@ -100,12 +93,8 @@ def plan(models: dict, methods=ALL_METHODS) -> list[Spec]:
 
 
 def explain(model, x, c, method: str, layer: str | None = None) -> np.ndarray:
-    """The map (N, h, w) of ``method`` from its public function: cam, grad_cam or METHODS."""
-    if method == "cam":
-        return cam(model, x, c)
-    if method == "grad_cam":
-        return grad_cam(model, x, c, layer)
-    return METHODS[method](model, x, c, layer)
+    """The map (N, h, w) of ``method`` from its public function in the registry."""
+    return METHODS[method].function(model, x, c, layer)
 
 
 def gradients_at(model, x, c, layers) -> tuple[np.ndarray, dict]:
@@ -113,19 +102,15 @@ def gradients_at(model, x, c, layers) -> tuple[np.ndarray, dict]:
     ``layers``, from ONE forward and ONE backward pass; ``c=None`` means the predicted class."""
     scores = model.forward(x)  # (N, M)
     c = scores.argmax(axis=1) if c is None else c
-    grad, out = one_hot(c, model.num_classes).astype(scores.dtype), {}
-    for i in range(len(model.layers) - 1, min(layers) - 1, -1):
-        if i in layers:
-            out[i] = (model.activation(i), grad)  # grad is dS^c / d(output of layer i)
-        if i > min(layers):
-            grad = model.layers[i].backward(grad, param_grads=False)
-    return scores, out
+    model.backward(one_hot(c, model.num_classes).astype(scores.dtype), until=min(layers),
+                   keep=layers, param_grads=False)
+    return scores, {i: (model.activation(i), model.gradient(i)) for i in layers}
 
 
 def rule_map(method: str, f: np.ndarray, g: np.ndarray) -> np.ndarray:
-    """sum_k weight_k f_k with the method's weight rule, then its ReLU. (N, h, w)."""
-    weights_of, relu = RULES[method]
-    return combine(f, weights_of(f, g), relu)
+    """sum_k weight_k f_k with the method's weight rule, then its default ReLU. (N, h, w)."""
+    m = METHODS[method]
+    return combine(f, m.weights(f, g), m.relu)
 
 
 class _Row:
@@ -164,7 +149,7 @@ def _compute(model, name, specs, x, y, boxes, masks, threshold, n_keep, slow_n, 
     n = len(x)
     rows = {s: _Row(s, s.method in sweep and s.layer == conv_relus(model)[-1], n_keep)
             for s in specs}
-    shared = [s for s in specs if s.method in RULES]
+    shared = [s for s in specs if has_rule(s.method)]
     layers = sorted({model.index(s.layer) for s in shared})
     pred = np.empty(n, dtype=np.int64)
     for start in range(0, n, batch_size):
@@ -180,24 +165,24 @@ def _compute(model, name, specs, x, y, boxes, masks, threshold, n_keep, slow_n, 
         if wrong.any() and layers:  # the maps of the true class, where it was not predicted
             fg_true = gradients_at(model, xb[wrong], yb[wrong], layers)[1]
         for s in specs:
-            i = model.index(s.layer)
-            if s.method in RULES:
+            i, m = model.index(s.layer), METHODS[s.method]
+            if m.weights is not None:
                 Lp = rule_map(s.method, *fg[i])
-                if s.method == "eigen_cam":  # class-agnostic: the true class's map is the same
+                if not m.class_specific:  # the true class's map is the same
                     Lt = Lp[wrong]
                 else:
                     Lt = rule_map(s.method, *fg_true[i]) if fg_true else None
-            elif s.method == "cam":
-                Lp, sec = _timed(cam, model, xb, pred[sl])
+            elif m.needs != "forward passes":  # e.g. CAM: its own function, as fast
+                Lp, sec = _timed(explain, model, xb, pred[sl], s.method, s.layer)
                 rows[s].seconds += sec
-                Lt = cam(model, xb[wrong], yb[wrong]) if wrong.any() else None
+                Lt = explain(model, xb[wrong], yb[wrong], s.method, s.layer) if wrong.any() else None
             else:
                 continue  # slow methods below, on the first slow_n images
             rows[s].add(Lp, Lt, wrong, boxes[sl], masks[sl], threshold)
         if progress:
             progress(f"{name}: {sl.stop}/{n} images")
     for s in specs:
-        if s.method in RULES or s.method == "cam":
+        if METHODS[s.method].needs != "forward passes":
             continue
         for start in range(0, slow_n, batch_size):
             sl = slice(start, min(start + batch_size, slow_n))
@@ -213,13 +198,14 @@ def _compute(model, name, specs, x, y, boxes, masks, threshold, n_keep, slow_n, 
     return rows, pred
 
 
-def evaluate(models: dict, data, *, methods=ALL_METHODS, threshold: float = 0.2,
+def evaluate(models: dict, data, *, methods=None, threshold: float = 0.2,
              faithfulness_n: int = 100, steps: int = 16, slow_n: int = 100,
              timing_n: int = 16, batch_size: int = 100, sweep=("cam", "grad_cam"),
              progress=None) -> list[dict]:
     """One dict per row (see the module docstring and COLUMNS); fractions in [0, 1].
 
-    ``models``: name -> Sequential; ``data``: images, labels, boxes, masks (numpycam.data).
+    ``models``: name -> Sequential; ``data``: images, labels, boxes, masks (numpycam.data);
+    ``methods``: names in numpycam.methods.METHODS, by default every one.
     Rows of methods in ``sweep`` at the last conv ReLU also get ``loc_by_threshold``; Grad-CAM
     rows at CAM's layer get ``same_boxes_as_cam`` and ``same_boxes_as_relu_cam``.
     """
@@ -239,7 +225,7 @@ def evaluate(models: dict, data, *, methods=ALL_METHODS, threshold: float = 0.2,
         for s, r in rows.items():
             boxes = np.concatenate(r.boxes)
             m = len(boxes)
-            if s.method in RULES:  # maps came from the shared pass: time the public function
+            if has_rule(s.method):  # maps came from the shared pass: time the public function
                 r.seconds = _timed(explain, model, x[:timing_n], pred[:timing_n], s.method,
                                    s.layer)[1] * m / timing_n
             k = min(nf, m)
@@ -282,43 +268,3 @@ def _same_boxes(rows: list[dict], relu_boxes: np.ndarray, name: str) -> None:
                 and r["layer"] == cams[0]["layer"]:
             r["same_boxes_as_cam"] = float(np.mean(np.all(r["_boxes"] == cams[0]["_boxes"], 1)))
             r["same_boxes_as_relu_cam"] = float(np.mean(np.all(r["_boxes"] == relu_boxes, 1)))
-
-
-def format_table(rows: list[dict]) -> str:
-    """The rows as an aligned text table, with a footer that says how each column was made."""
-    cells = [[h for _, h, _ in COLUMNS]]
-    cells += [[fmt.format(r[k]) for k, _, fmt in COLUMNS] for r in rows]
-    widths = [max(len(row[j]) for row in cells) for j in range(len(COLUMNS))]
-    lines = ["  ".join(c.ljust(w) if j < 3 else c.rjust(w)
-                       for j, (c, w) in enumerate(zip(row, widths, strict=True))).rstrip()
-             for row in cells]
-    lines.insert(1, "-" * len(lines[0]))
-    r0 = rows[0]
-    n_all = max(r["n"] for r in rows)
-    slow = sorted({r["method"] for r in rows if r["n"] < n_all})
-    lines += [
-        "",
-        f"loc: right class and IoU(box, true box) >= 0.5, box = largest 8-connected region of the "
-        f"map >= {r0['threshold']:g} x max",
-        "     (CAM paper 0.2, Grad-CAM paper 0.15); IoU: mean over all images. Both use the map "
-        "of the PREDICTED class.",
-        "point: argmax of the map on the object mask; energy: share of the positive map inside "
-        "the true box. Both use the map of the TRUE class.",
-        f"del / ins: deletion (lower is better) / insertion (higher is better) AUC of p_c, "
-        f"{r0['steps']} steps; drop / incr: average drop % (lower is better) / increase in",
-        f"     confidence % (higher is better); all four on the first {r0['n_faithfulness']} "
-        "images, maps of the predicted class.",
-        "ms/img: the method's own numpycam function, one batch; layers: the ReLU after each "
-        "conv, the family at the last one.",
-    ]
-    if slow:
-        lines.append(f"{', '.join(slow)}: slow (K forward passes per image), so only the first "
-                     f"{min(r['n'] for r in rows)} images.")
-    for r in rows:
-        if r["same_boxes_as_cam"] is not None:
-            lines.append(
-                f"same boxes, {r['model']}: Grad-CAM at {r['layer']} = max(CAM, 0) / Z; its box "
-                f"equals CAM's on {r['same_boxes_as_cam']:.1%} of {r['n']} images and that of "
-                f"max(CAM, 0) on {r['same_boxes_as_relu_cam']:.1%} (CAM's negative cells pull its "
-                "upsampled map down next to them; the ReLU removes them before upsampling)")
-    return "\n".join(lines)

@@ -48,7 +48,7 @@ class Layer:
 
 
 class Conv2D(Layer):
-    """Cross-correlation with F filters: (N, C, H, W) -> (N, F, H', W'); W (F, C, HH, WW), b (F,).
+    """Cross-correlation with D filters: (N, C, H, W) -> (N, D, H', W'); W (D, C, HH, WW), b (D,).
 
     H' = (H + 2 padding - HH) // stride + 1. Weights start He-normal: std = sqrt(2 / (C HH WW)).
     """

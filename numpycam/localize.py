@@ -19,7 +19,8 @@ from scipy import ndimage
 from numpycam._validate import as_maps, as_size
 from numpycam.maps import upsample
 
-__all__ = ["box_from_map", "energy_in_box", "iou", "localization_accuracy", "pointing_game"]
+__all__ = ["box_from_map", "energy_in_box", "favours_own_object", "iou", "localization_accuracy",
+           "pointing_game"]
 
 _EIGHT_NEIGHBOURS = np.ones((3, 3), dtype=bool)
 

@@ -14,11 +14,11 @@ from numpycam.data import shapes
 from numpycam.evaluate import (
     ALL_METHODS,
     COLUMNS,
-    RULES,
     evaluate,
     explain,
     format_table,
     gradients_at,
+    has_rule,
     plan,
     rule_map,
 )
@@ -57,7 +57,7 @@ def test_one_shared_pass_gives_the_maps_of_the_public_functions(name):
     method's own function for every layer (so evaluate never computes a different map)."""
     model = small_models(seed=3, size=32)[name].astype(np.float64)
     x = shapes(5, seed=4, size=32).images.astype(np.float64)
-    specs = [s for s in plan({name: model}) if s.method in RULES]
+    specs = [s for s in plan({name: model}) if has_rule(s.method)]
     scores, fg = gradients_at(model, x, None, sorted({model.index(s.layer) for s in specs}))
     pred = scores.argmax(axis=1)
     for s in specs:
@@ -144,3 +144,39 @@ def test_cli_reports_a_size_the_fc_model_cannot_take(weights, capsys):
     argv = ["evaluate", "--quick", "--size", "32", "--no-figures", "--weights", str(weights)]
     assert main(argv) == 1
     assert "cannot take these 32 x 32 images" in capsys.readouterr().err
+
+
+def test_a_method_added_to_the_registry_appears_in_the_plan_and_the_table(monkeypatch):
+    """Adding a method is one registry entry: one with a weight rule (computed in the shared
+    pass) and one without (run through its function) both get their rows."""
+    import numpycam.evaluate as ev
+    from numpycam.family._base import from_rule
+    from numpycam.methods import METHODS, Method, Paper
+
+    def ones(f, g):  # every channel weight 1: the map is sum_k f_k
+        return np.ones(f.shape[:2], dtype=f.dtype)
+
+    def summed(model, x, c, layer=None):  # the same map, from its own forward pass
+        model.forward(x)
+        return model.activation(layer).sum(axis=1)
+
+    paper = Paper("no paper", "nobody", 2026)
+    rule = Method("sum_rule", "Sum", from_rule("sum_rule", ones, relu=False, doc="sum_k f_k"),
+                  ones, "gradients", False, "1", paper)
+    plain = Method("sum_plain", "Sum too", summed, None, "activations", False, "1", paper)
+    monkeypatch.setitem(METHODS, "sum_rule", rule)
+    monkeypatch.setitem(METHODS, "sum_plain", plain)
+    assert ev.ALL_METHODS[-2:] == ("sum_rule", "sum_plain")
+    models = small_models(size=32)
+    rows = evaluate(models, shapes(8, seed=7, size=32), methods=["cam", "sum_rule", "sum_plain"],
+                    faithfulness_n=2, steps=2, slow_n=2, timing_n=2, batch_size=4)
+    assert [(r["model"], r["method"]) for r in rows] == [
+        ("gap", "cam"), ("gap", "sum_rule"), ("gap", "sum_plain"),
+        ("fc", "sum_rule"), ("fc", "sum_plain")]
+    gap_rows = {r["method"]: r for r in rows if r["model"] == "gap"}
+    for key in ("loc_accuracy", "mean_iou", "pointing", "energy"):  # the same map both ways
+        assert gap_rows["sum_rule"][key] == gap_rows["sum_plain"][key], key
+    body = format_table(rows).splitlines()[2:2 + len(rows)]
+    assert [line.split()[:3] for line in body if "sum_" in line] == [
+        ["gap", "sum_rule", "relu3"], ["gap", "sum_plain", "relu3"],
+        ["fc", "sum_rule", "relu3"], ["fc", "sum_plain", "relu3"]]

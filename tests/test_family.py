@@ -14,17 +14,17 @@ from strategies import close, gap_networks, seeds
 
 import numpycam as nc
 from numpycam.family import (
-    METHODS,
     eigen_cam,
-    eigen_weights,
+    eigen_cam_weights,
     grad_cam_plus_plus,
     grad_cam_plus_plus_weights,
     hires_cam,
     layer_cam,
     score_cam,
     xgrad_cam,
-    xgrad_weights,
+    xgrad_cam_weights,
 )
+from numpycam.methods import METHODS
 
 any_gap_networks = st.one_of(gap_networks(), gap_networks(relu_after_last=False))
 
@@ -97,11 +97,11 @@ def test_grad_cam_plus_plus_weights_by_hand_at_zero_gradient_and_at_the_pole():
     assert grad_cam_plus_plus_weights(f, np.zeros(f.shape)).item() == 0.0
 
 
-def test_xgrad_weights_by_hand():
+def test_xgrad_cam_weights_by_hand():
     """f_0 = [1, 3], g_0 = [2, 4]: (1*2 + 3*4) / 4 = 3.5; an all-zero channel gets 0."""
     f = np.array([[1.0, 3.0], [0.0, 0.0]]).reshape(1, 2, 1, 2)
     g = np.array([[2.0, 4.0], [5.0, 6.0]]).reshape(1, 2, 1, 2)
-    np.testing.assert_array_equal(xgrad_weights(f, g), [[3.5, 0.0]])
+    np.testing.assert_array_equal(xgrad_cam_weights(f, g), [[3.5, 0.0]])
 
 
 # -- where the methods part: no GAP --------------------------------------------------------
@@ -174,16 +174,27 @@ def test_score_cam_weights_are_a_distribution_and_batching_changes_nothing(net, 
 
 @given(any_gap_networks)
 def test_eigen_cam_is_the_projection_with_the_largest_energy(net):
-    """v is a unit vector with |A v|^2 = the largest eigenvalue of A^T A (from eigvalsh, not
-    SVD), the map is sum_k v_k f_k, it sums to >= 0, and it ignores the class."""
+    """v is a unit vector with |A v|^2 = the largest eigenvalue of A^T A (from eigh, not SVD);
+    where that eigenvalue is simple the map is A u, u its eigenvector signed so that A u sums
+    to >= 0; the map sums to >= 0, and it ignores the class."""
     model, x, c = net
     e = eigen_cam(model, x, c, details=True)
     n, k = e.weights.shape
-    A = e.f.reshape(n, k, -1).transpose(0, 2, 1)  # (N, Z, K)
-    top = np.linalg.eigvalsh(A.transpose(0, 2, 1) @ A)[:, -1]  # (N,)
+    f = model.activation(model.index(e.layer))  # the maps, read from the model, not from e
+    A = f.reshape(n, k, -1).transpose(0, 2, 1)  # (N, Z, K)
+    vals, vecs = np.linalg.eigh(A.transpose(0, 2, 1) @ A)  # ascending eigenvalues
     close(np.linalg.norm(e.weights, axis=1), np.ones(n))
-    close((e.maps ** 2).sum(axis=(1, 2)), top, rtol=1e-9)
-    close(e.maps, np.einsum("nk,nkij->nij", e.weights, e.f))
+    close((e.maps ** 2).sum(axis=(1, 2)), vals[:, -1], rtol=1e-9)
+    u = vecs[:, :, -1]  # (N, K), unit eigenvector of the largest eigenvalue
+    expected = np.einsum("nzk,nk->nz", A, u).reshape(e.maps.shape)  # (N, h, w): A u
+    expected *= np.where(expected.sum(axis=(1, 2)) < 0, -1, 1)[:, None, None]
+    gap = vals[:, -1] - (vals[:, -2] if k > 1 else 0)
+    simple = gap > 1e-6 * np.maximum(vals[:, -1], 1e-300)
+    # the sign is fixed by the sum unless the map sums to about 0; skip those images too
+    signed = np.abs(expected.sum(axis=(1, 2))) > 1e-6 * np.abs(expected).sum(axis=(1, 2))
+    ok = simple & signed
+    if ok.any():
+        close(e.maps[ok], expected[ok], rtol=1e-6)
     assert np.all(np.einsum("nk,nk->n", e.weights, e.f.mean(axis=(2, 3))) >= 0)
     assert np.all(e.maps.sum(axis=(1, 2)) >= -1e-12 * np.abs(e.maps).max(initial=1))
     close(eigen_cam(model, x, (c + 1) % model.num_classes), e.maps, rtol=0)
@@ -197,7 +208,7 @@ def test_eigen_cam_of_rank_one_activations_is_their_spatial_pattern(seed, K, sid
     u, s = rng.standard_normal(K), rng.standard_normal((side, side))
     s = s if s.sum() > 0 else -s
     f = (u[:, None, None] * s)[None]  # (1, K, h, w)
-    v = eigen_weights(f)
+    v = eigen_cam_weights(f)
     close(np.einsum("nk,nkij->nij", v, f)[0], np.linalg.norm(u) * s)
 
 
@@ -217,25 +228,49 @@ def test_eigen_cam_weights_are_non_negative_for_non_negative_maps(net):
 @given(st.one_of(gap_networks(), gap_networks(relu_after_last=False)))
 def test_every_method_gives_the_same_answer_one_by_one_and_as_a_batch(net):
     model, x, c = net
-    for fn in METHODS.values():
+    for fn in (m.function for m in METHODS.values()):
         together = fn(model, x, c)
         alone = np.concatenate([fn(model, x[i : i + 1], int(c[i])) for i in range(len(x))])
         close(together, alone, rtol=1e-12)
 
 
-@pytest.mark.parametrize("name", sorted(METHODS))
+FAMILY = [name for name, m in METHODS.items() if m.needs != "gap_head"]  # CAM has one layer
+
+
+@pytest.mark.parametrize("name", FAMILY)
 def test_shapes_layers_relu_and_training_state(name):
-    fn = METHODS[name]
+    fn = METHODS[name].function
     model = nc.gap_cnn(widths=(4, 8), seed=0)
     x = np.random.default_rng(0).random((2, 3, 16, 16)).astype(np.float32)
     assert fn(model, x, 1).shape == (2, 8, 8)
     assert fn(model, x, [0, 1], layer="conv1").shape == (2, 16, 16)
     e = fn(model, x, 1, layer=1, details=True)
     assert e.layer == "conv1" and e.weights.shape[:2] == (2, 4) and e.maps.dtype == np.float32
-    close(e.maps if name == "eigen_cam" else np.maximum(e.weighted.sum(axis=1), 0), e.maps, 1e-5)
+    summed = e.weighted.sum(axis=1)  # (N, h, w): sum_k weight_k f_k
+    close(np.maximum(summed, 0) if METHODS[name].relu else summed, e.maps, 1e-5)
     assert np.all(fn(model, x, 1, layer=1, relu=True) >= 0)
     assert all(getattr(layer, "d" + p) is None for layer, p in model.parameters())
     with pytest.raises(ValueError, match="out of range"):
         fn(model, x, 4)
     with pytest.raises(ValueError, match="4-D"):
         fn(model, x, 0, layer="fc")
+
+
+def test_the_registry_describes_each_public_function():
+    """Names, default ReLUs and signatures agree with the functions that the registry lists."""
+    import inspect
+
+    assert list(METHODS)[:2] == ["cam", "grad_cam"] and set(FAMILY) < set(METHODS)
+    for name, m in METHODS.items():
+        assert m.function is getattr(nc, name) and m.function.__name__ == name
+        params = inspect.signature(m.function).parameters
+        assert list(params)[:4] == ["model", "x", "c", "layer"], name
+        if "relu" in params:
+            assert params["relu"].default is m.relu, name
+        else:
+            assert not m.relu  # CAM: raw values
+    model = nc.gap_cnn(widths=(4, 8), seed=0)
+    x = np.random.default_rng(0).random((1, 3, 16, 16)).astype(np.float32)
+    close(METHODS["cam"].function(model, x, 1, "relu2"), nc.cam(model, x, 1), rtol=0)
+    with pytest.raises(ValueError, match="CAM is defined only at the maps that feed GAP"):
+        METHODS["cam"].function(model, x, 1, "conv1")

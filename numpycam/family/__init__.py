@@ -15,37 +15,28 @@ class c), Z = h w and every map sum_k weight_k f_k at the layer's resolution (N,
     eigen_cam           v_k, the first right singular vector of f as (Z x K)      no
 
 On a network whose maps feed GAP (g = w_k^c / Z everywhere) the gradient methods reduce to
-CAM; tests/test_family.py proves each reduction.
+CAM; tests/test_family.py proves each reduction. numpycam.methods.METHODS lists them all, with
+cam and grad_cam, for everything that iterates over the methods.
 """
 
-from numpycam.family.eigencam import eigen_cam, eigen_weights
+from numpycam.family.eigencam import eigen_cam, eigen_cam_weights
 from numpycam.family.gradcampp import grad_cam_plus_plus, grad_cam_plus_plus_weights
-from numpycam.family.hirescam import hires_cam, hires_weights
+from numpycam.family.hirescam import hires_cam, hires_cam_weights
 from numpycam.family.layercam import layer_cam, layer_cam_weights
 from numpycam.family.scorecam import masked_scores, score_cam
-from numpycam.family.xgradcam import xgrad_cam, xgrad_weights
-
-METHODS = {
-    "hires_cam": hires_cam,
-    "grad_cam_plus_plus": grad_cam_plus_plus,
-    "xgrad_cam": xgrad_cam,
-    "layer_cam": layer_cam,
-    "score_cam": score_cam,
-    "eigen_cam": eigen_cam,
-}
+from numpycam.family.xgradcam import xgrad_cam, xgrad_cam_weights
 
 __all__ = [
-    "METHODS",
     "eigen_cam",
-    "eigen_weights",
+    "eigen_cam_weights",
     "grad_cam_plus_plus",
     "grad_cam_plus_plus_weights",
     "hires_cam",
-    "hires_weights",
+    "hires_cam_weights",
     "layer_cam",
     "layer_cam_weights",
     "masked_scores",
     "score_cam",
     "xgrad_cam",
-    "xgrad_weights",
+    "xgrad_cam_weights",
 ]

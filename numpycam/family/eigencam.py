@@ -9,8 +9,11 @@ from numpycam.classmaps import feature_layer
 from numpycam.family._base import finish
 
 
-def eigen_weights(f: np.ndarray) -> np.ndarray:
+def eigen_cam_weights(f: np.ndarray, g: np.ndarray | None = None) -> np.ndarray:
     """v (N, K): per image, the first right singular vector of A = f as a (Z x K) matrix.
+
+    ``g`` is ignored (Eigen-CAM uses no gradient); it is accepted so that every weight rule
+    of numpycam.methods is called the same way, ``rule(f, g)``.
 
     Unit length, sign chosen so that v . F >= 0 with F_k = mean_ij f_k(i, j), i.e. the map
     A v sums to >= 0 (v is defined by SVD only up to sign).
@@ -47,4 +50,4 @@ def eigen_cam(model, x, c=None, layer: str | int | None = None, *, relu: bool = 
     scores = model.forward(x)  # (N, M)
     c = scores.argmax(axis=1) if c is None else checked
     f = model.activation(i)  # (N, K, h, w)
-    return finish(f, eigen_weights(f), scores, c, model.layers[i].name, relu=relu, details=details)
+    return finish(f, eigen_cam_weights(f), scores, c, model.layers[i].name, relu=relu, details=details)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from numpycam.family._base import gradient_method
+from numpycam.family._base import from_rule
 
 
 def grad_cam_plus_plus_weights(f: np.ndarray, g: np.ndarray) -> np.ndarray:
@@ -20,9 +20,8 @@ def grad_cam_plus_plus_weights(f: np.ndarray, g: np.ndarray) -> np.ndarray:
     return (alpha * np.maximum(g, 0)).sum(axis=(2, 3))  # (N, K)
 
 
-def grad_cam_plus_plus(model, x, c, layer: str | int | None = None, *, relu: bool = True,
-                       details: bool = False):
-    """L = ReLU(sum_k w_k f_k), w_k = sum_ij alpha_k(i, j) ReLU(g_k(i, j)). (N, h, w).
+grad_cam_plus_plus = from_rule("grad_cam_plus_plus", grad_cam_plus_plus_weights, relu=True, doc="""
+    L = ReLU(sum_k w_k f_k), w_k = sum_ij alpha_k(i, j) ReLU(g_k(i, j)). (N, h, w).
 
     Chattopadhay, Sarkar, Howlader & Balasubramanian 2018, "Grad-CAM++: Generalized
     Gradient-Based Visual Explanations for Deep Convolutional Networks". With g = dS^c/df and
@@ -43,6 +42,4 @@ def grad_cam_plus_plus(model, x, c, layer: str | int | None = None, *, relu: boo
     where 2 + w_k^c F_k != 0 (always > 0 when w_k^c > 0 and f >= 0, e.g. after a ReLU).
 
     Final ReLU: applied (the paper's map); ``relu=False`` returns the sum before it.
-    """
-    return gradient_method(model, x, c, layer, grad_cam_plus_plus_weights, relu=relu,
-                           details=details)
+    """)

@@ -4,17 +4,16 @@ from __future__ import annotations
 
 import numpy as np
 
-from numpycam.family._base import gradient_method
+from numpycam.family._base import from_rule
 
 
-def hires_weights(f: np.ndarray, g: np.ndarray) -> np.ndarray:
+def hires_cam_weights(f: np.ndarray, g: np.ndarray) -> np.ndarray:
     """weight_k(i, j) = dS^c/df_k(i, j): the gradient itself, per position. (N, K, h, w)."""
     return g
 
 
-def hires_cam(model, x, c, layer: str | int | None = None, *, relu: bool = True,
-              details: bool = False):
-    """L(i, j) = sum_k dS^c/df_k(i, j) * f_k(i, j). (N, h, w).
+hires_cam = from_rule("hires_cam", hires_cam_weights, relu=True, doc="""
+    L(i, j) = sum_k dS^c/df_k(i, j) * f_k(i, j). (N, h, w).
 
     Draelos & Carin 2020, "Use HiResCAM instead of Grad-CAM for faithful explanations of
     convolutional neural networks". Grad-CAM averages the gradient over positions before it
@@ -26,5 +25,4 @@ def hires_cam(model, x, c, layer: str | int | None = None, *, relu: bool = True,
     Final ReLU: applied by default, as in :func:`numpycam.grad_cam`, so the two compare map for
     map; ``relu=False`` returns the signed sum. ``details=True`` returns an Explanation whose
     ``weights`` are the per-position gradients (N, K, h, w).
-    """
-    return gradient_method(model, x, c, layer, hires_weights, relu=relu, details=details)
+    """)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from numpycam.family._base import gradient_method
+from numpycam.family._base import from_rule
 
 
 def layer_cam_weights(f: np.ndarray, g: np.ndarray) -> np.ndarray:
@@ -12,9 +12,8 @@ def layer_cam_weights(f: np.ndarray, g: np.ndarray) -> np.ndarray:
     return np.maximum(g, 0)
 
 
-def layer_cam(model, x, c, layer: str | int | None = None, *, relu: bool = True,
-              details: bool = False):
-    """L(i, j) = ReLU(sum_k ReLU(dS^c/df_k(i, j)) f_k(i, j)). (N, h, w).
+layer_cam = from_rule("layer_cam", layer_cam_weights, relu=True, doc="""
+    L(i, j) = ReLU(sum_k ReLU(dS^c/df_k(i, j)) f_k(i, j)). (N, h, w).
 
     Jiang, Zhang, Hou, Cheng & Wei 2021, "LayerCAM: Exploring Hierarchical Class Activation
     Maps for Localization". Like HiResCAM, but only positions whose gradient would raise S^c
@@ -22,5 +21,4 @@ def layer_cam(model, x, c, layer: str | int | None = None, *, relu: bool = True,
     network the gradient is w_k^c / Z everywhere, so L = ReLU(sum_k ReLU(w_k^c) f_k) / Z.
 
     Final ReLU: applied (the paper's map); ``relu=False`` returns the sum before it.
-    """
-    return gradient_method(model, x, c, layer, layer_cam_weights, relu=relu, details=details)
+    """)

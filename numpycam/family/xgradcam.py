@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import numpy as np
 
-from numpycam.family._base import gradient_method
+from numpycam.family._base import from_rule
 
 
-def xgrad_weights(f: np.ndarray, g: np.ndarray) -> np.ndarray:
+def xgrad_cam_weights(f: np.ndarray, g: np.ndarray) -> np.ndarray:
     """a_k = sum_ij (f_k(i, j) / sum_ab f_k(a, b)) g_k(i, j), 0 if sum_ab f_k(a, b) = 0. (N, K)."""
     total = f.sum(axis=(2, 3), keepdims=True)  # (N, K, 1, 1)
     share = np.divide(f, total, out=np.zeros(f.shape, dtype=np.result_type(f, g)),
@@ -15,9 +15,8 @@ def xgrad_weights(f: np.ndarray, g: np.ndarray) -> np.ndarray:
     return (share * g).sum(axis=(2, 3))  # (N, K)
 
 
-def xgrad_cam(model, x, c, layer: str | int | None = None, *, relu: bool = True,
-              details: bool = False):
-    """L = ReLU(sum_k a_k f_k), a_k = sum_ij (f_k(i, j) / sum_ab f_k(a, b)) dS^c/df_k(i, j).
+xgrad_cam = from_rule("xgrad_cam", xgrad_cam_weights, relu=True, doc="""
+    L = ReLU(sum_k a_k f_k), a_k = sum_ij (f_k(i, j) / sum_ab f_k(a, b)) dS^c/df_k(i, j).
 
     Fu, Hu, Dong, Guo, Gao & Li 2020, "Axiom-based Grad-CAM: Towards Accurate Visualization and
     Explanation of CNNs". Grad-CAM weights every position's gradient by 1/Z; XGrad-CAM by the
@@ -27,5 +26,4 @@ def xgrad_cam(model, x, c, layer: str | int | None = None, *, relu: bool = True,
     a_k = w_k^c / Z: the Grad-CAM weight. (N, h, w).
 
     Final ReLU: applied by default, as in Grad-CAM; ``relu=False`` returns the sum before it.
-    """
-    return gradient_method(model, x, c, layer, xgrad_weights, relu=relu, details=details)
+    """)

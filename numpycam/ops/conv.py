@@ -1,9 +1,10 @@
 """2-D convolution (cross-correlation, as in every deep-learning framework).
 
-Shapes: x (N, C, H, W), W (F, C, HH, WW), b (F,), out (N, F, H', W') with
+Shapes: x (N, C, H, W), W (D, C, HH, WW), b (D,), out (N, D, H', W') with D filters (F is
+the post's GAP output, so the filter count gets its own letter) and R = C HH WW numbers per patch:
 
     H' = (H + 2 * pad - HH) // stride + 1        W' = (W + 2 * pad - WW) // stride + 1
-    out[n, f, i, j] = b[f] + sum_{c, p, q} W[f, c, p, q] * x_pad[n, c, i*stride + p, j*stride + q]
+    out[n, d, i, j] = b[d] + sum_{c, p, q} W[d, c, p, q] * x_pad[n, c, i*stride + p, j*stride + q]
 
 Two implementations: ``conv_forward`` / ``conv_backward`` are the vectorised path users run;
 ``conv_forward_naive`` / ``conv_backward_naive`` are the readable loops the tests compare it with.
@@ -25,7 +26,7 @@ def out_size(n: int, k: int, stride: int, pad: int) -> int:
 class ConvCache(NamedTuple):
     xp: np.ndarray  # (N, C, H + 2p, W + 2p) the zero-padded input
     x_shape: tuple  # (N, C, H, W)
-    W: np.ndarray  # (F, C, HH, WW)
+    W: np.ndarray  # (D, C, HH, WW)
     stride: int
     pad: int
 
@@ -54,7 +55,7 @@ def image_blocks(N: int, image_bytes: int, block_bytes: int) -> list[slice]:
 
 
 def _unfold(xp, HH: int, WW: int, stride: int, Ho: int, Wo: int, buf) -> np.ndarray:
-    """The patch matrices of a block of images: cols (n, K = C*HH*WW, H'*W') with
+    """The patch matrices of a block of images: cols (n, R = C*HH*WW, H'*W') with
 
         cols[n, (c, p, q), (i, j)] = xp[n, c, i*stride + p, j*stride + q]
 
@@ -72,73 +73,73 @@ def _unfold(xp, HH: int, WW: int, stride: int, Ho: int, Wo: int, buf) -> np.ndar
 
 
 def conv_forward(x, W, b, stride: int = 1, pad: int = 0):
-    """Vectorised convolution: for each image, out (F, H'*W') = W (F, K) @ cols (K, H'*W').
+    """Vectorised convolution: for each image, out (D, H'*W') = W (D, R) @ cols (R, H'*W').
 
-    Why shaped so: with the patch matrix laid out (K, H'*W') - im2col "channels-first" - the
-    product lands directly in (N, F, H', W') order, so no transposing copy is made on the way
-    in or out, and building it copies runs of W' numbers at a time. The K = C*HH*WW rows of W
+    Why shaped so: with the patch matrix laid out (R, H'*W') - im2col "channels-first" - the
+    product lands directly in (N, D, H', W') order, so no transposing copy is made on the way
+    in or out, and building it copies runs of W' numbers at a time. The R = C*HH*WW rows of W
     are its own memory order, so W is used as stored. Only the padded input is kept for
     backward; the patches are rebuilt there.
     """
     N, C, H, Wd = x.shape
-    F, _, HH, WW = W.shape
+    D, _, HH, WW = W.shape
     Ho, Wo = out_size(H, HH, stride, pad), out_size(Wd, WW, stride, pad)
     dt = np.result_type(x.dtype, W.dtype)
     xp = _pad(x, pad, dt)
-    K = C * HH * WW
-    Wm = W.reshape(F, K).astype(dt, copy=False)
-    out = np.empty((N, F, Ho * Wo), dtype=dt)
+    R = C * HH * WW
+    Wm = W.reshape(D, R).astype(dt, copy=False)
+    out = np.empty((N, D, Ho * Wo), dtype=dt)
     bias = b.astype(dt, copy=False)[:, None]
-    blocks = image_blocks(N, K * Ho * Wo * dt.itemsize, BLOCK_BYTES)
-    buf = np.empty((blocks[0].stop - blocks[0].start) * K * Ho * Wo, dtype=dt)
+    blocks = image_blocks(N, R * Ho * Wo * dt.itemsize, BLOCK_BYTES)
+    buf = np.empty((blocks[0].stop - blocks[0].start) * R * Ho * Wo, dtype=dt)
     for n in blocks:
         o = out[n]
         np.matmul(Wm, _unfold(xp[n], HH, WW, stride, Ho, Wo, buf), out=o)
         o += bias  # while the block is still in cache
-    return out.reshape(N, F, Ho, Wo), ConvCache(xp, x.shape, W, stride, pad)
+    return out.reshape(N, D, Ho, Wo), ConvCache(xp, x.shape, W, stride, pad)
 
 
 def conv_backward(dout, cache: ConvCache, need_dx: bool = True):
     """Gradients of the vectorised convolution: (dx, dW, db); dx is None when not needed.
 
-    Per image, with d = dout as (F, H'*W'):  dW^T (K, F) += cols @ d^T, the patches rebuilt block
-    by block as in forward; and dx is the transposed convolution: G = W^T @ d (K, H'*W') holds
+    Per image, with d = dout as (D, H'*W'):  dW^T (R, D) += cols @ d^T, the patches rebuilt block
+    by block as in forward; and dx is the transposed convolution: G = W^T @ d (R, H'*W') holds
     what every output pixel sends back to each of the HH*WW pixels of its patch, which
     ``_fold`` adds into place (col2im). For stride 1 (every conv of the shipped models), d is
     first laid on the padded width so that ``_fold_rows`` can add whole contiguous rows instead
     (measured: conv backward 8-11 % faster than ``_fold`` for the three conv shapes of gap_cnn).
     """
     xp, (N, C, H, Wd), W, stride, pad = cache
-    F, _, HH, WW = W.shape
+    D, _, HH, WW = W.shape
     Ho, Wo = dout.shape[2], dout.shape[3]
     dt = np.result_type(dout.dtype, xp.dtype)
-    d = np.ascontiguousarray(dout, dtype=dt).reshape(N, F, Ho * Wo)
+    d = np.ascontiguousarray(dout, dtype=dt).reshape(N, D, Ho * Wo)
     xp = xp.astype(dt, copy=False)
-    K = C * HH * WW
-    Wm = W.reshape(F, K).astype(dt, copy=False)
-    blocks = image_blocks(N, K * Ho * Wo * dt.itemsize, BLOCK_BYTES)
+    R = C * HH * WW
+    Wm = W.reshape(D, R).astype(dt, copy=False)
+    blocks = image_blocks(N, R * Ho * Wo * dt.itemsize, BLOCK_BYTES)
     per = blocks[0].stop - blocks[0].start
     rows = stride == 1 and need_dx
     Wp = xp.shape[3]
-    # the patches of a block, then (once dW has used them) its G; G is (K, H'*Wp) for stride 1
-    buf = np.empty(per * K * Ho * (Wp if rows else Wo), dtype=dt)
-    dWt = np.zeros((K, F), dtype=dt)
+    # the patches of a block, then (once dW has used them) its G; G is (R, H'*Wp) for stride 1
+    buf = np.empty(per * R * Ho * (Wp if rows else Wo), dtype=dt)
+    dWt = np.zeros((R, D), dtype=dt)
     dxp = np.zeros(xp.shape, dtype=dt) if need_dx else None
     if rows:
-        grid = np.zeros((per, F, Ho, Wp), dtype=dt)  # d on the padded width; columns >= W' stay 0
+        grid = np.zeros((per, D, Ho, Wp), dtype=dt)  # d on the padded width; columns >= W' stay 0
     for n in blocks:
         nb = n.stop - n.start
         cols = _unfold(xp[n], HH, WW, stride, Ho, Wo, buf)
         dWt += np.matmul(cols, d[n].transpose(0, 2, 1)).sum(axis=0)
         if rows:
             g = grid[:nb]
-            g[..., :Wo] = d[n].reshape(nb, F, Ho, Wo)
-            G = np.matmul(Wm.T, g.reshape(nb, F, Ho * Wp), out=buf[: nb * K * Ho * Wp].reshape(nb, K, -1))
+            g[..., :Wo] = d[n].reshape(nb, D, Ho, Wo)
+            G = np.matmul(Wm.T, g.reshape(nb, D, Ho * Wp), out=buf[: nb * R * Ho * Wp].reshape(nb, R, -1))
             _fold_rows(G.reshape(nb, C, HH, WW, Ho * Wp), dxp[n])
         elif need_dx:
-            G = np.matmul(Wm.T, d[n], out=buf[: nb * K * Ho * Wo].reshape(nb, K, -1))
+            G = np.matmul(Wm.T, d[n], out=buf[: nb * R * Ho * Wo].reshape(nb, R, -1))
             _fold(G.reshape(nb, C, HH, WW, Ho, Wo), dxp[n], stride)
-    dW = np.ascontiguousarray(dWt.T).reshape(F, C, HH, WW)
+    dW = np.ascontiguousarray(dWt.T).reshape(D, C, HH, WW)
     db = d.sum(axis=(0, 2))
     if not need_dx:
         return None, dW, db
@@ -176,16 +177,16 @@ def _fold_rows(G, dxp) -> None:
 def conv_forward_naive(x, W, b, stride: int = 1, pad: int = 0):
     """Reference convolution written as the defining sum, one output number at a time."""
     N, C, H, Wd = x.shape
-    F, _, HH, WW = W.shape
+    D, _, HH, WW = W.shape
     Ho, Wo = out_size(H, HH, stride, pad), out_size(Wd, WW, stride, pad)
     xp = np.pad(x, ((0, 0), (0, 0), (pad, pad), (pad, pad)))
-    out = np.zeros((N, F, Ho, Wo), dtype=np.result_type(x, W))
+    out = np.zeros((N, D, Ho, Wo), dtype=np.result_type(x, W))
     for n in range(N):
-        for f in range(F):
+        for d in range(D):
             for i in range(Ho):
                 for j in range(Wo):
                     patch = xp[n, :, i * stride : i * stride + HH, j * stride : j * stride + WW]
-                    out[n, f, i, j] = np.sum(patch * W[f]) + b[f]
+                    out[n, d, i, j] = np.sum(patch * W[d]) + b[d]
     return out, (x, W, stride, pad)
 
 
@@ -193,17 +194,17 @@ def conv_backward_naive(dout, cache):
     """Reference gradients: each output number sends dout back to the patch that made it."""
     x, W, stride, pad = cache
     N, C, H, Wd = x.shape
-    F, _, HH, WW = W.shape
+    D, _, HH, WW = W.shape
     xp = np.pad(x, ((0, 0), (0, 0), (pad, pad), (pad, pad)))
     dxp, dW = np.zeros_like(xp, dtype=dout.dtype), np.zeros_like(W, dtype=dout.dtype)
     db = dout.sum(axis=(0, 2, 3))
     for n in range(N):
-        for f in range(F):
+        for d in range(D):
             for i in range(dout.shape[2]):
                 for j in range(dout.shape[3]):
                     rows = slice(i * stride, i * stride + HH)
                     cols = slice(j * stride, j * stride + WW)
-                    dW[f] += dout[n, f, i, j] * xp[n, :, rows, cols]
-                    dxp[n, :, rows, cols] += dout[n, f, i, j] * W[f]
+                    dW[d] += dout[n, d, i, j] * xp[n, :, rows, cols]
+                    dxp[n, :, rows, cols] += dout[n, d, i, j] * W[d]
     dx = dxp[:, :, pad : pad + H, pad : pad + Wd]
     return dx, dW, db
