@@ -9,6 +9,9 @@ output Dense; no GAP, so CAM does not apply to it (Grad-CAM does).
 Both start with a parameter-free ``Center`` layer (each image minus its mean colour) unless
 ``center=False``: the backgrounds have random colours, and without it the first convolution
 spends hundreds of steps at chance before it finds the shapes' edges.
+
+``random_gap_network``: a small random CAM-shaped float64 network with an input batch, the case
+the tests and the grader (numpycam.check) prove the CAM / Grad-CAM identities on.
 """
 
 from __future__ import annotations
@@ -89,3 +92,34 @@ def deepen(model: Sequential, width: int = 64, *, seed: int = 0, dtype=np.float3
                (f"relu{n}", ReLU()), ("gap", GlobalAvgPool2D()),
                ("fc", Dense(width, model.layers[-1].out_features, rng=rng, dtype=dtype))]
     return Sequential(layers)
+
+
+def random_gap_network(rng: np.random.Generator, relu_after_last: bool = True):
+    """(model, x, c): a random CAM-shaped float64 network, an input batch and one class per image.
+
+    0 to 2 conv (1x1 or 3x3) + ReLU blocks of 1 to 4 channels, each followed by a 2x2 max pool
+    half the time; a last conv of K = 1..5 channels (kernel 1, 2 or 3, padding 1), its ReLU
+    (unless ``relu_after_last`` is False), GAP and a Dense layer to M = 2..5 classes; every
+    parameter moved off its initial value (so no bias is zero); N = 1..3 images of C = 1..3
+    channels and side 4..12, standard normal.
+    """
+    c = channels = int(rng.integers(1, 4))
+    layers = []
+    for _ in range(int(rng.integers(0, 3))):
+        width = int(rng.integers(1, 5))
+        layers += [Conv2D(channels, width, int(rng.choice([1, 3])), padding=1, rng=rng,
+                          dtype=np.float64), ReLU()]
+        if rng.random() < 0.5:
+            layers.append(MaxPool2D(2))
+        channels = width
+    K, M = int(rng.integers(1, 6)), int(rng.integers(2, 6))
+    layers.append(Conv2D(channels, K, int(rng.choice([1, 2, 3])), padding=1, rng=rng,
+                         dtype=np.float64))
+    if relu_after_last:
+        layers.append(ReLU())
+    layers += [GlobalAvgPool2D(), Dense(K, M, rng=rng, dtype=np.float64)]
+    model = Sequential(layers)
+    for layer, p in model.parameters():  # non-zero biases everywhere
+        setattr(layer, p, getattr(layer, p) + 0.1 * rng.standard_normal(getattr(layer, p).shape))
+    n, side = int(rng.integers(1, 4)), int(rng.integers(4, 13))
+    return model, rng.standard_normal((n, c, side, side)), rng.integers(0, M, n)

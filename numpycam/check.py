@@ -26,7 +26,8 @@ from typing import NamedTuple
 
 import numpy as np
 
-from numpycam.gradcheck import numerical_gradient, rel_error
+from numpycam.builders import random_gap_network
+from numpycam.gradcheck import away_from_zero, numerical_gradient, rel_error
 
 CASES = 20  # random cases per comparison with the library
 FD_CASES = 5  # random cases per finite-difference check (each costs many forward calls)
@@ -146,12 +147,6 @@ def rngs(n: int):
 
 def maps_shape(rng, n=(1, 3), k=(1, 4), side=(1, 6)) -> tuple:
     return tuple(int(rng.integers(lo, hi + 1)) for lo, hi in (n, k, side, side))
-
-
-def away_from_zero(rng, shape, margin=1e-3):
-    """Normal samples at least ``margin`` from 0, so no ReLU kink lies within h of an input."""
-    x = rng.standard_normal(shape)
-    return np.where(np.abs(x) < margin, margin * np.sign(x) + margin * (x == 0), x)
 
 
 # The properties, exercise by exercise ---------------------------------------------------------
@@ -284,33 +279,6 @@ def cam_library(fn):
         with on(f"f {f.shape}, w {w.shape}"):
             agree(array(call(fn, f, w), (f.shape[0],) + f.shape[2:], "L"), weighted_sum(f, w), "L",
                   "numpycam.weighted_sum")
-
-
-def random_gap_network(rng):
-    """A random CAM-shaped float64 network (conv blocks, conv, ReLU, GAP, Dense), x and classes.
-
-    The same family as ``gap_networks`` in tests/strategies.py, drawn with NumPy instead.
-    """
-    from numpycam.layers import Conv2D, Dense, GlobalAvgPool2D, MaxPool2D, ReLU
-    from numpycam.model import Sequential
-
-    c = channels = int(rng.integers(1, 4))
-    layers = []
-    for _ in range(int(rng.integers(0, 3))):
-        width = int(rng.integers(1, 5))
-        layers += [Conv2D(channels, width, int(rng.choice([1, 3])), padding=1, rng=rng,
-                          dtype=np.float64), ReLU()]
-        if rng.random() < 0.5:
-            layers.append(MaxPool2D(2))
-        channels = width
-    K, M = int(rng.integers(1, 6)), int(rng.integers(2, 6))
-    last = Conv2D(channels, K, int(rng.choice([1, 2, 3])), padding=1, rng=rng, dtype=np.float64)
-    layers += [last, ReLU(), GlobalAvgPool2D(), Dense(K, M, rng=rng, dtype=np.float64)]
-    model = Sequential(layers)
-    for layer, p in model.parameters():  # non-zero biases everywhere
-        setattr(layer, p, getattr(layer, p) + 0.1 * rng.standard_normal(getattr(layer, p).shape))
-    n, side = int(rng.integers(1, 4)), int(rng.integers(4, 13))
-    return model, rng.standard_normal((n, c, side, side)), rng.integers(0, M, n)
 
 
 def cam_identity(fn):

@@ -23,6 +23,7 @@ import numpy as np
 
 from numpycam._validate import model_inputs
 from numpycam.layers import Dense, Flatten, GlobalAvgPool2D
+from numpycam.maps import upsample
 from numpycam.model import Sequential
 
 
@@ -202,8 +203,6 @@ def guided_grad_cam(model: Sequential, x, c, layer: str | int | None = None) -> 
     Selvaraju et al. 2017, Section 3: the element-wise product keeps the fine detail of guided
     backprop only where Grad-CAM says the class is.
     """
-    from numpycam.maps import upsample
-
     x, c = model_inputs(model, x, c)
     L = grad_cam(model, x, c, layer)  # (N, h, w)
     return guided_backprop(model, x, c) * upsample(L, x.shape[2:])[:, None]  # (N, C, H, W)

@@ -7,7 +7,8 @@ scalar sum(f(x) * dout) with respect to x_i is approximated by
 
 Projecting on a random dout (never all ones) checks every output's contribution, not only
 their sum. Compare with ``rel_error``: ||a - b|| / (||a|| + ||b||), a norm-wise relative error
-that an entry whose true gradient is exactly zero cannot blow up.
+that an entry whose true gradient is exactly zero cannot blow up. Near a kink (ReLU at 0) the
+difference quotient is meaningless: draw inputs with ``away_from_zero``.
 """
 
 from __future__ import annotations
@@ -41,3 +42,9 @@ def rel_error(a: np.ndarray, b: np.ndarray) -> float:
         raise ValueError(f"shapes differ: {a.shape} vs {b.shape}")
     scale = np.linalg.norm(a) + np.linalg.norm(b)
     return float(np.linalg.norm(a - b) / scale) if scale > 0 else 0.0
+
+
+def away_from_zero(rng: np.random.Generator, shape, margin: float = 1e-3) -> np.ndarray:
+    """Normal samples at least ``margin`` from 0, so no ReLU kink lies within h of an input."""
+    x = rng.standard_normal(shape)
+    return np.where(np.abs(x) < margin, margin * np.sign(x) + margin * (x == 0), x)

@@ -2,44 +2,23 @@
 
 ``gap_networks`` draws a random CAM-shaped network (depth, widths, kernels, paddings, pooling,
 classes, input size and all weights, float64, non-zero biases) with an input batch and one
-class per image; ``close`` compares to a relative tolerance; ``seeds`` draws NumPy seeds.
+class per image, the same family the grader uses (numpycam.builders.random_gap_network);
+``close`` compares to a relative tolerance; ``seeds`` draws NumPy seeds.
 """
 
 import numpy as np
 from hypothesis import strategies as st
 
-import numpycam as nc
+from numpycam.builders import random_gap_network
 
 seeds = st.integers(0, 2**32 - 1)
 
 
 @st.composite
 def gap_networks(draw, relu_after_last=True):
-    """A random CAM-shaped network: conv blocks, a last conv (+ ReLU), GAP, Dense."""
-    rng = np.random.default_rng(draw(seeds))
-    c = draw(st.integers(1, 3))
-    layers, channels = [], c
-    for _ in range(draw(st.integers(0, 2))):  # earlier blocks
-        width = draw(st.integers(1, 4))
-        layers += [nc.Conv2D(channels, width, draw(st.sampled_from([1, 3])), padding=1, rng=rng,
-                             dtype=np.float64), nc.ReLU()]
-        if draw(st.booleans()):
-            layers.append(nc.MaxPool2D(2))
-        channels = width
-    K = draw(st.integers(1, 5))
-    layers.append(nc.Conv2D(channels, K, draw(st.sampled_from([1, 2, 3])), padding=1, rng=rng,
-                            dtype=np.float64))
-    if relu_after_last:
-        layers.append(nc.ReLU())
-    M = draw(st.integers(2, 5))
-    layers += [nc.GlobalAvgPool2D(), nc.Dense(K, M, rng=rng, dtype=np.float64)]
-    model = nc.Sequential(layers)
-    for layer, p in model.parameters():
-        setattr(layer, p, getattr(layer, p) + 0.1 * rng.standard_normal(getattr(layer, p).shape))
-    n, side = draw(st.integers(1, 3)), draw(st.integers(4, 12))
-    x = rng.standard_normal((n, c, side, side))
-    classes = rng.integers(0, M, n)
-    return model, x, classes
+    """A random CAM-shaped network with a batch and classes: numpycam.builders.random_gap_network
+    (conv blocks, a last conv (+ ReLU), GAP, Dense), drawn from a hypothesis-chosen seed."""
+    return random_gap_network(np.random.default_rng(draw(seeds)), relu_after_last)
 
 
 def close(a, b, rtol=1e-10):

@@ -99,9 +99,11 @@ def test_boxes_are_tight_boxes_of_nonempty_masks(n, size, seed, scales):
 def test_object_size_in_documented_range(size, seed):
     d = shapes(12, seed=seed, size=size)
     sides = np.maximum(d.boxes[:, 2] - d.boxes[:, 0], d.boxes[:, 3] - d.boxes[:, 1])
-    # smallest extent is a square/triangle of nominal size 0.22 (~0.85 * 0.22 of the side);
-    # largest is a rotated square of nominal size 0.45 (diagonal 1.2 * 0.45 of the side)
-    assert sides.min() >= 0.85 * 0.22 * size - 1
+    # the documented defaults: nominal extent 2R in [0.32, 0.45] * size. The smallest box is
+    # that of an axis-aligned square of the smallest extent, side 0.85 * 2R (an equilateral
+    # triangle's box is at least its altitude, 0.86 * 2R); the largest a square of the largest
+    # extent turned 45 degrees, diagonal 0.85 * sqrt(2) * 2R < 1.2 * 2R. One pixel of rounding.
+    assert sides.min() >= 0.85 * 0.32 * size - 1
     assert sides.max() <= 1.2 * 0.45 * size + 1
 
 

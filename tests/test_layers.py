@@ -12,7 +12,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 import numpycam as nc
-from numpycam.gradcheck import numerical_gradient, rel_error
+from numpycam.gradcheck import away_from_zero, numerical_gradient, rel_error
 
 TOL = 1e-7
 ERRORS: dict[str, float] = {}  # largest relative error seen per check, printed at the end
@@ -21,12 +21,6 @@ ERRORS: dict[str, float] = {}  # largest relative error seen per check, printed 
 def record(name: str, err: float) -> None:
     ERRORS[name] = max(err, ERRORS.get(name, 0.0))
     assert err < TOL, f"{name}: relative error {err:.2e} >= {TOL}"
-
-
-def away_from_zero(rng, shape, margin=1e-3):
-    """Normal samples pushed away from 0, so a ReLU kink is never within h of any input."""
-    x = rng.standard_normal(shape)
-    return np.where(np.abs(x) < margin, margin * np.sign(x) + margin * (x == 0), x)
 
 
 def check_param_layer(layer, x, rng, name):
