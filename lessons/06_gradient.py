@@ -25,14 +25,13 @@ import numpy as np
 
 import numpycam as nc
 from numpycam import viz
-from numpycam.classmaps import one_hot
 from numpycam.gradcheck import numerical_gradient, rel_error
 
 OUT = viz.figures_dir()
 rng = np.random.default_rng(6)
 K, H, M, c = 3, 4, 2, 1  # inputs, hidden units, classes, the class asked about
 x = rng.standard_normal((1, K))  # one input of K numbers, float64 for exact checks
-dS = one_hot(np.array([c]), M)  # pick S^c out of the scores
+dS = nc.one_hot(np.array([c]), M)  # pick S^c out of the scores
 
 # %% [markdown]
 # ## No hidden layer: the gradient is the weight

@@ -17,9 +17,10 @@
 #
 # Measures (100 test images): *top-1 loc.* (right class AND IoU >= 0.5, the map for the
 # predicted class, as in both papers), *GT-known loc.* (IoU >= 0.5 with the map for the true
-# class), *mean IoU*, *pointing game* (the map's peak lies on the object's mask), *energy in
-# box* (share of the positive map inside the true box). A baseline with no network at all
-# (a fixed bump in the image centre) shows what those numbers are worth.
+# class), *mean IoU* (of the predicted class's box, every image), *pointing game* (the map's
+# peak lies on the object's mask), *energy in box* (share of the positive map inside the true
+# box). A baseline with no network at all (a fixed bump in the image centre) shows what those
+# numbers are worth.
 #
 # **Look for** in `10_localization_table.png`: the methods against the centre baseline. On
 # the shipped `gap` model (four conv layers), CAM and Grad-CAM find the box (IoU >= 0.5) for
@@ -58,6 +59,7 @@ import numpy as np
 import numpycam as nc
 from numpycam import viz
 from numpycam.data import CLASSES, shapes
+from numpycam.evaluate import evaluate
 
 OUT = viz.figures_dir()
 
@@ -73,56 +75,53 @@ assert tuple(nc.box_from_map(m)) == (3, 2, 6, 4)  # (x0, y0, x1, y1), exclusive 
 assert np.isclose(nc.iou([0, 0, 10, 10], [5, 0, 15, 10]), 1 / 3)
 
 # %% [markdown]
-# ## Maps for 100 test images
+# ## Scores for 100 test images
+#
+# `numpycam.evaluate` computes every score above for any method of the registry
+# (`nc.METHODS`), the same numbers as `numpycam evaluate`; here CAM and Grad-CAM at the last
+# conv layer of each model. Its *mean IoU* is over the boxes of the predicted class, as is
+# top-1 loc. The centre bump is no method, so its row is computed here with the same tools.
 
 # %%
 gap, fc = nc.pretrained("gap"), nc.pretrained("fc")
 test = shapes(100, seed=123)
 x, y, size = test.images, test.labels, test.images.shape[-1]
 
-bump = np.exp(-((np.arange(16) - 7.5) ** 2) / (2 * 2.0**2))
-centre = np.outer(bump, bump)  # (16, 16): no network, always the middle
+rows = evaluate({"gap_cnn": gap, "fc_cnn": fc}, test, methods=["cam", "grad_cam"],
+                every_layer=(), faithfulness_n=1, steps=1, timing_n=1, sweep=())
+results = {f"{nc.METHODS[r['method']].label}, {r['model']}": r for r in rows}
+assert [r["layer"] for r in rows] == ["relu4", "relu4", "relu3"]  # each model's last conv
 
-methods = {
-    "CAM, gap_cnn": lambda c, rows: nc.cam(gap, x[rows], c, details=True),
-    "Grad-CAM, gap_cnn": lambda c, rows: nc.grad_cam(gap, x[rows], c, details=True),
-    "Grad-CAM, fc_cnn": lambda c, rows: nc.grad_cam(fc, x[rows], c, layer="relu3", details=True),
-}
-results, rows = {}, np.arange(len(x))
-for name, explain in methods.items():
-    e = explain(y, rows)  # maps for the true class, and the scores
-    pred = e.scores.argmax(axis=1)
-    maps_pred = e.maps.copy()  # maps for the predicted class: redo only the misclassified
-    wrong = pred != y
-    if wrong.any():
-        maps_pred[wrong] = explain(pred[wrong], rows[wrong]).maps
-    results[name] = (e.maps, maps_pred, pred)
-# the baseline has no classifier: it borrows gap_cnn's predicted classes for top-1 loc.
-centre_maps = np.repeat(centre[None], len(x), axis=0)
-results["centre bump, no net"] = (centre_maps, centre_maps, results["CAM, gap_cnn"][2])
+bump = np.exp(-((np.arange(16) - 7.5) ** 2) / (2 * 2.0**2))
+centre = np.repeat(np.outer(bump, bump)[None], len(x), axis=0)  # (N, 16, 16): always the middle
+centre_boxes = nc.box_from_map(centre, 0.2, size=size)
+pred_gap = gap.predict(x)  # the baseline has no classifier: it borrows gap_cnn's classes
+results["centre bump, no net"] = {
+    "accuracy": float(np.mean(pred_gap == y)),
+    "loc_accuracy": nc.localization_accuracy(centre_boxes, test.boxes, pred_gap, y),
+    "gt_known": float(np.mean(nc.iou(centre_boxes, test.boxes) >= 0.5)),
+    "mean_iou": float(np.mean(nc.iou(centre_boxes, test.boxes))),
+    "pointing": float(np.mean(nc.pointing_game(centre, test.masks))),
+    "energy": float(np.mean(nc.energy_in_box(centre, test.boxes, size=size)))}
 
 # %%
 header = (f"{'method':<24}{'class acc':>10}{'top-1 loc':>10}{'GT-known':>10}{'mean IoU':>10}"
           f"{'pointing':>10}{'energy':>8}")
-lines, boxes, stats, energies = [header, "-" * len(header)], {}, {}, {}
-for name, (maps_true, maps_pred, pred) in results.items():
-    boxes[name] = nc.box_from_map(maps_true, 0.2, size=size)  # (N, 4)
-    iou = nc.iou(boxes[name], test.boxes)  # (N,)
-    top1 = nc.localization_accuracy(nc.box_from_map(maps_pred, 0.2, size=size), test.boxes, pred, y)
-    pointing = nc.pointing_game(maps_true, test.masks).mean()
-    energy = nc.energy_in_box(maps_true, test.boxes, size=size).mean()
-    stats[name] = (round(100 * top1), round(100 * (iou >= 0.5).mean()), round(100 * pointing))
-    energies[name] = round(float(energy), 2)
-    lines.append(f"{name:<24}{(pred == y).mean():>10.0%}{top1:>10.0%}{(iou >= 0.5).mean():>10.0%}"
-                 f"{iou.mean():>10.2f}{pointing:>10.0%}{energy:>8.2f}")
+lines = [header, "-" * len(header)]
+for name, r in results.items():
+    lines.append(f"{name:<24}{r['accuracy']:>10.0%}{r['loc_accuracy']:>10.0%}{r['gt_known']:>10.0%}"
+                 f"{r['mean_iou']:>10.2f}{r['pointing']:>10.0%}{r['energy']:>8.2f}")
 table = "\n".join(lines)
 print(table)
+stats = {name: tuple(round(100 * r[k]) for k in ("loc_accuracy", "gt_known", "pointing"))
+         for name, r in results.items()}
+energies = {name: round(r["energy"], 2) for name, r in results.items()}
 # the numbers quoted at the top of the lesson: (top-1 loc, GT-known loc, pointing game) in %
 assert stats == {"CAM, gap_cnn": (92, 94, 98), "Grad-CAM, gap_cnn": (92, 94, 98),
                  "Grad-CAM, fc_cnn": (37, 37, 87), "centre bump, no net": (13, 13, 26)}, stats
 assert (energies["Grad-CAM, fc_cnn"], energies["CAM, gap_cnn"]) == (0.78, 0.77), energies
-assert round(100 * (results["CAM, gap_cnn"][2] == y).mean()) == 98  # 2 of 100 wrong
-assert round(100 * (results["Grad-CAM, fc_cnn"][2] == y).mean()) == 98
+assert round(100 * results["CAM, gap_cnn"]["accuracy"]) == 98  # 2 of 100 wrong
+assert round(100 * results["Grad-CAM, fc_cnn"]["accuracy"]) == 98
 
 fig, axes = viz.figure_grid(1, 1, size=7.5, height=1.5, title="localisation on 100 test images "
                             "(box threshold 20 % of the peak, IoU >= 0.5)")
@@ -130,27 +129,31 @@ viz.text_panel(axes[0, 0], table, monospace=True, fontsize=8)
 print("wrote", viz.save(fig, OUT / "10_localization_table.png"))
 
 # %%
-names = list(methods)
-right = np.all([results[name][2] == y for name in names], axis=0)  # both models classify it right
+explain = {"CAM, gap_cnn": lambda i: nc.cam(gap, x[i], y[i]),
+           "Grad-CAM, gap_cnn": lambda i: nc.grad_cam(gap, x[i], y[i]),
+           "Grad-CAM, fc_cnn": lambda i: nc.grad_cam(fc, x[i], y[i], layer="relu3")}
+names = list(explain)
+right = (pred_gap == y) & (fc.predict(x) == y)  # both models classify it right
 show = [int(np.flatnonzero((y == c) & right)[0]) for c in range(len(CLASSES))]
 first = [int(np.flatnonzero(y == c)[0]) for c in range(len(CLASSES))]
 assert [a != b for a, b in zip(show, first, strict=True)] == [name == "triangle" for name in CLASSES]
+maps = {name: f(show) for name, f in explain.items()}  # (4, 16, 16), the true = predicted class
+boxes = {name: nc.box_from_map(m, 0.2, size=size) for name, m in maps.items()}  # (4, 4)
 fig, axes = viz.figure_grid(len(show), len(names), title="box from map (white) vs truth (green); "
                             "map / its peak, negatives clipped")
 for r, i in enumerate(show):
     for col, name in enumerate(names):
-        maps_true = results[name][0]
-        iou = nc.iou(boxes[name][i], test.boxes[i])
-        peak = float(maps_true[i].max()) or 1.0  # the 20 % threshold is relative to it
-        viz.overlay(axes[r, col], x[i], np.maximum(maps_true[i], 0) / peak,
+        iou = nc.iou(boxes[name][r], test.boxes[i])
+        peak = float(maps[name][r].max()) or 1.0  # the 20 % threshold is relative to it
+        viz.overlay(axes[r, col], x[i], np.maximum(maps[name][r], 0) / peak,
                     f"{name}\n{CLASSES[y[i]]}: IoU {iou:.2f}", vmin=0, vmax=1,
                     colorbar=col == len(names) - 1)
         viz.draw_box(axes[r, col], test.boxes[i])
-        viz.draw_box(axes[r, col], boxes[name][i], color=viz.PREDICTED)
+        viz.draw_box(axes[r, col], boxes[name][r], color=viz.PREDICTED)
 print("wrote", viz.save(fig, OUT / "10_localization_examples.png"))
 # the IoUs quoted at the top of the lesson, per method, for the circle, square, triangle, cross
-example_iou = {name: [round(float(nc.iou(boxes[name][i], test.boxes[i])), 2) for i in show]
-               for name in names}
+example_iou = {name: [round(float(nc.iou(boxes[name][r], test.boxes[i])), 2)
+                      for r, i in enumerate(show)] for name in names}
 assert example_iou == {"CAM, gap_cnn": [0.73, 0.70, 0.62, 0.56],
                        "Grad-CAM, gap_cnn": [0.73, 0.70, 0.62, 0.56],
                        "Grad-CAM, fc_cnn": [0.55, 0.35, 0.31, 0.64]}, example_iou

@@ -15,7 +15,8 @@
 # HiResCAM and LayerCAM keep the gradient per position instead of averaging it; Grad-CAM++ and
 # XGrad-CAM average it with position weights; Score-CAM replaces gradients by how much each
 # map, used as a mask on the image, raises the score; Eigen-CAM ignores the class and projects
-# the maps on their main direction. `numpycam.family` has the rule of each, one file apiece.
+# the maps on their main direction. `numpycam.family` has the rule of each, one file apiece, and
+# `nc.METHODS` lists them all with their rule, cost, default ReLU and paper.
 #
 # **Look for**: on `gap_cnn` (`11_cam_family_gap.png`, the shipped four-conv model, at the
 # maps feeding GAP) the gradient is w_k^c / Z at every position (lesson 8), so Grad-CAM,
@@ -42,9 +43,6 @@ from numpycam import viz
 from numpycam.data import CLASSES, shapes
 
 OUT = viz.figures_dir()
-METHODS = {"Grad-CAM": nc.grad_cam, "HiResCAM": nc.hires_cam, "Grad-CAM++": nc.grad_cam_plus_plus,
-           "XGrad-CAM": nc.xgrad_cam, "LayerCAM": nc.layer_cam, "Score-CAM": nc.score_cam,
-           "Eigen-CAM": nc.eigen_cam}
 
 data = shapes(16, seed=123)
 # two images: Score-CAM costs one forward pass per channel and image (64 x 2 on gap_cnn).
@@ -58,14 +56,20 @@ x, c = data.images[rows], data.labels[rows]
 
 
 def family(model, layer):
-    """Every method's maps (N, h, w) for the images x, at ``layer``; CAM where it exists."""
+    """Every method's maps (N, h, w) for the images x, at ``layer``; CAM where it exists.
+
+    ``nc.METHODS`` is the registry of methods, in display order; each entry's ``function`` is
+    called alike, ``function(model, x, c, layer)``.
+    """
     maps = {}
-    try:
-        maps["CAM"] = nc.cam(model, x, c)
-    except ValueError:
-        maps["CAM"] = None  # no GAP: CAM is not defined (lesson 5)
-    for name, method in METHODS.items():
-        maps[name] = method(model, x, c, layer=layer)
+    for m in nc.METHODS.values():
+        if m.needs == "gap_head":  # CAM: only at the maps that feed GAP, on a GAP network
+            try:
+                maps[m.label] = m.function(model, x, c)
+            except ValueError:
+                maps[m.label] = None  # no GAP: CAM is not defined (lesson 5)
+        else:
+            maps[m.label] = m.function(model, x, c, layer)
     return maps
 
 

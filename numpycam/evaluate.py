@@ -6,6 +6,7 @@ to the image size, t the box threshold (0.2, the CAM paper's; the Grad-CAM paper
 
     box_n        box_from_map(L^{c_n}_n, t): largest 8-connected region >= t * max
     loc          mean_n [c_n == y_n and iou(box_n, B_n) >= 0.5]   top-1 localisation (papers)
+    gt-known     mean_n [iou(box from L^{y_n}_n, B_n) >= 0.5]      with the TRUE class's map
     mean IoU     mean_n iou(box_n, B_n)                            every image, right or wrong
     pointing     mean_n [argmax L^{y_n}_n lies on M_n]             pointing game, tolerance 0
     energy       mean_n share of max(L^{y_n}_n, 0) inside B_n      energy-based pointing game
@@ -119,6 +120,7 @@ class _Row:
     def __init__(self, spec: Spec, sweep: bool, keep: int):
         self.spec, self.sweep, self.keep, self.seconds = spec, sweep, keep, 0.0
         self.boxes, self.hits, self.energy, self.swept, self.kept = [], [], [], [], []
+        self.true_boxes = []  # boxes of the true class's maps, for GT-known localisation
         self.relu_boxes = []  # CAM rows: boxes of max(CAM, 0), for the same-boxes check
 
     def add(self, Lp, Lt, wrong, boxes, masks, threshold):
@@ -129,8 +131,11 @@ class _Row:
             self.relu_boxes.append(box_from_map(np.maximum(Lp, 0), threshold, masks.shape[1:]))
         if self.sweep:
             self.swept.append(np.stack([box_from_map(up, t) for t in THRESHOLDS]))  # (T, B, 4)
+        true_boxes = self.boxes[-1].copy()
         if Lt is not None and len(Lt):
             up[wrong] = upsample(Lt, masks.shape[1:])  # now the maps of the true class
+            true_boxes[wrong] = box_from_map(up[wrong], threshold)
+        self.true_boxes.append(true_boxes)
         self.hits.append(pointing_game(up, masks))
         self.energy.append(energy_in_box(up, boxes))
         if sum(len(k) for k in self.kept) < self.keep:
@@ -201,18 +206,20 @@ def _compute(model, name, specs, x, y, boxes, masks, threshold, n_keep, slow_n, 
 def evaluate(models: dict, data, *, methods=None, threshold: float = 0.2,
              faithfulness_n: int = 100, steps: int = 16, slow_n: int = 100,
              timing_n: int = 16, batch_size: int = 100, sweep=("cam", "grad_cam"),
-             progress=None) -> list[dict]:
+             every_layer=("grad_cam",), progress=None) -> list[dict]:
     """One dict per row (see the module docstring and COLUMNS); fractions in [0, 1].
 
     ``models``: name -> Sequential; ``data``: images, labels, boxes, masks (numpycam.data);
     ``methods``: names in numpycam.methods.METHODS, by default every one.
-    Rows of methods in ``sweep`` at the last conv ReLU also get ``loc_by_threshold``; Grad-CAM
-    rows at CAM's layer get ``same_boxes_as_cam`` and ``same_boxes_as_relu_cam``.
+    Methods in ``every_layer`` get a row at every conv ReLU, the others at the last one (see
+    :func:`plan`). Rows of methods in ``sweep`` at the last conv ReLU also get
+    ``loc_by_threshold``; Grad-CAM rows at CAM's layer get ``same_boxes_as_cam`` and
+    ``same_boxes_as_relu_cam``.
     """
     x, y, gt, masks = data.images, data.labels, data.boxes, data.masks
     n = len(y)
     nf, slow_n, timing_n = min(faithfulness_n, n), min(slow_n, n), min(timing_n, n)
-    specs, out = plan(models, methods), []
+    specs, out = plan(models, methods, every_layer), []
     for name, model in models.items():
         try:
             model.forward(x[:1])
@@ -235,6 +242,7 @@ def evaluate(models: dict, data, *, methods=None, threshold: float = 0.2,
             row = {**s._asdict(), "n": m, "threshold": threshold,
                    "accuracy": float(np.mean(pred[:m] == y[:m])),
                    "loc_accuracy": localization_accuracy(boxes, gt[:m], pred[:m], y[:m]),
+                   "gt_known": float(np.mean(iou(np.concatenate(r.true_boxes), gt[:m]) >= 0.5)),
                    "mean_iou": float(np.mean(iou(boxes, gt[:m]))),
                    "pointing": float(np.mean(np.concatenate(r.hits))),
                    "energy": float(np.mean(np.concatenate(r.energy))),

@@ -5,6 +5,7 @@ from __future__ import annotations
 # key, header, format; fractions are shown as percentages
 COLUMNS = (("model", "model", "{}"), ("method", "method", "{}"), ("layer", "layer", "{}"),
            ("n", "n", "{}"), ("accuracy", "acc %", "{:.1%}"), ("loc_accuracy", "loc %", "{:.1%}"),
+           ("gt_known", "gt-known %", "{:.1%}"),
            ("mean_iou", "IoU", "{:.3f}"), ("pointing", "point %", "{:.1%}"),
            ("energy", "energy %", "{:.1%}"), ("ms_per_image", "ms/img", "{:.2f}"),
            ("deletion", "del", "{:.3f}"), ("insertion", "ins", "{:.3f}"),
@@ -29,6 +30,8 @@ def format_table(rows: list[dict]) -> str:
         f"map >= {r0['threshold']:g} x max",
         "     (CAM paper 0.2, Grad-CAM paper 0.15); IoU: mean over all images. Both use the map "
         "of the PREDICTED class.",
+        "gt-known: IoU(box, true box) >= 0.5 with the box of the TRUE class's map, right class "
+        "or not.",
         "point: argmax of the map on the object mask; energy: share of the positive map inside "
         "the true box. Both use the map of the TRUE class.",
         f"del / ins: deletion (lower is better) / insertion (higher is better) AUC of p_c, "

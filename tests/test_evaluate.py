@@ -73,6 +73,8 @@ def test_api_rows_have_every_key_and_sane_values(api_rows):
         assert set(r) >= KEYS, KEYS - set(r)
         for key in ("accuracy", "loc_accuracy", "mean_iou", "pointing", "energy"):
             assert 0 <= r[key] <= 1, (r["method"], key)
+        # a right prediction's map is the true class's, so top-1 loc counts a subset of gt-known
+        assert r["loc_accuracy"] <= r["gt_known"]
         assert r["n"] == (3 if r["method"] == "score_cam" else 16)
         assert r["ms_per_image"] > 0 and r["n_faithfulness"] == 3
     swept = [r for r in rows if r["loc_by_threshold"]]
