@@ -327,10 +327,10 @@ def grad_cam_identity(fn):
 
 def conv_case(rng):
     """x, W, b, stride, pad as in tests/test_layers.py: kernels 1-3, strides 1-3, pads 0-2."""
-    N, C, F, HH, WW = (int(v) for v in rng.integers(1, [3, 4, 4, 4, 4]))
+    N, C, D, HH, WW = (int(v) for v in rng.integers(1, [3, 4, 4, 4, 4]))
     stride, pad = int(rng.integers(1, 4)), int(rng.integers(0, 3))
     x = rng.standard_normal((N, C, HH + int(rng.integers(0, 5)), WW + int(rng.integers(0, 5))))
-    return x, rng.standard_normal((F, C, HH, WW)), rng.standard_normal(F), stride, pad
+    return x, rng.standard_normal((D, C, HH, WW)), rng.standard_normal(D), stride, pad
 
 
 def describe(x, W, stride, pad):

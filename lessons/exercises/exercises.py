@@ -14,7 +14,7 @@ change your inputs in place.
 Glossary (as in the numpycam package):
 
     layout      NCHW: N images, C channels, H rows, W columns
-    F, HH, WW   number of conv filters and their height / width
+    D, HH, WW   number of conv filters and their height / width (F is the GAP output)
     f_k(i, j)   feature map k of a conv layer at row i, column j; f has shape (N, K, h, w)
     Z           number of positions per feature map, Z = h * w
     F_k         GAP output, F_k = (1/Z) sum_ij f_k(i, j)
@@ -101,11 +101,11 @@ def grad_cam_weights(dS_df):
 
 
 def conv_forward(x, W, b, stride, pad):
-    """Convolution (cross-correlation) of x (N, C, H, W) with W (F, C, HH, WW), b (F,).
+    """Convolution (cross-correlation) of x (N, C, H, W) with W (D, C, HH, WW), b (D,).
 
-        out[n, f, i, j] = b[f] + sum_{c,p,q} W[f, c, p, q] * xp[n, c, i*stride + p, j*stride + q]
+        out[n, d, i, j] = b[d] + sum_{c,p,q} W[d, c, p, q] * xp[n, c, i*stride + p, j*stride + q]
 
-    where xp is x with ``pad`` zeros on each side of both spatial axes. out (N, F, H', W') with
+    where xp is x with ``pad`` zeros on each side of both spatial axes. out (N, D, H', W') with
     H' = (H + 2 pad - HH) // stride + 1,  W' = (W + 2 pad - WW) // stride + 1.
     Hint: ``np.pad(x, ((0, 0), (0, 0), (pad, pad), (pad, pad)))``; loops are fine.
     """
@@ -115,10 +115,10 @@ def conv_forward(x, W, b, stride, pad):
 def conv_backward(dout, x, W, stride, pad):
     """Gradients of conv_forward: returns the tuple (dx, dW, db).
 
-    dout (N, F, H', W'); dx like x (N, C, H, W); dW like W (F, C, HH, WW); db (F,).
-    Each output number out[n, f, i, j] was made from one patch of xp and the filter W[f], so it
-    sends dout[n, f, i, j] * W[f] back to that patch of dxp, dout[n, f, i, j] * patch to dW[f],
-    and dout[n, f, i, j] to db[f]. Finally cut the padding off dxp to get dx.
+    dout (N, D, H', W'); dx like x (N, C, H, W); dW like W (D, C, HH, WW); db (D,).
+    Each output number out[n, d, i, j] was made from one patch of xp and the filter W[d], so it
+    sends dout[n, d, i, j] * W[d] back to that patch of dxp, dout[n, d, i, j] * patch to dW[d],
+    and dout[n, d, i, j] to db[d]. Finally cut the padding off dxp to get dx.
     Hint: the same loops as conv_forward, with += into zero arrays.
     """
     raise NotImplementedError
