@@ -153,7 +153,7 @@ class Sequential:
             stop = next((i for i, lay in enumerate(self.layers)
                          if lay.param_names and lay.trainable), len(self.layers)) - 1
         kept = {self.index(k) for k in keep}
-        if any(i < stop for i in kept):
+        if any(i < stop or (i == stop and until is None) for i in kept):
             raise ValueError(f"keep asks for layers below {self.layers[stop].name!r}, where the "
                              "backward pass stops; pass an earlier until")
         grad = np.asarray(dscores)
