@@ -2,7 +2,7 @@
 
 import numpy as np
 import pytest
-from hypothesis import given
+from hypothesis import assume, given
 from hypothesis import strategies as st
 
 import numpycam as nc
@@ -30,6 +30,10 @@ def test_whole_model_gradients_match_finite_differences(seed):
     x = rng.standard_normal((2, 3, 8, 8))
     for model in small_models(seed):
         scores = model.forward(x)
+        # a ReLU input within reach of the step h makes the difference quotient cross the kink
+        # (seed 484560 has one at 2e-6): such draws test nothing about the backward pass
+        assume(all(np.abs(model.activation(i)).min() > 1e-4
+                   for i, nxt in enumerate(model.layers[1:]) if isinstance(nxt, nc.ReLU)))
         dscores = rng.standard_normal(scores.shape)
         dx = model.backward(dscores)
         f = lambda model=model: model.forward(x)  # noqa: E731
