@@ -57,6 +57,8 @@ def __getattr__(name: str):
 def has_rule(method: str) -> bool:
     """Whether the method's map is its weight rule on (f, g), so the shared pass can make it."""
     return METHODS[method].weights is not None
+
+
 class Spec(NamedTuple):
     model: str
     method: str
