@@ -289,3 +289,24 @@ def test_optimiser_keeps_one_state_per_nested_parameter_and_training_lowers_the_
     assert {"block1/expand_conv/W", "block2/inner/expand_conv/W"} <= set(opt.state)
     assert len(opt.state) == len(model.parameters())
     assert losses[-1] < 0.5 * losses[0]
+
+
+def test_a_bad_nested_layer_in_a_file_is_a_clear_error(tmp_path):
+    import json
+
+    model = nc.Sequential([("block1", nc.Residual([("bn", nc.BatchNorm2D(2))])), ("gap", nc.GlobalAvgPool2D()),
+                           ("fc", nc.Dense(2, 2))])
+    path = model.save(tmp_path / "m.npz")
+    with np.load(path) as f:
+        arrays = {k: f[k] for k in f.files}
+    header = json.loads(str(arrays["__numpycam__"]))
+    header["layers"][0]["config"]["layers"][0]["type"] = "Evil"
+    arrays["__numpycam__"] = np.array(json.dumps(header))
+    np.savez(tmp_path / "bad.npz", **arrays)
+    with pytest.raises(ValueError, match="unknown layer type 'Evil'"):
+        nc.load(tmp_path / "bad.npz")
+    del arrays["block1/bn/running_var"]
+    arrays["__numpycam__"] = np.array(json.dumps(json.loads(str(np.load(path)["__numpycam__"]))))
+    np.savez(tmp_path / "missing.npz", **arrays)
+    with pytest.raises(ValueError, match="running_var"):
+        nc.load(tmp_path / "missing.npz")
