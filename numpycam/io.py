@@ -42,6 +42,7 @@ def save(model: Sequential, path) -> Path:
         "format": FORMAT,
         "version": VERSION,
         "layers": [layer_spec(lay) for lay in model.layers],
+        "training": model.training,  # BatchNorm's mode; files without it load in training mode
     }
     arrays = {HEADER: np.array(json.dumps(header))}
     arrays.update(model.state())
@@ -114,4 +115,7 @@ def load(path) -> Sequential:
         if not np.all(np.isfinite(arr)):
             raise _bad(path, f"{key} contains NaN or infinite values")
         setattr(model.locate(layer_path), p, arr)
-    return model
+    training = header.get("training", True)
+    if not isinstance(training, bool):
+        raise _bad(path, f"its 'training' flag {training!r} is not true or false")
+    return model.train(training)

@@ -244,7 +244,9 @@ def test_state_paths_train_eval_and_save_load_round_trip(tmp_path):
     before = model.forward(x)
     loaded = nc.load(model.save(tmp_path / "m.npz")).astype(np.float64)
     assert loaded.state().keys() == state.keys()
-    np.testing.assert_array_equal(loaded.eval().forward(x), before)
+    assert not loaded.training  # the mode is saved: an eval model loads in eval mode
+    np.testing.assert_array_equal(loaded.forward(x), before)
+    assert nc.load(model.train().save(tmp_path / "t.npz")).training
     # a trained-mode forward moves the running averages; eval mode does not
     loaded.train().forward(x)
     assert not np.array_equal(loaded.locate("block1/expand_bn").running_mean,
