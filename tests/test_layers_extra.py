@@ -90,15 +90,15 @@ dw_cases = st.tuples(st.integers(1, 2), st.integers(1, 3), st.integers(1, 5), st
                      st.tuples(*[st.integers(0, 2)] * 4), st.integers(0, 4), st.integers(0, 4), seeds)
 
 
-@given(dw_cases)
-def test_depthwise_fast_path_equals_the_loops(case):
+@given(dw_cases, st.sampled_from([None, False, True]))
+def test_depthwise_fast_path_equals_the_loops(case, channels_last):
     n, c, k, s, pad, eh, ew, seed = case
     rng = np.random.default_rng(seed)
     x = rng.standard_normal((n, c, max(1, k + eh - pad[0] - pad[1]), max(1, k + ew - pad[2] - pad[3])))
     W, b = rng.standard_normal((c, k, k)), rng.standard_normal(c)
     if x.shape[2] + pad[0] + pad[1] < k or x.shape[3] + pad[2] + pad[3] < k:
         return
-    out, cache = dw.depthwise_forward(x, W, b, s, pad)
+    out, cache = dw.depthwise_forward(x, W, b, s, pad, channels_last=channels_last)
     ref, ref_cache = dw.depthwise_forward_naive(x, W, b, s, pad)
     np.testing.assert_allclose(out, ref, rtol=1e-12, atol=1e-12)
     dout = rng.standard_normal(out.shape)
