@@ -144,7 +144,7 @@ def depthwise_forward(x, W, b=None, stride: int = 1, pad: tuple = (0, 0, 0, 0), 
     shape = (N, L, C) if cl else (N, C, L)
     wide, tmp = np.empty(shape, dtype=dt), np.empty(shape, dtype=dt)
     Wt = _tap_weights(W, dt, cl)
-    for t, (p, q, u, v, shift) in enumerate(_taps(HH, WW, s, Wq)):
+    for t, (_p, _q, u, v, shift) in enumerate(_taps(HH, WW, s, Wq)):
         w = Wt[t]
         if t == 0:  # the first tap writes, the others add
             np.multiply(_run(flat[u, v], shift, L, cl), w, out=wide)
@@ -190,7 +190,7 @@ def depthwise_backward(dout, cache: DepthwiseCache, need_dx: bool = True, param_
         dflat = _grid(dP, cl)
         tmp = np.empty(g.shape, dtype=dt)
         Wt = _tap_weights(W, dt, cl)
-        for t, (p, q, u, v, shift) in enumerate(_taps(HH, WW, s, Wq)):
+        for t, (_p, _q, u, v, shift) in enumerate(_taps(HH, WW, s, Wq)):
             np.multiply(g, Wt[t], out=tmp)
             _run(dflat[u, v], shift, L, cl)[...] += tmp
         dx = _unphase(dP, (N, C, H, Wd), s, pad, cl)
