@@ -147,7 +147,7 @@ def test_batched_equals_one_by_one(net):
 
 @needs_weights
 def test_guided_methods_and_the_family_run_on_the_real_network(net):
-    x = images(1, 64, seed=6)
+    x = images(1, 32, seed=6)  # 32 x 32: the head's maps are 1 x 1, every method still applies
     gb = nc.guided_backprop(net, x, 285)
     plain = nc.input_gradient(net, x, 285)
     assert gb.shape == x.shape and np.all(np.isfinite(gb)) and not np.array_equal(gb, plain)
@@ -155,6 +155,6 @@ def test_guided_methods_and_the_family_run_on_the_real_network(net):
     assert ggc.shape == x.shape and np.all(np.isfinite(ggc))
     for method in (nc.grad_cam_plus_plus, nc.xgrad_cam, nc.layer_cam, nc.hires_cam, nc.eigen_cam):
         L = method(net, x, 285)
-        assert L.shape == (1, 2, 2) and np.all(np.isfinite(L)), method.__name__
+        assert L.shape == (1, 1, 1) and np.all(np.isfinite(L)), method.__name__
     L = nc.score_cam(net, x, 285, layer="block2")  # 24 channels: 24 masked forward passes
-    assert L.shape == (1, 16, 16) and np.all(np.isfinite(L))
+    assert L.shape == (1, 8, 8) and np.all(np.isfinite(L))
