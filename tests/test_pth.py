@@ -131,7 +131,11 @@ def real_path():
 
 
 def test_the_real_file_loads_with_the_values_torch_reads():
+    import sys
+
+    torch_before = "torch" in sys.modules
     sd = read_pth(real_path())
+    assert ("torch" in sys.modules) == torch_before  # reading never imports torch
     assert len(sd) == 296
     # counts and values below were read with torch.load(path, weights_only=True), torch 2.13
     assert sum(v.size for v in sd.values()) == 4_694_073
