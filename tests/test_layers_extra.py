@@ -312,3 +312,32 @@ def test_a_bad_nested_layer_in_a_file_is_a_clear_error(tmp_path):
     np.savez(tmp_path / "missing.npz", **arrays)
     with pytest.raises(ValueError, match="running_var"):
         nc.load(tmp_path / "missing.npz")
+
+
+@given(st.integers(1, 2), st.integers(1, 3), st.integers(2, 5), st.integers(2, 5), st.booleans(), seeds)
+def test_residual_block_gradients_for_any_shape(n, c, h, w, training, seed):
+    """x + [depthwise 3x3, BN, ReLU6, 1x1 conv](x) inside a Block: dx and every nested gradient."""
+    rng = np.random.default_rng(seed)
+    body = [("dw", nc.DepthwiseConv2D(c, 3, padding=1, rng=rng, dtype=np.float64)),
+            ("bn", nc.BatchNorm2D(c, dtype=np.float64)), ("relu", nc.ReLU6()),
+            ("pw", nc.Conv2D(c, c, 1, rng=rng, dtype=np.float64))]
+    block = nc.Block([("res", nc.Residual(body))]).train(training)
+    inner = block.body["res"].body
+    inner["bn"].gamma, inner["bn"].beta = rng.random(c) + 0.5, rng.standard_normal(c)
+    inner["bn"].running_var = rng.random(c) + 0.5
+    x = rng.standard_normal((n, c, h, w))
+    out = block.forward(x)
+    dout = rng.standard_normal(out.shape)
+    dx = block.backward(dout)
+    f = lambda: block.forward(x)  # noqa: E731
+    assert rel_error(dx, numerical_gradient(f, x, dout)) < 1e-6
+    for layer in inner:
+        for p in layer.param_names:
+            analytic, numeric = getattr(layer, "d" + p), numerical_gradient(f, getattr(layer, p), dout)
+            if training and (layer.name, p) == ("dw", "b"):
+                # a per-channel constant before training-mode BN is subtracted again with the
+                # batch mean: its true gradient is 0, so only the size of both can be checked
+                assert np.abs(analytic).max() < 1e-9 and np.abs(numeric).max() < 1e-6
+                continue
+            err = rel_error(analytic, numeric)
+            assert err < 1e-6, f"{layer.name} d{p}: {err:.2e}"
