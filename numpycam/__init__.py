@@ -19,6 +19,7 @@ Every method: ``numpycam.METHODS`` (numpycam.methods), in display order.
 """
 
 from numpycam import data
+from numpycam.blocks import Block, Residual
 from numpycam.builders import fc_cnn, gap_cnn
 from numpycam.classmaps import (
     Explanation,
@@ -40,6 +41,7 @@ from numpycam.family import (
 )
 from numpycam.io import load, save
 from numpycam.layers import Center, Conv2D, Dense, Flatten, GlobalAvgPool2D, Layer, MaxPool2D, ReLU
+from numpycam.layers_extra import BatchNorm2D, DepthwiseConv2D, ReLU6, ZeroPad2D, same_padding
 from numpycam.localize import (
     box_from_map,
     energy_in_box,
@@ -67,6 +69,13 @@ __version__ = "0.1.0"
 
 __all__ = [
     "Adam",
+    "BatchNorm2D",
+    "Block",
+    "DepthwiseConv2D",
+    "ReLU6",
+    "Residual",
+    "ZeroPad2D",
+    "same_padding",
     "Center",
     "History",
     "accuracy",

@@ -1,8 +1,8 @@
 """The numpycam model file: one ``.npz`` with a JSON header and one array per parameter.
 
 Written here, read by :func:`numpycam.io.load`. The header is a plain unicode array under
-``__numpycam__``; nothing is pickled. This module needs no Sequential (only ``model.layers``
-and ``model.state()``), so numpycam.model can import it without an import cycle.
+``__numpycam__``; nothing is pickled. This module needs no Sequential (only ``model.layers``,
+``model.training`` and ``model.state()``), so numpycam.model can import it without an import cycle.
 """
 
 from __future__ import annotations
@@ -13,6 +13,8 @@ import tempfile
 from pathlib import Path
 
 import numpy as np
+
+from numpycam.layers import layer_spec
 
 FORMAT = "numpycam-model"
 VERSION = 1
@@ -35,8 +37,8 @@ def write_model(model, path) -> Path:
     header = {
         "format": FORMAT,
         "version": VERSION,
-        "layers": [{"type": type(lay).__name__, "name": lay.name, "config": lay.config()}
-                   for lay in model.layers],
+        "layers": [layer_spec(lay) for lay in model.layers],
+        "training": model.training,  # BatchNorm's mode; files without it load in training mode
     }
     arrays = {HEADER: np.array(json.dumps(header))}
     arrays.update(model.state())

@@ -79,28 +79,38 @@ def conv_forward(x, W, b, stride: int = 1, pad: int = 0):
     product lands directly in (N, D, H', W') order, so no transposing copy is made on the way
     in or out, and building it copies runs of W' numbers at a time. The R = C*HH*WW rows of W
     are its own memory order, so W is used as stored. Only the padded input is kept for
-    backward; the patches are rebuilt there.
+    backward; the patches are rebuilt there. ``b=None``: no bias. A 1x1 convolution with
+    stride 1 and no padding is a plain matmul on the image as it is.
     """
     N, C, H, Wd = x.shape
     D, _, HH, WW = W.shape
     Ho, Wo = out_size(H, HH, stride, pad), out_size(Wd, WW, stride, pad)
     dt = np.result_type(x.dtype, W.dtype)
-    xp = _pad(x, pad, dt)
     R = C * HH * WW
     Wm = W.reshape(D, R).astype(dt, copy=False)
+    if HH == WW == stride == 1 and pad == 0:
+        # 1x1 ("pointwise"): the image itself is the patch matrix, one matmul, no copy at all
+        xp = x.astype(dt, copy=False)
+        out = np.matmul(Wm, xp.reshape(N, C, H * Wd))  # (N, D, H*W)
+        if b is not None:
+            out += b.astype(dt, copy=False)[:, None]
+        return out.reshape(N, D, Ho, Wo), ConvCache(xp, x.shape, W, stride, pad)
+    xp = _pad(x, pad, dt)
     out = np.empty((N, D, Ho * Wo), dtype=dt)
-    bias = b.astype(dt, copy=False)[:, None]
+    bias = None if b is None else b.astype(dt, copy=False)[:, None]
     blocks = image_blocks(N, R * Ho * Wo * dt.itemsize, BLOCK_BYTES)
     buf = np.empty((blocks[0].stop - blocks[0].start) * R * Ho * Wo, dtype=dt)
     for n in blocks:
         o = out[n]
         np.matmul(Wm, _unfold(xp[n], HH, WW, stride, Ho, Wo, buf), out=o)
-        o += bias  # while the block is still in cache
+        if bias is not None:
+            o += bias  # while the block is still in cache
     return out.reshape(N, D, Ho, Wo), ConvCache(xp, x.shape, W, stride, pad)
 
 
-def conv_backward(dout, cache: ConvCache, need_dx: bool = True):
-    """Gradients of the vectorised convolution: (dx, dW, db); dx is None when not needed.
+def conv_backward(dout, cache: ConvCache, need_dx: bool = True, need_dW: bool = True):
+    """Gradients of the vectorised convolution: (dx, dW, db); dx is None when not needed, dW and
+    db None without ``need_dW`` (explanations and frozen layers skip the patches and the dW matmul).
 
     Per image, with d = dout as (D, H'*W'):  dW^T (R, D) += cols @ d^T, the patches rebuilt block
     by block as in forward; and dx is the transposed convolution: G = W^T @ d (R, H'*W') holds
@@ -117,6 +127,13 @@ def conv_backward(dout, cache: ConvCache, need_dx: bool = True):
     xp = xp.astype(dt, copy=False)
     R = C * HH * WW
     Wm = W.reshape(D, R).astype(dt, copy=False)
+    if HH == WW == stride == 1 and pad == 0:
+        cols = xp.reshape(N, C, H * Wd)
+        dx = np.matmul(Wm.T, d).reshape(N, C, H, Wd) if need_dx else None
+        if not need_dW:
+            return dx, None, None
+        dW = np.tensordot(d, cols, axes=([0, 2], [0, 2])).reshape(D, C, 1, 1)  # sum_n d cols^T
+        return dx, dW, d.sum(axis=(0, 2))
     blocks = image_blocks(N, R * Ho * Wo * dt.itemsize, BLOCK_BYTES)
     per = blocks[0].stop - blocks[0].start
     rows = stride == 1 and need_dx
@@ -129,8 +146,9 @@ def conv_backward(dout, cache: ConvCache, need_dx: bool = True):
         grid = np.zeros((per, D, Ho, Wp), dtype=dt)  # d on the padded width; columns >= W' stay 0
     for n in blocks:
         nb = n.stop - n.start
-        cols = _unfold(xp[n], HH, WW, stride, Ho, Wo, buf)
-        dWt += np.matmul(cols, d[n].transpose(0, 2, 1)).sum(axis=0)
+        if need_dW:
+            cols = _unfold(xp[n], HH, WW, stride, Ho, Wo, buf)
+            dWt += np.matmul(cols, d[n].transpose(0, 2, 1)).sum(axis=0)
         if rows:
             g = grid[:nb]
             g[..., :Wo] = d[n].reshape(nb, D, Ho, Wo)
@@ -139,8 +157,8 @@ def conv_backward(dout, cache: ConvCache, need_dx: bool = True):
         elif need_dx:
             G = np.matmul(Wm.T, d[n], out=buf[: nb * R * Ho * Wo].reshape(nb, R, -1))
             _fold(G.reshape(nb, C, HH, WW, Ho, Wo), dxp[n], stride)
-    dW = np.ascontiguousarray(dWt.T).reshape(D, C, HH, WW)
-    db = d.sum(axis=(0, 2))
+    dW = np.ascontiguousarray(dWt.T).reshape(D, C, HH, WW) if need_dW else None
+    db = d.sum(axis=(0, 2)) if need_dW else None
     if not need_dx:
         return None, dW, db
     return dxp[:, :, pad : pad + H, pad : pad + Wd], dW, db
