@@ -60,7 +60,7 @@ def run(args: argparse.Namespace) -> int:
     progress("drawing the figures")
     stem = _stem(args.image)
     written = []
-    for i, (k, name, _) in enumerate(result.classes):
+    for i, (_, name, _) in enumerate(result.classes):
         fig = viz_photos.explain_figure(result, i)
         written.append(viz.save(fig, args.out / f"{stem}_{i + 1}_{viz_photos.slug(name)}.png"))
     print(f"wrote {len(written)} figure{'s' if len(written) > 1 else ''} "
