@@ -31,7 +31,7 @@ RESIZE = 256  # shorter side before the centre crop (224 / 256 = 0.875 of it is 
 MEAN, STD = 0.5, 0.5  # x = (image - MEAN) / STD, per channel alike: [0, 1] -> [-1, 1]
 MIN_SIDE = 32  # smaller photos hold too little for a 224 x 224 network: refused
 
-__all__ = ["MIN_SIDE", "SIZE", "class_index", "class_names", "center_crop", "load_image",
+__all__ = ["MIN_SIDE", "SIZE", "box_in_crop", "class_index", "class_names", "center_crop", "load_image",
            "preprocess", "resize", "to_rgb", "top_classes"]
 
 
@@ -167,17 +167,34 @@ def resize(image, size: tuple[int, int]) -> np.ndarray:
     return np.einsum("jw,iwc->ijc", cols, out)  # (h, w, C)
 
 
-def center_crop(image, size: int = SIZE, shorter: int = RESIZE) -> np.ndarray:
-    """Resize so that the shorter side is ``shorter`` pixels, then cut the central size x size."""
-    a = np.asarray(image)
-    H, W = a.shape[:2]
+def _crop_geometry(H: int, W: int, size: int, shorter: int):
+    """(h, w, top, left): the resized photo's size and where the central size x size starts."""
     if H <= W:
         h, w = shorter, max(shorter, round(W * shorter / H))
     else:
         h, w = max(shorter, round(H * shorter / W)), shorter
-    a = resize(a, (h, w))
-    top, left = (h - size) // 2, (w - size) // 2
-    return a[top : top + size, left : left + size]
+    return h, w, (h - size) // 2, (w - size) // 2
+
+
+def center_crop(image, size: int = SIZE, shorter: int = RESIZE) -> np.ndarray:
+    """Resize so that the shorter side is ``shorter`` pixels, then cut the central size x size."""
+    a = np.asarray(image)
+    h, w, top, left = _crop_geometry(a.shape[0], a.shape[1], size, shorter)
+    return resize(a, (h, w))[top : top + size, left : left + size]
+
+
+def box_in_crop(box, image_shape, size: int = SIZE, shorter: int = RESIZE) -> np.ndarray:
+    """A box (x0, y0, x1, y1) in a photo's pixels carried into the crop of :func:`preprocess`.
+
+        x' = clip(x * w / W - left, 0, size),   y' = clip(y * h / H - top, 0, size)
+
+    with (h, w) the resized photo and (top, left) the crop's corner; rounded to int64 (4,).
+    """
+    H, W = image_shape[:2]
+    h, w, top, left = _crop_geometry(H, W, size, shorter)
+    x0, y0, x1, y1 = np.asarray(box, dtype=np.float64)
+    out = [x0 * w / W - left, y0 * h / H - top, x1 * w / W - left, y1 * h / H - top]
+    return np.round(np.clip(out, 0, size)).astype(np.int64)
 
 
 def preprocess(image) -> np.ndarray:

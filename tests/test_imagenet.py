@@ -211,3 +211,17 @@ def test_two_objects_picture_holds_both_photos_side_by_side():
     assert iou(cat, cup) == 0.0 and cat[2] <= 64 <= cup[0]
     for b in (cat, cup):
         assert 0 <= b[0] < b[2] <= 128 and 32 <= b[1] < b[3] <= 96
+
+
+def test_a_box_follows_the_photo_into_the_crop():
+    img = np.zeros((300, 600, 3))
+    img[100:200, 250:350] = 1.0  # a white square in the middle of a landscape photo
+    box = imagenet.box_in_crop([250, 100, 350, 200], img.shape)
+    x = preprocess(img)[0, 0]  # 300 x 600 -> 256 x 512: the square is 85 x 85 around the centre
+    inside = x[box[1] : box[3], box[0] : box[2]]
+    assert inside.shape[0] in (85, 86) and inside.shape[1] in (85, 86)
+    assert (inside[1:-1, 1:-1] > 0.9).all()  # white inside (edges blurred by the resize)
+    ring = np.ones_like(x, dtype=bool)
+    ring[box[1] - 1 : box[3] + 1, box[0] - 1 : box[2] + 1] = False
+    assert (x[ring] < -0.9).all()  # black outside
+    np.testing.assert_array_equal(imagenet.box_in_crop([0, 0, 600, 300], img.shape), [0, 0, 224, 224])
