@@ -13,6 +13,7 @@ Glossary (the notation of the post "CNN visualization: CAM and Grad-CAM" and of 
 """
 
 from numpycam import data
+from numpycam.blocks import Block, Residual
 from numpycam.builders import fc_cnn, gap_cnn
 from numpycam.classmaps import (
     Explanation,
@@ -33,6 +34,7 @@ from numpycam.family import (
 )
 from numpycam.io import load, save
 from numpycam.layers import Center, Conv2D, Dense, Flatten, GlobalAvgPool2D, Layer, MaxPool2D, ReLU
+from numpycam.layers_extra import BatchNorm2D, DepthwiseConv2D, ReLU6, ZeroPad2D, same_padding
 from numpycam.localize import box_from_map, energy_in_box, iou, localization_accuracy, pointing_game
 from numpycam.losses import log_softmax, softmax, softmax_cross_entropy
 from numpycam.maps import normalize, upsample
@@ -45,13 +47,20 @@ from numpycam.metrics import (
 )
 from numpycam.model import Sequential
 from numpycam.optim import SGD, Adam
-from numpycam.zoo import pretrained
 from numpycam.train import History, accuracy, fit
+from numpycam.zoo import pretrained
 
 __version__ = "0.1.0"
 
 __all__ = [
     "Adam",
+    "BatchNorm2D",
+    "Block",
+    "DepthwiseConv2D",
+    "ReLU6",
+    "Residual",
+    "ZeroPad2D",
+    "same_padding",
     "Center",
     "History",
     "accuracy",

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import numpy as np
 
-from numpycam.layers import LAYER_TYPES
+from numpycam.blocks import layer_from_spec, layer_spec
 from numpycam.model import Sequential
 
 FORMAT = "numpycam-model"
@@ -41,8 +41,7 @@ def save(model: Sequential, path) -> Path:
     header = {
         "format": FORMAT,
         "version": VERSION,
-        "layers": [{"type": type(lay).__name__, "name": lay.name, "config": lay.config()}
-                   for lay in model.layers],
+        "layers": [layer_spec(lay) for lay in model.layers],
     }
     arrays = {HEADER: np.array(json.dumps(header))}
     arrays.update(model.state())
@@ -98,20 +97,9 @@ def load(path) -> Sequential:
     specs = header.get("layers")
     if not isinstance(specs, list) or not specs or not all(isinstance(sp, dict) for sp in specs):
         raise _bad(path, "its header needs 'layers', a non-empty list of layer descriptions")
-    layers = []
-    for spec in specs:
-        if not isinstance(spec.get("name"), str):
-            raise _bad(path, f"a layer has no name (a string): {spec}")
-        cls = LAYER_TYPES.get(spec.get("type"))
-        if cls is None:
-            raise _bad(path, f"unknown layer type {spec.get('type')!r}")
-        try:
-            layers.append((spec["name"], cls(**spec.get("config", {}))))
-        except (TypeError, ValueError, KeyError) as err:
-            raise _bad(path, f"layer {spec.get('name')!r} has a bad config ({err})") from None
     try:
-        model = Sequential(layers)
-    except ValueError as err:
+        model = Sequential([layer_from_spec(spec) for spec in specs])
+    except (TypeError, ValueError) as err:
         raise _bad(path, str(err)) from None
     expected = model.state()
     missing = sorted(set(expected) - set(arrays))
@@ -119,11 +107,11 @@ def load(path) -> Sequential:
     if missing or extra:
         raise _bad(path, f"its arrays do not match its architecture (missing {missing}, unexpected {extra})")
     for key, arr in arrays.items():
-        layer_name, p = key.split("/")
+        layer_path, _, p = key.rpartition("/")  # e.g. block3/expand_conv + W
         if arr.shape != expected[key].shape or arr.dtype not in (np.float32, np.float64):
             raise _bad(path, f"{key} has shape {arr.shape} {arr.dtype}, expected "
                              f"{expected[key].shape} float32 or float64")
         if not np.all(np.isfinite(arr)):
             raise _bad(path, f"{key} contains NaN or infinite values")
-        setattr(model[layer_name], p, arr)
+        setattr(model.locate(layer_path), p, arr)
     return model

@@ -13,17 +13,54 @@ from numpycam._validate import positive_int
 from numpycam.ops import basic, pool
 from numpycam.ops import conv as convops
 
+LAYER_TYPES: dict[str, type] = {}
+"""Every layer class of numpycam by class name: what ``load`` rebuilds a saved model from.
+
+Filled by ``Layer.__init_subclass__``, so a layer defined in any numpycam module (here,
+``layers_extra``, ``blocks``) is registered where it is written; nothing keeps its own list.
+"""
+
 
 class Layer:
-    """Base class: ``forward(x) -> out`` keeps a cache, ``backward(dout) -> dx`` uses it."""
+    """Base class: ``forward(x) -> out`` keeps a cache, ``backward(dout) -> dx`` uses it.
+
+    ``param_names`` are trained; ``buffer_names`` (BatchNorm's running averages) are saved with
+    the model but never trained. ``training`` says which mode the layer is in (``train()`` /
+    ``eval()``); only layers that behave differently (BatchNorm2D) look at it.
+    """
 
     kind = "layer"  # prefix of generated names, e.g. conv -> conv1, conv2
     param_names: tuple[str, ...] = ()
+    buffer_names: tuple[str, ...] = ()
+    expects_channels: int | None = None  # channels the input must have (0: a flat input)
+
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        if cls.__module__.startswith("numpycam."):
+            LAYER_TYPES[cls.__name__] = cls
 
     def __init__(self) -> None:
         self.name: str | None = None
         self.trainable = True
+        self.training = True
         self._cache = None
+
+    def train(self, mode: bool = True) -> Layer:
+        """Switch to training mode (or evaluation mode with ``mode=False``); returns self."""
+        self.training = bool(mode)
+        return self
+
+    def eval(self) -> Layer:
+        return self.train(False)
+
+    def sublayers(self) -> list[Layer]:
+        """Layers nested inside this one (a Block's body); none for a plain layer."""
+        return []
+
+    def has_params(self) -> bool:
+        """True if this layer or a layer nested in it has parameters to train."""
+        return bool(self.param_names) or any(lay.trainable and lay.has_params()
+                                             for lay in self.sublayers())
 
     def forward(self, x: np.ndarray) -> np.ndarray:
         raise NotImplementedError
@@ -51,15 +88,20 @@ class Conv2D(Layer):
     """Cross-correlation with F filters: (N, C, H, W) -> (N, F, H', W'); W (F, C, HH, WW), b (F,).
 
     H' = (H + 2 padding - HH) // stride + 1. Weights start He-normal: std = sqrt(2 / (C HH WW)).
+    ``bias=False`` drops b (for a convolution followed by BatchNorm, whose beta is the bias).
     """
 
     kind = "conv"
     param_names = ("W", "b")
 
     def __init__(self, in_channels: int, out_channels: int, kernel_size: int = 3, stride: int = 1,
-                 padding: int = 0, *, rng: np.random.Generator | None = None,
+                 padding: int = 0, *, bias: bool = True, rng: np.random.Generator | None = None,
                  dtype=np.float32) -> None:
         super().__init__()
+        if not isinstance(bias, (bool, np.bool_)):
+            raise TypeError(f"bias must be True or False, got {bias!r}")
+        self.bias = bool(bias)
+        self.param_names = ("W", "b") if self.bias else ("W",)
         self.in_channels = positive_int(in_channels, "in_channels")
         self.out_channels = positive_int(out_channels, "out_channels")
         self.kernel_size = positive_int(kernel_size, "kernel_size")
@@ -69,8 +111,12 @@ class Conv2D(Layer):
         fan_in = in_channels * kernel_size * kernel_size
         shape = (out_channels, in_channels, kernel_size, kernel_size)
         self.W = (rng.standard_normal(shape) * np.sqrt(2.0 / fan_in)).astype(dtype)
-        self.b = np.zeros(out_channels, dtype=dtype)
+        self.b = np.zeros(out_channels, dtype=dtype) if self.bias else None
         self.dW = self.db = None
+
+    @property
+    def expects_channels(self) -> int:
+        return self.in_channels
 
     def forward(self, x):
         if x.ndim != 4 or x.shape[1] != self.in_channels:
@@ -84,12 +130,13 @@ class Conv2D(Layer):
     def backward(self, dout, *, need_dx: bool = True, param_grads: bool = True, **kwargs):
         dx, dW, db = convops.conv_backward(dout, self._need_cache(), need_dx=need_dx)
         if param_grads:
-            self.dW, self.db = dW, db
+            self.dW, self.db = dW, (db if self.bias else None)
         return dx
 
     def config(self):
-        return {"in_channels": self.in_channels, "out_channels": self.out_channels,
-                "kernel_size": self.kernel_size, "stride": self.stride, "padding": self.padding}
+        cfg = {"in_channels": self.in_channels, "out_channels": self.out_channels,
+               "kernel_size": self.kernel_size, "stride": self.stride, "padding": self.padding}
+        return cfg if self.bias else {**cfg, "bias": False}
 
 
 class Center(Layer):
@@ -181,6 +228,7 @@ class Dense(Layer):
 
     kind = "fc"
     param_names = ("W", "b")
+    expects_channels = 0  # a flat (N, features) input
 
     def __init__(self, in_features: int, out_features: int, *,
                  rng: np.random.Generator | None = None, dtype=np.float32) -> None:
@@ -211,6 +259,3 @@ class Dense(Layer):
     def config(self):
         return {"in_features": self.in_features, "out_features": self.out_features}
 
-
-LAYER_TYPES = {cls.__name__: cls for cls in (Center, Conv2D, ReLU, MaxPool2D, GlobalAvgPool2D,
-                                             Flatten, Dense)}

@@ -13,7 +13,7 @@ from collections.abc import Iterable
 import numpy as np
 
 from numpycam._validate import as_float_array, as_images, positive_int
-from numpycam.layers import Conv2D, Dense, Layer
+from numpycam.layers import Dense, Layer
 
 
 class Sequential:
@@ -68,8 +68,14 @@ class Sequential:
 
     @property
     def in_channels(self) -> int | None:
-        first = next((lay for lay in self.layers if isinstance(lay, (Conv2D, Dense))), None)
-        return first.in_channels if isinstance(first, Conv2D) else None
+        """Channels of the input images, fixed by the first layer that fixes them (Conv2D,
+        BatchNorm2D, a block's first such layer, ...); None when the model takes flat rows
+        (it starts with Dense) or nothing fixes them."""
+        for lay in self.layers:
+            c = lay.expects_channels
+            if c is not None:
+                return c or None
+        return None
 
     @property
     def num_classes(self) -> int:
@@ -90,15 +96,18 @@ class Sequential:
 
     def forward(self, x) -> np.ndarray:
         """Class scores S (N, num_classes) before softmax; keeps what backward needs."""
-        out = self.check_input(x)
-        outputs = []
-        for layer in self.layers:
-            out = layer.forward(out)
-            outputs.append(out)
-        self._outputs = outputs
-        return out
+        return self.run(self.check_input(x))
 
     __call__ = forward
+
+    def run(self, x: np.ndarray) -> np.ndarray:
+        """forward without the input checks (a Block runs its body with this)."""
+        outputs = []
+        for layer in self.layers:
+            x = layer.forward(x)
+            outputs.append(x)
+        self._outputs = outputs
+        return x
 
     def predict(self, x, batch_size: int = 64) -> np.ndarray:
         """Predicted class per image (N,), computed in batches.
@@ -137,7 +146,7 @@ class Sequential:
             # input gradient too (conv1's dx is the costliest one; with frozen conv layers,
             # fine-tuning the head back-propagates through the head only).
             stop = next((i for i, lay in enumerate(self.layers)
-                         if lay.param_names and lay.trainable), len(self.layers)) - 1
+                         if lay.has_params() and lay.trainable), len(self.layers)) - 1
         grad = np.asarray(dscores)
         if grad.shape != self._outputs[-1].shape:
             raise ValueError(f"dscores has shape {grad.shape}, the scores have {self._outputs[-1].shape}")
@@ -148,17 +157,54 @@ class Sequential:
         return grad if until is not None or input_grad else None
 
     # -- parameters ------------------------------------------------------------------------
+    def _walk(self, trainable_only: bool, prefix: str = ""):
+        """(path, layer) for every layer, nested ones (a Block's body) included, in order;
+        path = ``block3/expand_conv``. A frozen layer hides its nested layers too."""
+        for layer in self.layers:
+            if trainable_only and not layer.trainable:
+                continue
+            path = prefix + layer.name
+            yield path, layer
+            if layer.sublayers():
+                yield from layer.body._walk(trainable_only, path + "/")
+
     def parameters(self, trainable_only: bool = True) -> list[tuple[Layer, str]]:
-        """(layer, name) pairs: ``getattr(layer, name)`` is the array, ``'d' + name`` its grad."""
-        return [(layer, p) for layer in self.layers for p in layer.param_names
-                if layer.trainable or not trainable_only]
+        """(layer, name) pairs: ``getattr(layer, name)`` is the array, ``'d' + name`` its grad.
+        Layers nested in blocks are included."""
+        return [(layer, p) for _, layer in self._walk(trainable_only) for p in layer.param_names]
 
     def state(self) -> dict[str, np.ndarray]:
-        """All parameters by ``layer/param`` key, e.g. ``conv1/W``."""
-        return {f"{layer.name}/{p}": getattr(layer, p) for layer, p in self.parameters(False)}
+        """Every parameter and buffer by path key, e.g. ``conv1/W``, ``block3/expand_bn/running_var``."""
+        return {f"{path}/{p}": getattr(layer, p) for path, layer in self._walk(False)
+                for p in layer.param_names + layer.buffer_names}
+
+    def locate(self, path: str) -> Layer:
+        """The layer at ``path``: a name, or names joined by "/" into nested blocks."""
+        head, _, rest = path.partition("/")
+        layer = self[head]
+        if not rest:
+            return layer
+        if not layer.sublayers():
+            raise KeyError(f"layer {head!r} has no nested layers, so {path!r} names nothing")
+        return layer.body.locate(rest)
 
     def num_params(self) -> int:
         return sum(getattr(layer, p).size for layer, p in self.parameters(False))
+
+    def train(self, mode: bool = True) -> Sequential:
+        """Every layer, nested ones included, in training mode (BatchNorm uses batch
+        statistics and updates its running averages); ``mode=False`` is ``eval()``."""
+        for layer in self.layers:
+            layer.train(mode)
+        return self
+
+    def eval(self) -> Sequential:
+        """Every layer in evaluation mode (BatchNorm uses its running averages)."""
+        return self.train(False)
+
+    @property
+    def training(self) -> bool:
+        return all(layer.training for _, layer in self._walk(False))
 
     def freeze(self, *keys: str | int) -> Sequential:
         """Mark layers as not trainable (their parameters keep their values in training)."""
@@ -172,9 +218,10 @@ class Sequential:
         return self
 
     def astype(self, dtype) -> Sequential:
-        """Cast every parameter in place (float64 for exact checks, float32 for speed)."""
-        for layer, p in self.parameters(False):
-            setattr(layer, p, getattr(layer, p).astype(dtype))
+        """Cast every parameter and buffer in place (float64 for exact checks, float32 for speed)."""
+        for _, layer in self._walk(False):
+            for p in layer.param_names + layer.buffer_names:
+                setattr(layer, p, getattr(layer, p).astype(dtype))
         return self
 
     @property

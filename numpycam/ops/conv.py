@@ -78,23 +78,32 @@ def conv_forward(x, W, b, stride: int = 1, pad: int = 0):
     product lands directly in (N, F, H', W') order, so no transposing copy is made on the way
     in or out, and building it copies runs of W' numbers at a time. The K = C*HH*WW rows of W
     are its own memory order, so W is used as stored. Only the padded input is kept for
-    backward; the patches are rebuilt there.
+    backward; the patches are rebuilt there. ``b=None``: no bias. A 1x1 convolution with
+    stride 1 and no padding is a plain matmul on the image as it is.
     """
     N, C, H, Wd = x.shape
     F, _, HH, WW = W.shape
     Ho, Wo = out_size(H, HH, stride, pad), out_size(Wd, WW, stride, pad)
     dt = np.result_type(x.dtype, W.dtype)
-    xp = _pad(x, pad, dt)
     K = C * HH * WW
     Wm = W.reshape(F, K).astype(dt, copy=False)
+    if HH == WW == stride == 1 and pad == 0:
+        # 1x1 ("pointwise"): the image itself is the patch matrix, one matmul, no copy at all
+        xp = x.astype(dt, copy=False)
+        out = np.matmul(Wm, xp.reshape(N, C, H * Wd))  # (N, F, H*W)
+        if b is not None:
+            out += b.astype(dt, copy=False)[:, None]
+        return out.reshape(N, F, Ho, Wo), ConvCache(xp, x.shape, W, stride, pad)
+    xp = _pad(x, pad, dt)
     out = np.empty((N, F, Ho * Wo), dtype=dt)
-    bias = b.astype(dt, copy=False)[:, None]
+    bias = None if b is None else b.astype(dt, copy=False)[:, None]
     blocks = image_blocks(N, K * Ho * Wo * dt.itemsize, BLOCK_BYTES)
     buf = np.empty((blocks[0].stop - blocks[0].start) * K * Ho * Wo, dtype=dt)
     for n in blocks:
         o = out[n]
         np.matmul(Wm, _unfold(xp[n], HH, WW, stride, Ho, Wo, buf), out=o)
-        o += bias  # while the block is still in cache
+        if bias is not None:
+            o += bias  # while the block is still in cache
     return out.reshape(N, F, Ho, Wo), ConvCache(xp, x.shape, W, stride, pad)
 
 
@@ -116,6 +125,11 @@ def conv_backward(dout, cache: ConvCache, need_dx: bool = True):
     xp = xp.astype(dt, copy=False)
     K = C * HH * WW
     Wm = W.reshape(F, K).astype(dt, copy=False)
+    if HH == WW == stride == 1 and pad == 0:
+        cols = xp.reshape(N, C, H * Wd)
+        dW = np.tensordot(d, cols, axes=([0, 2], [0, 2])).reshape(F, C, 1, 1)  # sum_n d cols^T
+        dx = np.matmul(Wm.T, d).reshape(N, C, H, Wd) if need_dx else None
+        return dx, dW, d.sum(axis=(0, 2))
     blocks = image_blocks(N, K * Ho * Wo * dt.itemsize, BLOCK_BYTES)
     per = blocks[0].stop - blocks[0].start
     rows = stride == 1 and need_dx
