@@ -104,6 +104,7 @@ def explain_photo(photo, model=None, *, classes=None, top: int = 3, method: str 
     with a short message before each step.
     """
     import numpycam as nc
+    from numpycam.classmaps import gap_head
     from numpycam.maps import upsample
 
     say = progress or (lambda message: None)
@@ -128,6 +129,7 @@ def explain_photo(photo, model=None, *, classes=None, top: int = 3, method: str 
     layer_name = _resolve_layer(model, method, layer)
     say("forward pass")
     scores = model.forward(x)[0]  # (1000,)
+    f = model.activation(gap_head(model) - 1)  # (1, K, h, w): CAM's f_k, kept for below
     lap("forward")
     ranked = top_classes(scores, 1000)
     shown = ranked[:top]
@@ -135,14 +137,17 @@ def explain_photo(photo, model=None, *, classes=None, top: int = 3, method: str 
     prob = {k: p for k, _, p in ranked}
     explained = [(int(k), class_names()[k], prob[int(k)]) for k in c]
     xs = np.repeat(x, len(c), axis=0)  # (K, 3, 224, 224)
+    if method != "cam":  # CAM for comparison, from the forward pass above: sum_k w_k^c f_k
+        second = nc.weighted_sum(np.repeat(f, len(c), axis=0), model.layers[-1].W[c])  # (K, h, w)
 
     say(f"{method} at {layer_name} for {len(c)} class{'es' if len(c) > 1 else ''}")
     maps = map_fn(model, xs, c, layer=layer)  # (K, h, w)
     lap(method)
     second_method = "grad_cam" if method == "cam" else "cam"
-    say(second_method)
-    second = lookup_method(second_method)(model, xs, c)  # (K, h', w')
-    lap(second_method)
+    if method == "cam":
+        say(second_method)
+        second = lookup_method(second_method)(model, xs, c)  # (K, h', w')
+        lap(second_method)
     say("guided backprop")
     guided = nc.guided_backprop(model, xs, c)  # (K, 3, 224, 224)
     lap("guided backprop")

@@ -163,8 +163,8 @@ def resize(image, size: tuple[int, int]) -> np.ndarray:
         H, W = a.shape[0] // s * s, a.shape[1] // s * s
         a = a[:H, :W].reshape(H // s, s, W // s, s, -1).mean(axis=(1, 3))
     rows, cols = _resize_matrix(a.shape[0], h), _resize_matrix(a.shape[1], w)
-    out = np.einsum("ih,hwc->iwc", rows, a)  # (h, W, C)
-    return np.einsum("jw,iwc->ijc", cols, out)  # (h, w, C)
+    out = (rows @ a.reshape(a.shape[0], -1)).reshape(h, a.shape[1], -1)  # (h, W, C)
+    return cols @ out  # (w, W) @ (h, W, C) -> (h, w, C)
 
 
 def _crop_geometry(H: int, W: int, size: int, shorter: int):

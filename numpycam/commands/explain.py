@@ -57,6 +57,11 @@ def run(args: argparse.Namespace) -> int:
     print(f"{args.image}: top {len(result.top)} of 1000 ImageNet classes")
     for rank, (k, name, p) in enumerate(result.top, 1):
         print(f"  {rank:2d}. {name:30s} p = {p:.3f}   (class {k})")
+    if args.classes:
+        print("explained:")
+        for k, name, p in result.classes:
+            rank = int((result.scores > result.scores[k]).sum()) + 1
+            print(f"      {name:30s} p = {p:.3f}   (class {k}, #{rank})")
     progress("drawing the figures")
     stem = _stem(args.image)
     written = []
