@@ -128,7 +128,7 @@ class Conv2D(Layer):
         return out
 
     def backward(self, dout, *, need_dx: bool = True, param_grads: bool = True, **kwargs):
-        dx, dW, db = convops.conv_backward(dout, self._need_cache(), need_dx=need_dx)
+        dx, dW, db = convops.conv_backward(dout, self._need_cache(), need_dx=need_dx, need_dW=param_grads)
         if param_grads:
             self.dW, self.db = dW, (db if self.bias else None)
         return dx
@@ -251,6 +251,9 @@ class Dense(Layer):
         return out
 
     def backward(self, dout, *, need_dx: bool = True, param_grads: bool = True, **kwargs):
+        if not param_grads:  # explanations: only dx = dout W (dW would cost as much again)
+            self._need_cache()
+            return dout @ self.W
         dx, dW, db = basic.dense_backward(dout, self._need_cache(), self.W)
         if param_grads:
             self.dW, self.db = dW, db

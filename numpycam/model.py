@@ -168,6 +168,12 @@ class Sequential:
             if layer.sublayers():
                 yield from layer.body._walk(trainable_only, path + "/")
 
+    def named_parameters(self, trainable_only: bool = True) -> list[tuple[str, Layer, str]]:
+        """(key, layer, name) triples; key is the unique path, e.g. ``block3/expand_conv/W``
+        (layer names repeat across blocks, so optimisers key their state by this)."""
+        return [(f"{path}/{p}", layer, p) for path, layer in self._walk(trainable_only)
+                for p in layer.param_names]
+
     def parameters(self, trainable_only: bool = True) -> list[tuple[Layer, str]]:
         """(layer, name) pairs: ``getattr(layer, name)`` is the array, ``'d' + name`` its grad.
         Layers nested in blocks are included."""

@@ -24,13 +24,13 @@ class _Optimizer:
 
     def _grads(self):
         """(key, parameter, gradient) for every trainable parameter that has a gradient."""
-        for layer, p in self.model.parameters():
+        for key, layer, p in self.model.named_parameters():
             theta, g = getattr(layer, p), getattr(layer, "d" + p)
             if g is None:
-                raise RuntimeError(f"{layer.name}.{p} has no gradient: call model.backward first")
+                raise RuntimeError(f"{key} has no gradient: call model.backward first")
             if self.weight_decay:
                 g = g + self.weight_decay * theta
-            yield f"{layer.name}/{p}", theta, g.astype(theta.dtype, copy=False)
+            yield key, theta, g.astype(theta.dtype, copy=False)
 
     def _commit(self, new: dict) -> None:
         """Write {key: (theta, new theta, new state)} in place, only if every value is finite."""

@@ -270,3 +270,43 @@ def test_grad_cam_targets_a_block_by_name():
     # Grad-CAM at the map that feeds GAP equals ReLU(CAM) / Z (the identity of the post)
     g = nc.grad_cam(model, x, [0, 1], layer="block2")
     np.testing.assert_allclose(g, np.maximum(nc.cam(model, x, [0, 1]), 0) / 9, atol=1e-12)
+
+
+def test_optimiser_keeps_one_state_per_nested_parameter_and_training_lowers_the_loss():
+    """Layer names repeat across blocks (expand_conv in block1 and in block2/inner): the
+    optimiser's state must be keyed by the full path, or two parameters would share momentum."""
+    rng = np.random.default_rng(11)
+    model = small_net(rng).train()
+    x = rng.standard_normal((8, 2, 6, 6))
+    y = rng.integers(0, 4, 8)
+    opt = nc.SGD(model, lr=0.05, momentum=0.9)
+    losses = []
+    for _ in range(30):
+        loss, dS = nc.softmax_cross_entropy(model.forward(x), y)
+        model.backward(dS)
+        opt.step()
+        losses.append(loss)
+    assert {"block1/expand_conv/W", "block2/inner/expand_conv/W"} <= set(opt.state)
+    assert len(opt.state) == len(model.parameters())
+    assert losses[-1] < 0.5 * losses[0]
+
+
+def test_a_bad_nested_layer_in_a_file_is_a_clear_error(tmp_path):
+    import json
+
+    model = nc.Sequential([("block1", nc.Residual([("bn", nc.BatchNorm2D(2))])), ("gap", nc.GlobalAvgPool2D()),
+                           ("fc", nc.Dense(2, 2))])
+    path = model.save(tmp_path / "m.npz")
+    with np.load(path) as f:
+        arrays = {k: f[k] for k in f.files}
+    header = json.loads(str(arrays["__numpycam__"]))
+    header["layers"][0]["config"]["layers"][0]["type"] = "Evil"
+    arrays["__numpycam__"] = np.array(json.dumps(header))
+    np.savez(tmp_path / "bad.npz", **arrays)
+    with pytest.raises(ValueError, match="unknown layer type 'Evil'"):
+        nc.load(tmp_path / "bad.npz")
+    del arrays["block1/bn/running_var"]
+    arrays["__numpycam__"] = np.array(json.dumps(json.loads(str(np.load(path)["__numpycam__"]))))
+    np.savez(tmp_path / "missing.npz", **arrays)
+    with pytest.raises(ValueError, match="running_var"):
+        nc.load(tmp_path / "missing.npz")

@@ -107,8 +107,9 @@ def conv_forward(x, W, b, stride: int = 1, pad: int = 0):
     return out.reshape(N, F, Ho, Wo), ConvCache(xp, x.shape, W, stride, pad)
 
 
-def conv_backward(dout, cache: ConvCache, need_dx: bool = True):
-    """Gradients of the vectorised convolution: (dx, dW, db); dx is None when not needed.
+def conv_backward(dout, cache: ConvCache, need_dx: bool = True, need_dW: bool = True):
+    """Gradients of the vectorised convolution: (dx, dW, db); dx is None when not needed, dW and
+    db None without ``need_dW`` (explanations and frozen layers skip the patches and the dW matmul).
 
     Per image, with d = dout as (F, H'*W'):  dW^T (K, F) += cols @ d^T, the patches rebuilt block
     by block as in forward; and dx is the transposed convolution: G = W^T @ d (K, H'*W') holds
@@ -127,8 +128,10 @@ def conv_backward(dout, cache: ConvCache, need_dx: bool = True):
     Wm = W.reshape(F, K).astype(dt, copy=False)
     if HH == WW == stride == 1 and pad == 0:
         cols = xp.reshape(N, C, H * Wd)
-        dW = np.tensordot(d, cols, axes=([0, 2], [0, 2])).reshape(F, C, 1, 1)  # sum_n d cols^T
         dx = np.matmul(Wm.T, d).reshape(N, C, H, Wd) if need_dx else None
+        if not need_dW:
+            return dx, None, None
+        dW = np.tensordot(d, cols, axes=([0, 2], [0, 2])).reshape(F, C, 1, 1)  # sum_n d cols^T
         return dx, dW, d.sum(axis=(0, 2))
     blocks = image_blocks(N, K * Ho * Wo * dt.itemsize, BLOCK_BYTES)
     per = blocks[0].stop - blocks[0].start
@@ -142,8 +145,9 @@ def conv_backward(dout, cache: ConvCache, need_dx: bool = True):
         grid = np.zeros((per, F, Ho, Wp), dtype=dt)  # d on the padded width; columns >= W' stay 0
     for n in blocks:
         nb = n.stop - n.start
-        cols = _unfold(xp[n], HH, WW, stride, Ho, Wo, buf)
-        dWt += np.matmul(cols, d[n].transpose(0, 2, 1)).sum(axis=0)
+        if need_dW:
+            cols = _unfold(xp[n], HH, WW, stride, Ho, Wo, buf)
+            dWt += np.matmul(cols, d[n].transpose(0, 2, 1)).sum(axis=0)
         if rows:
             g = grid[:nb]
             g[..., :Wo] = d[n].reshape(nb, F, Ho, Wo)
@@ -152,8 +156,8 @@ def conv_backward(dout, cache: ConvCache, need_dx: bool = True):
         elif need_dx:
             G = np.matmul(Wm.T, d[n], out=buf[: nb * K * Ho * Wo].reshape(nb, K, -1))
             _fold(G.reshape(nb, C, HH, WW, Ho, Wo), dxp[n], stride)
-    dW = np.ascontiguousarray(dWt.T).reshape(F, C, HH, WW)
-    db = d.sum(axis=(0, 2))
+    dW = np.ascontiguousarray(dWt.T).reshape(F, C, HH, WW) if need_dW else None
+    db = d.sum(axis=(0, 2)) if need_dW else None
     if not need_dx:
         return None, dW, db
     return dxp[:, :, pad : pad + H, pad : pad + Wd], dW, db

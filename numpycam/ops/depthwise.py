@@ -77,19 +77,22 @@ def depthwise_forward(x, W, b=None, stride: int = 1, pad: tuple = (0, 0, 0, 0)):
     Wq = P.shape[-1]
     L = Ho * Wq
     flat = P.reshape(s, s, N, C, -1)
-    wide = np.zeros((N, C, L), dtype=dt)
+    wide = np.empty((N, C, L), dtype=dt)
     tmp = np.empty((N, C, L), dtype=dt)
     Wt = W.astype(dt, copy=False)
-    for p in range(HH):
-        for q in range(WW):
-            shift = (p // s) * Wq + q // s
-            np.multiply(flat[p % s, q % s, :, :, shift : shift + L], Wt[:, p, q, None], out=tmp)
+    for t in range(HH * WW):
+        p, q = divmod(t, WW)
+        shift = (p // s) * Wq + q // s
+        tap = flat[p % s, q % s, :, :, shift : shift + L]
+        if t == 0:  # the first tap writes, the others add
+            np.multiply(tap, Wt[:, p, q, None], out=wide)
+        else:
+            np.multiply(tap, Wt[:, p, q, None], out=tmp)
             wide += tmp
+    # the W' real columns of the wide grid: a view (the next layer reads it in one pass anyway)
     out = wide.reshape(N, C, Ho, Wq)[:, :, :, :Wo]
     if b is not None:
         out = out + b.astype(dt, copy=False)[:, None, None]
-    else:
-        out = np.ascontiguousarray(out)
     return out, DepthwiseCache(P, x.shape, W, s, tuple(pad), (Ho, Wo))
 
 

@@ -13,12 +13,17 @@ import numpy as np
 
 
 def relu6_forward(x):
-    """(out, mask): mask = 0 < x < 6 is all that backward needs (1 byte per number)."""
+    """(out, out): 0 < x < 6 exactly where 0 < out < 6, so the output itself is the cache.
+
+    It is kept anyway (as the layer's activation), so forward makes no mask: one pass over x.
+    """
     out = np.clip(x, 0, 6).astype(x.dtype, copy=False)
-    return out, (x > 0) & (x < 6)
+    return out, out
 
 
-def relu6_backward(dout, mask, guided: bool = False):
+def relu6_backward(dout, out, guided: bool = False):
+    """dout where 0 < x < 6 (read from the output), 0 elsewhere; guided: also where dout > 0."""
+    mask = (out > 0) & (out < 6)
     if guided:
-        mask = mask & (dout > 0)
+        mask &= dout > 0
     return np.multiply(dout, mask, dtype=dout.dtype)
