@@ -23,7 +23,8 @@
 #
 # **Look for.** The top three classes of each photo (printed first): the cat is "Egyptian
 # cat" 0.37, "tiger cat" 0.37, "tabby" 0.17; the coffee "espresso" 0.94; the rocket
-# "missile" 0.31, then "projectile" (ImageNet has no class for a launch vehicle on its pad).
+# "missile" 0.31, then "projectile" 0.20 (ImageNet has no "rocket" class; these two are the
+# nearest).
 # These equal PyTorch's probabilities on the same weights and crop to the printed digits.
 #
 # `12_two_objects.png`: on the picture of the cat beside the cup, the CAM for "Egyptian cat"
