@@ -23,37 +23,24 @@ from dataclasses import dataclass
 import numpy as np
 
 from numpycam.imagenet import MEAN, STD, class_index, class_names, load_image, preprocess, top_classes
+from numpycam.methods import METHODS
 
 MODEL = "efficientnet_lite0"
 
 
+def offered_methods() -> list[str]:
+    """The registry's methods that ``explain`` offers, in display order: all but those that
+    cost one forward pass per channel (Score-CAM: 1280 passes on this network)."""
+    return [name for name, m in METHODS.items() if m.needs != "forward passes"]
+
+
 def lookup_method(name: str) -> Callable:
-    """The map function of a method by name: ``function(model, x, c, layer=None) -> (N, h, w)``.
-
-    The one place that says which methods ``explain`` offers (``lookup_method("?")`` lists
-    them in its error). Score-CAM is left out: it runs one forward pass per channel (1280 here).
-    """
-    import numpycam as nc
-
-    def cam(model, x, c, layer=None):
-        if layer is not None:
-            raise ValueError("CAM is defined at the layer that feeds global average pooling only; "
-                             "drop --layer, or use --method grad_cam to choose a layer")
-        return nc.cam(model, x, c)
-
-    table = {
-        "grad_cam": nc.grad_cam,
-        "cam": cam,
-        "grad_cam_plus_plus": nc.grad_cam_plus_plus,
-        "xgrad_cam": nc.xgrad_cam,
-        "layer_cam": nc.layer_cam,
-        "hires_cam": nc.hires_cam,
-        "eigen_cam": nc.eigen_cam,
-    }
-    if name not in table:
-        raise ValueError(f"unknown method {name!r}; choose one of {', '.join(table)}")
-    fn = table[name]
-    return lambda model, x, c, layer=None: fn(model, x, c, layer=layer)
+    """The map function of a method by name, from :data:`numpycam.methods.METHODS`:
+    ``function(model, x, c, layer=None) -> (N, h, w)``. An unknown or unoffered name is a
+    ValueError that lists the choices."""
+    if name not in offered_methods():
+        raise ValueError(f"unknown method {name!r}; choose one of {', '.join(offered_methods())}")
+    return METHODS[name].function
 
 
 @dataclass(frozen=True)
