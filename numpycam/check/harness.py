@@ -89,7 +89,7 @@ class Child:
                    MKL_NUM_THREADS="1", PYTHONDONTWRITEBYTECODE="1")
         root = str(Path(__file__).resolve().parents[2])  # numpycam importable even uninstalled
         env["PYTHONPATH"] = os.pathsep.join(filter(None, [root, env.get("PYTHONPATH")]))
-        cmd = [sys.executable, "-m", "numpycam.check.child", str(path), *names, "--fd",
+        cmd = [sys.executable, "-m", "numpycam.check.child", str(Path(path).resolve()), *names, "--fd",
                str(write), "--seed", str(seed), "--memory-mb", str(memory_mb), "--output-mb",
                str(output_mb)]
         self.proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=output_file,
