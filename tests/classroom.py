@@ -187,6 +187,8 @@ MISBEHAVING = {
     "syntax_error": "import numpy as np\n\ndef gap_forward(f)\n    return f.mean((2, 3))\n",
     "imports_numpycam": "from numpycam.ops.pool import gap_forward as _g\n\n\n"
                         "def gap_forward(f):\n    return _g(f)[0]\n",
+    "segfault": CORRECT + "\n\ndef grad_cam_map(f, g, H, W):\n    import os\n    import signal\n\n"
+                          "    os.kill(os.getpid(), signal.SIGSEGV)\n",
     "prints_a_megabyte": "print('x' * 1_000_000)\n" + CORRECT,
     "allocates_10_gb": CORRECT + "\n\ndef gap_forward(f):\n    big = np.ones(10 * 2**30 // 8)\n"
                                  "    return big[:0]\n",

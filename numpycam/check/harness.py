@@ -164,9 +164,11 @@ def grade_file(path, exercises: tuple[Exercise, ...], seed: int = 0, timeout: fl
                             todo, every(todo, status, f"{why} {where}"), strict=True)})
                         todo = []
                     else:
-                        label = next((c.label for c in current.checks[len(checks):]), "")
+                        cut = current.checks[len(checks)] if len(checks) < len(current.checks) \
+                            else current.checks[-1]
+                        checks.append(CheckResult(cut.label, cut.points, 0, why, status))
                         done[current.name] = summarise(current, checks, status,
-                                                       f"{label}: {why}" if label else why)
+                                                       f"{cut.label}: {why}")
                         todo = todo[todo.index(current) + 1:]
                     break
                 if "load" in event and event["load"] != "ok":
@@ -195,3 +197,18 @@ def grade_file(path, exercises: tuple[Exercise, ...], seed: int = 0, timeout: fl
         sub.output = out.read()
     sub.results = [done[ex.name] for ex in exercises]
     return sub
+
+
+def grade_files(paths, exercises, jobs: int = 1, **options):
+    """Yield (path, Submission) in the order of ``paths``, grading up to ``jobs`` at a time
+    (each in its own child process; the threads here only wait for them)."""
+    if jobs <= 1:
+        for path in paths:
+            yield path, grade_file(path, exercises, **options)
+        return
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(jobs) as pool:
+        futures = [pool.submit(grade_file, path, exercises, **options) for path in paths]
+        for path, future in zip(paths, futures, strict=True):
+            yield path, future.result()

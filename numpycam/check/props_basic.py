@@ -9,8 +9,21 @@ from __future__ import annotations
 import numpy as np
 
 from numpycam.builders import random_gap_network
-from numpycam.check.judge import (CASES, FD_CASES, FD_TOL, Failure, agree, array, call, expect,
-                                  first, maps_shape, on, rngs, suspect)
+from numpycam.check.judge import (
+    CASES,
+    FD_CASES,
+    FD_TOL,
+    Failure,
+    agree,
+    array,
+    call,
+    expect,
+    first,
+    maps_shape,
+    on,
+    rngs,
+    suspect,
+)
 from numpycam.gradcheck import away_from_zero, numerical_gradient
 
 HAND_X = np.array([[-2.0, -0.0, 0.0, 1e-300, 3.0]])  # the kink at 0, from both sides

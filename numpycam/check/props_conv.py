@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from numpycam.check.judge import (CASES, FD_CASES, FD_TOL, Failure, agree, array, call, expect,
-                                  first, on, rngs, suspect)
+from numpycam.check.judge import CASES, FD_CASES, FD_TOL, Failure, agree, array, call, expect, first, on, rngs, suspect
 from numpycam.gradcheck import numerical_gradient
+
 
 def conv_case(rng):
     """x, W, b, stride, pad as in tests/test_layers.py: kernels 1-3, strides 1-3, pads 0-2."""

@@ -7,8 +7,7 @@ from __future__ import annotations
 import numpy as np
 
 from numpycam.builders import random_gap_network
-from numpycam.check.judge import (CASES, FD_CASES, FD_TOL, Failure, agree, array, call, expect,
-                                  on, rngs, suspect)
+from numpycam.check.judge import CASES, FD_CASES, FD_TOL, Failure, agree, array, call, expect, on, rngs, suspect
 from numpycam.gradcheck import numerical_gradient
 
 # Softmax cross-entropy: loss = -(1/N) sum_n log softmax(S_n)[y_n], dS = (p - onehot(y)) / N
@@ -61,8 +60,8 @@ def xent_fd(fn, seed):
         S, y = rng.standard_normal((N, M)), rng.integers(0, M, N)
         with on(f"S {S.shape}"):
             _, dS = loss_and_grad(fn, S, y)
-            num = numerical_gradient(lambda: np.array(softmax_cross_entropy(S, y)[0]), S,
-                                     np.array(1.0))
+            num = numerical_gradient(lambda S=S, y=y: np.array(softmax_cross_entropy(S, y)[0]),
+                                     S, np.array(1.0))
             agree(dS, num, "dS", "the finite-difference gradient of the loss", FD_TOL)
 
 
@@ -209,18 +208,23 @@ def iou_library(fn, seed):
 
 def pointing_hand(fn, seed):
     m = np.zeros((4, 4))
-    m[0, 1], m[1, 3] = 1.0, 9.0
-    for box, want in (((3, 0, 4, 2), True), ((1, 3, 2, 4), False), ((0, 0, 3, 3), False)):
+    m[0, 1], m[1, 3] = 1.0, 9.0  # the peak: row (y) 1, column (x) 3
+    boxes = ((3, 0, 4, 2), (1, 3, 2, 4), (0, 0, 3, 3))
+    want, swapped = (True, False, False), (False, True, False)  # swapped: x read as the row
+    got = []
+    for box in boxes:
         with on(f"map 4 x 4, zero but m[0, 1] = 1 and m[1, 3] = 9, box {box}"):
-            got = call(fn, m, np.array(box))
-            if not isinstance(got, (bool, np.bool_)):
-                raise Failure(f"returned a {type(got).__name__}, not a bool")
-            if got != want and box == (1, 3, 2, 4):
-                raise Failure("a hit for the box of row 3, column 1: x is the column and y "
-                              "the row of the peak, box = (x0, y0, x1, y1)")
-            if got != want:
-                raise Failure(f"expected {want}, got {got}: the peak is at row 1, column 3; ends "
-                              "are exclusive, so x0 <= 3 < x1 and y0 <= 1 < y1")
+            hit = call(fn, m, np.array(box))
+            if not isinstance(hit, (bool, np.bool_)):
+                raise Failure(f"returned a {type(hit).__name__}, not a bool")
+            got.append(bool(hit))
+    if tuple(got) == swapped:
+        raise Failure("x and y are swapped: the peak at row 1, column 3 has x = 3, y = 1, and a "
+                      "box is (x0, y0, x1, y1); x is the column")
+    for box, g, w in zip(boxes, got, want, strict=True):
+        if g != w:
+            raise Failure(f"box {box}: expected {w}, got {g}; the peak is at row 1, column 3 "
+                          "and ends are exclusive, so a hit needs x0 <= 3 < x1 and y0 <= 1 < y1")
 
 
 def pointing_library(fn, seed):

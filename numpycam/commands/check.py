@@ -23,6 +23,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--memory", type=int, default=MEMORY_MB, metavar="MB",
                         help=f"address-space limit of each grading process, Linux and macOS "
                              f"(default {MEMORY_MB}; 0 for none)")
+    parser.add_argument("--jobs", type=int, default=1, metavar="N",
+                        help="grade N submissions at a time (default 1)")
     parser.add_argument("--csv", metavar="FILE", help="write a gradebook: one row per submission")
     parser.add_argument("--json", metavar="FILE",
                         help="write every exercise's status, score and first failure as JSON")
@@ -53,14 +55,16 @@ def run(args: argparse.Namespace) -> int:
         return error(f"--timeout must be a positive number of seconds, got {args.timeout:g}")
     if args.gradescope and len(files) != 1:
         return error(f"--gradescope writes one submission's results; got {len(files)} files")
+    if args.jobs < 1:
+        return error(f"--jobs must be at least 1, got {args.jobs}")
     subs = []
-    for path in files:
-        sub = harness.grade_file(path, exercises, args.seed, args.timeout, args.memory,
-                                 reference=args.reference)
+    for _, sub in harness.grade_files(files, exercises, args.jobs, seed=args.seed,
+                                      timeout=args.timeout, memory_mb=args.memory,
+                                      reference=args.reference):
         subs.append(sub)
         print(report.report(sub, show_output=args.show_output) if len(files) == 1
               else report.summary(sub), flush=True)
-        if len(files) > 1 and args.show_output and sub.output:
+        if len(files) > 1 and args.show_output and sub.output:  # indented under its line
             print("    output: " + report.truncated(sub.output).replace("\n", "\n    "))
     if args.csv:
         report.write_csv(args.csv, subs)
