@@ -9,6 +9,7 @@ the tests use); any other seed draws inputs the students have not seen.
 
 from __future__ import annotations
 
+import errno
 import traceback
 from collections.abc import Callable
 from contextlib import contextmanager
@@ -46,6 +47,10 @@ def call(fn: Callable, *args):
         raise OutOfMemory("ran out of memory") from None
     except SystemExit as err:
         raise Exited(f"called sys.exit({err.code!r})") from None
+    except OSError as err:
+        if err.errno == errno.EFBIG:  # the child's output limit (RLIMIT_FSIZE)
+            raise Failure("printed more than the grader's output limit: print less") from None
+        raise Failure(f"raised {type(err).__name__}: {err}") from None
     except Exception as err:
         code = getattr(getattr(fn, "__code__", None), "co_filename", None)
         frames = [f for f in traceback.extract_tb(err.__traceback__) if f.filename == code]
