@@ -187,6 +187,8 @@ def grade_file(path, exercises: tuple[Exercise, ...], seed: int = 0, timeout: fl
                 elif "result" in event:
                     r = event["result"]
                     r["checks"] = [CheckResult(**c) for c in r["checks"]]
+                    if r["status"] == "out of memory" and memory_mb > 0:
+                        r["detail"] += f" (the limit is {memory_mb} MB; --memory changes it)"
                     done[r["name"]] = Result(**r)
                     todo = [ex for ex in todo if ex.name != r["name"]]
                     current = None

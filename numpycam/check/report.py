@@ -42,10 +42,10 @@ def truncated(output: bytes, limit: int = OUTPUT_CHARS) -> str:
 def report(sub: Submission, width: int = 100, show_output: bool = False) -> str:
     """The per-exercise report for one submission, and its summary line."""
     lines = [f"numpycam check {sub.path}", ""]
-    pad = " " * 12
+    pad = " " * 16
     for r in sub.results:
         ex = BY_NAME[r.name]
-        lines.append(f"  {r.status:<9} {ex.signature}   [{r.score}/{r.max_score}]")
+        lines.append(f"  {r.status:<13} {ex.signature}   [{r.score}/{r.max_score}]")
         lines.append(textwrap.fill(r.detail, width, initial_indent=pad,
                                    subsequent_indent=pad + "  "))
         if r.status in ("FAIL", "partial"):
