@@ -5,6 +5,7 @@ files that import numpycam, and writes gradebooks a teacher can open.
 
 import csv
 import json
+import signal
 import subprocess
 import sys
 import time
@@ -287,3 +288,23 @@ def test_python_dash_m_numpycam_check_exits_non_zero_on_the_untouched_file():
     proc = subprocess.run([sys.executable, "-m", "numpycam", "check", str(EXERCISES), "--only",
                            "gap_forward"], cwd=ROOT, capture_output=True, text=True, timeout=120)
     assert proc.returncode == 1 and "not done" in proc.stdout and proc.stderr == ""
+
+
+def test_a_child_that_dies_is_described_by_its_exit():
+    from numpycam.check.harness import died
+
+    assert died(0, 16) == ("os._exit", "ended the grading process with exit code 0 (os._exit or "
+                                       "a crash in compiled code)")
+    assert "segmentation fault" in died(-11, 16)[1]
+    assert "too much memory" in died(-9, 16)[1]
+    assert "more than 16 MB" in died(-signal.SIGXFSZ, 16)[1]
+
+
+def test_a_file_that_hangs_while_imported_times_out_every_exercise(tmp_path):
+    path = tmp_path / "hangs.py"
+    path.write_text("while True:\n    pass\n")
+    start = time.monotonic()
+    sub = check.grade_file(path, check.select(["gap_forward", "cam_sum"]), timeout=1)
+    assert time.monotonic() - start < 30
+    assert [(r.status, r.score) for r in sub.results] == [("timeout", 0), ("timeout", 0)]
+    assert "while being imported" in sub.results[0].detail
