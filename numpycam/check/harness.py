@@ -151,54 +151,61 @@ def grade_file(path, exercises: tuple[Exercise, ...], seed: int = 0, timeout: fl
     with tempfile.TemporaryFile() as out:
         while todo:
             child = Child(path, [ex.name for ex in todo], seed, memory_mb, output_mb, out)
-            current, checks, deadline = None, [], time.monotonic() + STARTUP
-            while True:
-                event = child.next_event(deadline)
-                if event is None or event == "eof":
-                    code = child.stop()
-                    status, why = (("timeout", f"did not finish within {timeout:g} s (an "
-                                    "endless loop?)") if event is None else died(code, output_mb))
-                    if current is None:  # at import, or between exercises
-                        where = "while being imported" if not done else "between exercises"
-                        done.update({ex.name: r for ex, r in zip(
-                            todo, every(todo, status, f"{why} {where}"), strict=True)})
-                        todo = []
-                    else:
-                        cut = current.checks[len(checks)] if len(checks) < len(current.checks) \
-                            else current.checks[-1]
-                        checks.append(CheckResult(cut.label, cut.points, 0, why, status))
-                        done[current.name] = summarise(current, checks, status,
-                                                       f"{cut.label}: {why}")
-                        todo = todo[todo.index(current) + 1:]
-                    break
-                if "load" in event and event["load"] != "ok":
-                    done.update({ex.name: r for ex, r in zip(
-                        todo, every(todo, event["load"], event.get("message", "")), strict=True)})
-                    todo = []
-                    child.stop()
-                    break
-                if "ready" in event:
-                    deadline = time.monotonic() + timeout
-                elif "start" in event:
-                    current = next(ex for ex in todo if ex.name == event["start"])
-                    checks, deadline = [], time.monotonic() + timeout
-                elif "check" in event:
-                    checks.append(CheckResult(**event["check"]))
-                elif "result" in event:
-                    r = event["result"]
-                    r["checks"] = [CheckResult(**c) for c in r["checks"]]
-                    if r["status"] == "out of memory" and memory_mb > 0:
-                        r["detail"] += f" (the limit is {memory_mb} MB; --memory changes it)"
-                    done[r["name"]] = Result(**r)
-                    todo = [ex for ex in todo if ex.name != r["name"]]
-                    current = None
-                    if not todo:
-                        child.stop()
-                        break
+            todo = run_child(child, todo, done, timeout, memory_mb, output_mb)
         out.seek(0)
         sub.output = out.read()
     sub.results = [done[ex.name] for ex in exercises]
     return sub
+
+
+def run_child(child: Child, todo: list, done: dict, timeout: float, memory_mb: int,
+              output_mb: int) -> list:
+    """Follow one child's events into ``done`` (name -> Result); return the exercises still to
+    grade (those after one that hung or crashed), for a fresh child."""
+    current, checks, ready, deadline = None, [], False, time.monotonic() + STARTUP
+    while True:
+        event = child.next_event(deadline)
+        if event is None or event == "eof":
+            code = child.stop()
+            if not ready:
+                done.update((ex.name, r) for ex, r in zip(todo, every(
+                    todo, "error", f"the grading process did not start (exit code {code}); "
+                    "run python -m numpycam.check.child to see why"), strict=True))
+                return []
+            status, why = (("timeout", f"did not finish within {timeout:g} s (an endless "
+                            "loop?)") if event is None else died(code, output_mb))
+            if current is None:  # at import, or between exercises
+                where = "between exercises" if len(done) else "while being imported"
+                done.update((ex.name, r) for ex, r in zip(
+                    todo, every(todo, status, f"{why} {where}"), strict=True))
+                return []
+            cut = current.checks[min(len(checks), len(current.checks) - 1)]
+            checks.append(CheckResult(cut.label, cut.points, 0, why, status))
+            done[current.name] = summarise(current, checks, status, f"{cut.label}: {why}")
+            return todo[todo.index(current) + 1:]
+        if "load" in event and event["load"] != "ok":
+            child.stop()
+            done.update((ex.name, r) for ex, r in zip(
+                todo, every(todo, event["load"], event.get("message", "")), strict=True))
+            return []
+        if "ready" in event:
+            ready, deadline = True, time.monotonic() + timeout
+        elif "start" in event:
+            current = next(ex for ex in todo if ex.name == event["start"])
+            checks, deadline = [], time.monotonic() + timeout
+        elif "check" in event:
+            checks.append(CheckResult(**event["check"]))
+        elif "result" in event:
+            r = event["result"]
+            r["checks"] = [CheckResult(**c) for c in r["checks"]]
+            if r["status"] == "out of memory" and memory_mb > 0:
+                r["detail"] += f" (the limit is {memory_mb} MB; --memory changes it)"
+            done[r["name"]] = Result(**r)
+            todo = [ex for ex in todo if ex.name != r["name"]]
+            current = None
+            if not todo:
+                child.stop()
+                return []
 
 
 def grade_files(paths, exercises, jobs: int = 1, **options):
