@@ -95,3 +95,8 @@ for col, k in enumerate(top, start=1):
                 vmin=0, vmax=hi, colorbar=col == 4)
 viz.bars(axes[0, 5], F_real[0], None, "F_k for k = 0..63", highlight=top, ylabel="F_k")
 print("wrote", viz.save(fig, OUT / "01_gap_network.png"))
+
+# %% [markdown]
+# **Try this:** write `gap_forward`, `gap_backward` yourself, in plain NumPy: section "Lesson 1"
+# of `lessons/exercises/exercises.py`. Grade your answers with `numpycam check
+# lessons/exercises/exercises.py --only gap_forward gap_backward`.

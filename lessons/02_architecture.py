@@ -134,3 +134,10 @@ viz.text_panel(axes[-1, 0], "test accuracy (96 images)\n\n" + table, monospace=T
 viz.curve(axes[-1, 1], history["loss"], "head training loss", ylabel="cross-entropy")
 viz.curve(axes[-1, 2], history["test_acc"], "head test accuracy", ylim=(0, 1.02))
 print("wrote", viz.save(fig, OUT / "02_fine_tuned_cam.png"))
+
+# %% [markdown]
+# **Try this:** write `conv_forward`, `conv_backward`, `maxpool_forward`, `maxpool_backward`,
+# `dense_backward` yourself, in plain NumPy: section "Lesson 2" of
+# `lessons/exercises/exercises.py`. Grade your answers with `numpycam check
+# lessons/exercises/exercises.py --only conv_forward conv_backward maxpool_forward
+# maxpool_backward dense_backward`.

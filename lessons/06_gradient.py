@@ -78,3 +78,8 @@ viz.heatmap(axes[0, 2], np.stack([grad, paths.sum(axis=0), numeric]),
             "dS^c/dx_k three ways", signed=True, annotate=True, fmt="{:.4f}", xlabels=k_labels,
             ylabels=["backprop", "sum of paths", "finite diff."])
 print("wrote", viz.save(fig, OUT / "06_gradient_paths.png"))
+
+# %% [markdown]
+# **Try this:** write `relu_backward`, `softmax_cross_entropy` yourself, in plain NumPy: section
+# "Lesson 6" of `lessons/exercises/exercises.py`. Grade your answers with `numpycam check
+# lessons/exercises/exercises.py --only relu_backward softmax_cross_entropy`.

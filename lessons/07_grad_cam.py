@@ -128,3 +128,8 @@ print(f"over {len(scenes)} scenes: a class's Grad-CAM favours its own object for
       f"{own_wins.mean():.0%} of the objects, for both objects of a scene in "
       f"{own_wins.all(axis=0).mean():.0%}; the top score is a class in the scene "
       f"{top_present:.0%} of the time")
+
+# %% [markdown]
+# **Try this:** write `grad_cam_weights`, `upsample_bilinear`, `grad_cam_map` yourself, in plain
+# NumPy: section "Lesson 7" of `lessons/exercises/exercises.py`. Grade your answers with `numpycam
+# check lessons/exercises/exercises.py --only grad_cam_weights upsample_bilinear grad_cam_map`.

@@ -86,3 +86,8 @@ for r in range(len(rows)):
     viz.show_gradient(axes[r, 2], gb[r], "guided backprop (fine)" if top else None)
     viz.show_gradient(axes[r, 3], ggc[r], "Guided Grad-CAM (both)" if top else None)
 print("wrote", viz.save(fig, OUT / "09_guided_grad_cam.png"))
+
+# %% [markdown]
+# **Try this:** write `guided_relu_backward`, `guided_grad_cam` yourself, in plain NumPy: section
+# "Lesson 9" of `lessons/exercises/exercises.py`. Grade your answers with `numpycam check
+# lessons/exercises/exercises.py --only guided_relu_backward guided_grad_cam`.

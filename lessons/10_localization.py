@@ -157,3 +157,8 @@ example_iou = {name: [round(float(nc.iou(boxes[name][r], test.boxes[i])), 2)
 assert example_iou == {"CAM, gap_cnn": [0.73, 0.70, 0.62, 0.56],
                        "Grad-CAM, gap_cnn": [0.73, 0.70, 0.62, 0.56],
                        "Grad-CAM, fc_cnn": [0.55, 0.35, 0.31, 0.64]}, example_iou
+
+# %% [markdown]
+# **Try this:** write `box_from_map`, `iou`, `pointing_game` yourself, in plain NumPy: section
+# "Lesson 10" of `lessons/exercises/exercises.py`. Grade your answers with `numpycam check
+# lessons/exercises/exercises.py --only box_from_map iou pointing_game`.

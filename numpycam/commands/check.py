@@ -1,4 +1,4 @@
-"""``numpycam check [PATH]``: grade a student's exercises file with the library's own tests."""
+"""``numpycam check [PATH...]``: grade students' exercise files with the library's own tests."""
 
 from __future__ import annotations
 
@@ -9,21 +9,67 @@ DEFAULT = "lessons/exercises/exercises.py"
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("path", nargs="?", default=DEFAULT,
-                        help=f"the student's exercises file (default {DEFAULT})")
+    from numpycam.check.harness import MEMORY_MB, TIMEOUT
+
+    parser.add_argument("paths", nargs="*", default=[DEFAULT], metavar="PATH",
+                        help=f"submission files, or folders of them (every *.py); default {DEFAULT}")
     parser.add_argument("--only", nargs="+", metavar="NAME",
                         help="grade only these exercises, e.g. --only gap_forward gap_backward")
+    parser.add_argument("--seed", type=int, default=0,
+                        help="seed of the random inputs; 0 (default) is the public set the "
+                             "students can run, any other seed draws inputs they have not seen")
+    parser.add_argument("--timeout", type=float, default=TIMEOUT, metavar="SECONDS",
+                        help=f"time limit per exercise and for importing a file (default {TIMEOUT:g})")
+    parser.add_argument("--memory", type=int, default=MEMORY_MB, metavar="MB",
+                        help=f"address-space limit of each grading process, Linux and macOS "
+                             f"(default {MEMORY_MB}; 0 for none)")
+    parser.add_argument("--jobs", type=int, default=1, metavar="N",
+                        help="grade N submissions at a time (default 1)")
+    parser.add_argument("--csv", metavar="FILE", help="write a gradebook: one row per submission")
+    parser.add_argument("--json", metavar="FILE",
+                        help="write every exercise's status, score and first failure as JSON")
+    parser.add_argument("--gradescope", metavar="FILE",
+                        help="write Gradescope's results.json (one submission only)")
+    parser.add_argument("--show-output", action="store_true",
+                        help="show what each submission printed (truncated)")
+    parser.add_argument("--reference", action="store_true",
+                        help="a teacher's reference file: allow it to import numpycam")
 
 
 def run(args: argparse.Namespace) -> int:
-    """Exit 0 if every exercise graded passes, 1 otherwise, 2 if the file does not import."""
-    from numpycam import check
+    """Exit 0 if every graded exercise of every submission passes fully, 1 otherwise, 2 for a
+    bad path or option."""
+    from numpycam.check import harness, report
+    from numpycam.check.table import select
+
+    def error(message: str) -> int:
+        print(f"numpycam check: error: {message}", file=sys.stderr)
+        return 2
 
     try:
-        module = check.load(args.path)
-    except check.LoadError as err:
-        print(f"numpycam check: error: {err}", file=sys.stderr)
-        return 2
-    results = check.grade(module, args.only)
-    print(check.report(args.path, results))
-    return 0 if all(r.status == "pass" for r in results) else 1
+        exercises = select(args.only)
+        files = harness.submissions(args.paths)
+    except (ValueError, FileNotFoundError) as err:
+        return error(str(err))
+    if args.timeout <= 0:
+        return error(f"--timeout must be a positive number of seconds, got {args.timeout:g}")
+    if args.gradescope and len(files) != 1:
+        return error(f"--gradescope writes one submission's results; got {len(files)} files")
+    if args.jobs < 1:
+        return error(f"--jobs must be at least 1, got {args.jobs}")
+    subs = []
+    for _, sub in harness.grade_files(files, exercises, args.jobs, seed=args.seed,
+                                      timeout=args.timeout, memory_mb=args.memory,
+                                      reference=args.reference):
+        subs.append(sub)
+        print(report.report(sub, show_output=args.show_output) if len(files) == 1
+              else report.summary(sub), flush=True)
+        if len(files) > 1 and args.show_output and sub.output:  # indented under its line
+            print("    output: " + report.truncated(sub.output).replace("\n", "\n    "))
+    if args.csv:
+        report.write_csv(args.csv, subs)
+    if args.json:
+        report.write_json(args.json, subs, args.seed)
+    if args.gradescope:
+        report.write_gradescope(args.gradescope, subs[0])
+    return 0 if all(sub.passed for sub in subs) else 1
