@@ -50,7 +50,7 @@ def test_lesson_runs_and_writes_its_figures(lesson: Path, tmp_path: Path):
 
 
 def test_demo_writes_the_gallery(tmp_path: Path):
-    from numpycam.commands.demo import GALLERY
+    from numpycam.viz_gallery import GALLERY
 
     out = tmp_path / "gallery"
     proc = run(["-m", "numpycam", "demo", "--out", str(out), "--n", "2"], tmp_path)

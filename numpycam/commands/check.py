@@ -5,6 +5,8 @@ from __future__ import annotations
 import argparse
 import sys
 
+from numpycam import check
+
 DEFAULT = "lessons/exercises/exercises.py"
 
 
@@ -17,8 +19,6 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Exit 0 if every exercise graded passes, 1 otherwise, 2 if the file does not import."""
-    from numpycam import check
-
     try:
         module = check.load(args.path)
     except check.LoadError as err:
