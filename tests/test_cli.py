@@ -4,6 +4,7 @@ gets the same one-line usage error and exit code 2 everywhere, before the comman
 from __future__ import annotations
 
 import argparse
+from pathlib import Path
 
 import pytest
 
@@ -67,3 +68,16 @@ def test_every_numeric_option_is_in_the_table_above():
 ])
 def test_good_numbers_pass_through(function, text, value):
     assert function(text) == value
+
+
+def test_info_describes_the_shipped_models(capsys):
+    assert main(["info"]) == 0
+    out = capsys.readouterr().out
+    assert "gap:" in out and "fc:" in out and "60,772 parameters" in out  # the shipped gap model
+    assert "relu4: ReLU()" in out and "(64, 16, 16)" in out  # the layer the README's example uses
+    assert "test accuracy" in out
+
+
+def test_evaluate_never_writes_into_the_committed_figures_by_default():
+    args = build_parser().parse_args(["evaluate"])
+    assert args.out.resolve() != (Path.cwd() / "figures").resolve()
