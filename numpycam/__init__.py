@@ -45,8 +45,8 @@ from numpycam.metrics import (
 )
 from numpycam.model import Sequential
 from numpycam.optim import SGD, Adam
-from numpycam.zoo import pretrained
 from numpycam.train import History, accuracy, fit
+from numpycam.zoo import pretrained
 
 __version__ = "0.1.0"
 

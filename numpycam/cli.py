@@ -50,7 +50,7 @@ def main(argv: list[str] | None = None) -> int:
         parser.print_help()
         return 0
     undo_limit = lambda: None  # noqa: E731
-    threads = getattr(args, "threads", None)  # the --threads option of bench and evaluate
+    threads = getattr(args, "threads", None)  # the --threads option of bench, evaluate, figures
     if threads is not None:
         undo_limit = limit_blas_threads(threads)
         if undo_limit is None:

@@ -22,6 +22,7 @@ NUMERIC = [
     ("bench", "--batch", "positive"), ("bench", "--size", "positive"),
     ("bench", "--repeats", "positive"), ("bench", "--matmul-size", "positive"),
     ("bench", "--threads", "positive"), ("figures", "--evaluate-n", "positive"),
+    ("figures", "--threads", "positive"),
     ("info", "--size", "positive"),
 ]
 # bad text -> the error every option of that kind must give

@@ -60,7 +60,7 @@ def test_demo_writes_the_gallery(tmp_path: Path):
         assert str(out / name) in proc.stdout  # it says where it wrote each file
 
 
-def test_figures_says_clearly_when_there_are_no_lessons(tmp_path: Path, capsys):
+def test_figures_says_clearly_when_there_are_no_lessons(tmp_path: Path, capsys, one_blas_thread):
     from numpycam.cli import main
 
     assert main(["figures", "--lessons", str(tmp_path / "nowhere"), "--out", str(tmp_path)]) == 1

@@ -519,9 +519,10 @@ def test_every_subcommand_has_help(command, capsys):
     (["figures", "--lessons", "/nonexistent"], 1), (["bench", "--repeats", "0"], 2),
 ])
 def test_bad_options_and_missing_files_give_one_line_and_a_nonzero_exit(argv, code, capsys,
-                                                                         tmp_path, monkeypatch):
+                                                                         tmp_path, monkeypatch,
+                                                                         one_blas_thread):
     # Should a check ever let the command run, it writes into tmp_path, never into the package's
-    # pretrained/ folder (the default of ``numpycam train --out``) or ./figures.
+    # weights/ folder (the default of ``numpycam train --out``) or ./figures.
     monkeypatch.chdir(tmp_path)
     if argv[0] in ("train", "demo", "figures", "evaluate"):
         argv = [*argv, "--out", str(tmp_path / "out")]

@@ -21,7 +21,9 @@ from numpycam.viz_localize import save_figures
 from numpycam.zoo import NAMES, pretrained
 
 N, SEED, OUT = 1000, 7, Path("evaluate_figures")  # the test set of the README's table
-THREADS = None  # None: NumPy's BLAS keeps its own thread count (see the README for the timing)
+# One BLAS thread by default: on the 2-core development machine, shared with other jobs,
+# `--n 100` took 33-36 s with one thread and 34-528 s with NumPy's own two (README, Commands).
+THREADS = 1
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -52,8 +54,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help=f"folder for the figures (default {OUT}/ in the current directory)")
     add("--no-figures", action="store_true", help="do not draw the figures")
     add("--threads", type=positive_int, default=THREADS, metavar="N",
-        help="limit NumPy's BLAS to N threads (with threadpoolctl if installed, otherwise by "
-             "running again with OPENBLAS_NUM_THREADS=N)")
+        help=f"NumPy's BLAS threads (default {THREADS}: faster than several on a busy machine; "
+             "set with threadpoolctl if installed, otherwise by running again with "
+             "OPENBLAS_NUM_THREADS=N)")
     add("--quick", action="store_true",
         help="a tiny run for CI: 16 images, 4 for faithfulness and Score-CAM, 4 steps")
 

@@ -34,6 +34,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="folder for the PNGs (default figures/)")
     parser.add_argument("--lessons", type=Path, default=Path("lessons"),
                         help="folder of the lesson scripts (default lessons/ in this directory)")
+    parser.add_argument("--threads", type=positive_int, default=evaluate_command.THREADS,
+                        metavar="N", help=f"NumPy's BLAS threads, for the lessons too (default "
+                                          f"{evaluate_command.THREADS}, as for numpycam evaluate)")
     parser.add_argument("--evaluate-n", type=positive_int, default=evaluate_command.N, metavar="N",
                         help=f"test images for the evaluate_*.png figures (default "
                              f"{evaluate_command.N}, as in the README's table)")
