@@ -22,7 +22,7 @@ from numpycam.zoo import NAMES, pretrained
 
 N, SEED, OUT = 1000, 7, Path("evaluate_figures")  # the test set of the README's table
 # One BLAS thread by default: on the 2-core development machine, shared with other jobs,
-# `--n 100` took 33-36 s with one thread and 34-528 s with NumPy's own two (README, Commands).
+# `--n 100` took 26-55 s with one thread and 34-528 s with NumPy's own two (README, Commands).
 THREADS = 1
 
 
