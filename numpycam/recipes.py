@@ -1,6 +1,6 @@
 """The recipe that trains the shipped models, and the runner that follows it.
 
-:func:`train` rebuilds ``gap.npz`` and ``fc.npz`` (by default the package's ``weights/`` files
+:func:`run` rebuilds ``gap.npz`` and ``fc.npz`` (by default the package's ``weights/`` files
 that ``numpycam.pretrained()`` loads) and writes ``training_log.json`` beside them with the
 accuracies, the epochs, how long each model took and its peak memory, so every number quoted
 about the models can be traced to a run. ``numpycam train`` is this function behind a parser.
@@ -14,7 +14,7 @@ model, up to the end of its training (with ``jobs=1`` every model shares one pro
 
 If a model fails, the models that finished are still recorded in the log (so their weights and
 the log agree), models not yet started are cancelled, and the error is raised. Worker processes
-are started with "spawn", so a script that calls :func:`train` with ``jobs > 1`` needs the usual
+are started with "spawn", so a script that calls :func:`run` with ``jobs > 1`` needs the usual
 ``if __name__ == "__main__":`` guard. How the recipe was found: ``docs/training.md``.
 """
 
@@ -175,7 +175,7 @@ def in_processes(names: list[str], jobs: int, out: Path, n, epochs, results: dic
         raise error
 
 
-def train(names: Sequence[str] = NAMES, out: str | Path | None = None, *, n: int | None = None,
+def run(names: Sequence[str] = NAMES, out: str | Path | None = None, *, n: int | None = None,
           epochs: int | None = None, jobs: int | None = None,
           say: Callable[[str], None] = print) -> Path:
     """Train the named models with :data:`RECIPE` into ``out``; the path of the log written.
@@ -215,8 +215,8 @@ def train(names: Sequence[str] = NAMES, out: str | Path | None = None, *, n: int
 
 
 def trained_models(names: Sequence[str] = NAMES, **options) -> dict:
-    """The named models trained from scratch by :func:`train` in a temporary folder, loaded:
-    the shipped files stay as they are. ``options`` go to :func:`train`."""
+    """The named models trained from scratch by :func:`run` in a temporary folder, loaded:
+    the shipped files stay as they are. ``options`` go to :func:`run`."""
     with tempfile.TemporaryDirectory() as tmp:
-        train(names, tmp, **options)
+        run(names, tmp, **options)
         return {name: load(Path(tmp) / f"{name}.npz") for name in names}

@@ -33,6 +33,6 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     start = time.perf_counter()
-    log_path = recipes.train(args.models, args.out, n=args.n, epochs=args.epochs, jobs=args.jobs)
+    log_path = recipes.run(args.models, args.out, n=args.n, epochs=args.epochs, jobs=args.jobs)
     print(f"\nnumpycam train took {time.perf_counter() - start:.1f} s in all; wrote {log_path}")
     return 0
