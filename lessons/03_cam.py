@@ -54,6 +54,8 @@ import numpy as np
 import numpycam as nc
 from numpycam import viz
 from numpycam.data import CLASSES, shapes, two_object_scene
+from numpycam.scenes import own_object_counts, per_class_maps
+from numpycam.viz_gallery import per_class_figure
 
 OUT = viz.figures_dir()
 model = nc.pretrained("gap")
@@ -113,20 +115,9 @@ print("wrote", viz.save(fig, OUT / "03_cam_weighted_maps.png"))
 
 # %%
 scenes = two_object_scene(2, seed=123)
-fig, axes = viz.figure_grid(2, 1 + len(CLASSES), title="the same image explained for each class "
-                            "(CAM at 64 x 64, one signed scale per row)")
-for r in range(2):
-    img = scenes.images[r : r + 1]
-    L = nc.cam(model, np.repeat(img, len(CLASSES), axis=0), np.arange(len(CLASSES)))  # (4, h, w)
-    S = model.forward(img)[0]
-    viz.show_image(axes[r, 0], img[0], f"input (top score: {CLASSES[int(S.argmax())]})")
-    hi = float(np.abs(L).max())
-    for k, name in enumerate(CLASSES):
-        viz.heatmap(axes[r, 1 + k], nc.upsample(L[k], img.shape[-1]), f"CAM '{name}', "
-                    f"S = {S[k]:.2f}", vmin=-hi, vmax=hi, colorbar=k == len(CLASSES) - 1)
-    for col in range(1 + len(CLASSES)):  # magenta: the boxes stand out on every jet colour
-        for box, label in zip(scenes.boxes[r], scenes.labels[r], strict=True):
-            viz.draw_box(axes[r, col], box, label=CLASSES[label], color="magenta" if col else viz.TRUTH)
+maps, scores = per_class_maps(model, scenes.images, nc.cam)  # (2, M, h, w), (2, M)
+fig = per_class_figure(scenes, maps, scores, title="the same image explained for each class "
+                       "(CAM at 64 x 64, one signed scale per row)")
 print("wrote", viz.save(fig, OUT / "03_cam_per_class.png"))
 
 # %% [markdown]
@@ -134,18 +125,10 @@ print("wrote", viz.save(fig, OUT / "03_cam_per_class.png"))
 # CAM larger on its own object (its mask) than on the other object?
 
 # %%
-scenes = two_object_scene(60, seed=123)
-maps = np.stack([nc.cam(model, scenes.images, scenes.labels[:, o]) for o in range(2)], axis=1)
-own_wins = nc.localize.favours_own_object(maps, scenes.masks).T  # (2, N)
-top = model.predict(scenes.images)  # (N,)
-top_present = (scenes.labels == top[:, None]).any(axis=1).mean()
+counts = own_object_counts(model, two_object_scene(60, seed=123), nc.cam)
+print(counts)
 # the numbers quoted at the top of the lesson
-assert (round(100 * own_wins.mean()), round(100 * own_wins.all(axis=0).mean()),
-        round(100 * top_present)) == (78, 57, 73)
-print(f"over {len(scenes)} scenes: a class's CAM favours its own object for "
-      f"{own_wins.mean():.0%} of the objects, for both objects of a scene in "
-      f"{own_wins.all(axis=0).mean():.0%}; the top score is a class in the scene "
-      f"{top_present:.0%} of the time")
+assert (round(100 * counts.objects), round(100 * counts.both), round(100 * counts.top_present)) == (78, 57, 73)
 
 # %% [markdown]
 # **Try this:** write `cam_sum` yourself, in plain NumPy: section "Lesson 3" of

@@ -48,6 +48,8 @@ import numpycam as nc
 from numpycam import viz
 from numpycam.classmaps import one_hot
 from numpycam.data import CLASSES, shapes, two_object_scene
+from numpycam.scenes import own_object_counts, per_class_maps
+from numpycam.viz_gallery import per_class_figure
 
 OUT = viz.figures_dir()
 model = nc.pretrained("fc")
@@ -97,37 +99,16 @@ print("wrote", viz.save(fig, OUT / "07_grad_cam_steps.png"))
 
 # %%
 scenes = two_object_scene(2, seed=123)
-fig, axes = viz.figure_grid(2, 1 + len(CLASSES), title="Grad-CAM of fc_cnn for each class "
-                            "(64 x 64, one scale per row)")
-for r in range(2):
-    img = np.repeat(scenes.images[r : r + 1], len(CLASSES), axis=0)
-    e = nc.grad_cam(model, img, np.arange(len(CLASSES)), layer=layer, details=True)
-    S = e.scores[0]
-    viz.show_image(axes[r, 0], img[0], f"input (top score: {CLASSES[int(S.argmax())]})")
-    hi = float(e.maps.max()) or 1.0  # one scale per row
-    for k, name in enumerate(CLASSES):
-        title = f"'{name}', S = {S[k]:.2f}" + ("" if e.maps[k].max() > 0 else "\n(all zero)")
-        viz.heatmap(axes[r, 1 + k], nc.upsample(e.maps[k], img.shape[-1]), title, vmin=0,
-                    vmax=hi, colorbar=k == len(CLASSES) - 1)
-    for col in range(1 + len(CLASSES)):  # magenta: the boxes stand out on every jet colour
-        for box, label in zip(scenes.boxes[r], scenes.labels[r], strict=True):
-            viz.draw_box(axes[r, col], box, label=CLASSES[label],
-                         color="magenta" if col else viz.TRUTH)
+maps, scores = per_class_maps(model, scenes.images, nc.grad_cam, layer=layer)  # (2, M, h, w)
+fig = per_class_figure(scenes, maps, scores, label="Grad-CAM", signed=False,
+                       title="Grad-CAM of fc_cnn for each class (64 x 64, one scale per row)")
 print("wrote", viz.save(fig, OUT / "07_grad_cam_per_class.png"))
 
 # %%
-scenes = two_object_scene(60, seed=123)
-maps = np.stack([nc.grad_cam(model, scenes.images, scenes.labels[:, o], layer=layer) for o in range(2)], axis=1)
-own_wins = nc.localize.favours_own_object(maps, scenes.masks).T  # (2, N)
-top = model.predict(scenes.images)  # (N,)
-top_present = (scenes.labels == top[:, None]).any(axis=1).mean()
+counts = own_object_counts(model, two_object_scene(60, seed=123), nc.grad_cam, layer=layer)
+print(counts)
 # the numbers quoted at the top of the lesson
-assert (round(100 * own_wins.mean()), round(100 * own_wins.all(axis=0).mean()),
-        round(100 * top_present)) == (70, 40, 70)
-print(f"over {len(scenes)} scenes: a class's Grad-CAM favours its own object for "
-      f"{own_wins.mean():.0%} of the objects, for both objects of a scene in "
-      f"{own_wins.all(axis=0).mean():.0%}; the top score is a class in the scene "
-      f"{top_present:.0%} of the time")
+assert (round(100 * counts.objects), round(100 * counts.both), round(100 * counts.top_present)) == (70, 40, 70)
 
 # %% [markdown]
 # **Try this:** write `grad_cam_weights`, `upsample_bilinear`, `grad_cam_map` yourself, in plain

@@ -1,4 +1,4 @@
-"""Shared test set-up: hypothesis profiles.
+"""Shared test set-up: hypothesis profiles, and the one_blas_thread fixture.
 
 The ``ci`` profile (selected automatically when the ``CI`` environment variable is set, or with
 ``--hypothesis-profile=ci``) bounds the number of examples so the whole suite stays within a few
@@ -8,6 +8,7 @@ too much for per-example deadlines to mean anything.
 
 import os
 
+import pytest
 from hypothesis import HealthCheck, settings
 
 settings.register_profile(
@@ -30,3 +31,14 @@ settings.register_profile(
     suppress_health_check=[HealthCheck.too_slow],
 )
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci" if os.environ.get("CI") else "dev"))
+
+
+@pytest.fixture
+def one_blas_thread(monkeypatch):
+    """The environment of a process started with one BLAS thread. ``evaluate`` and ``figures``
+    default to ``--threads 1``; with this set, ``numpycam.cli`` runs them in this process
+    instead of again in a child process, so capsys sees their output."""
+    from numpycam.blas import THREAD_VARIABLES
+
+    for name in THREAD_VARIABLES:
+        monkeypatch.setenv(name, "1")

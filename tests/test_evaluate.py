@@ -119,7 +119,7 @@ def weights(tmp_path_factory):
     return folder
 
 
-def test_cli_quick_prints_the_table_and_writes_the_figures(weights, tmp_path, capsys):
+def test_cli_quick_prints_the_table_and_writes_the_figures(weights, tmp_path, capsys, one_blas_thread):
     out = tmp_path / "figs"
     assert main(["evaluate", "--quick", "--weights", str(weights), "--out", str(out)]) == 0
     text = capsys.readouterr().out
@@ -130,7 +130,7 @@ def test_cli_quick_prints_the_table_and_writes_the_figures(weights, tmp_path, ca
         assert (out / f"evaluate_boxes_{method}.png").stat().st_size > 1000, method
 
 
-def test_cli_json_parses_and_has_every_key(weights, tmp_path, capsys):
+def test_cli_json_parses_and_has_every_key(weights, tmp_path, capsys, one_blas_thread):
     argv = ["evaluate", "--quick", "--json", "--no-figures", "--weights", str(weights),
             "--methods", "cam", "grad_cam", "eigen_cam", "--out", str(tmp_path)]
     assert main(argv) == 0
@@ -142,7 +142,7 @@ def test_cli_json_parses_and_has_every_key(weights, tmp_path, capsys):
     assert not list(tmp_path.iterdir())
 
 
-def test_cli_reports_a_size_the_fc_model_cannot_take(weights, capsys):
+def test_cli_reports_a_size_the_fc_model_cannot_take(weights, capsys, one_blas_thread):
     argv = ["evaluate", "--quick", "--size", "32", "--no-figures", "--weights", str(weights)]
     assert main(argv) == 1
     assert "cannot take these 32 x 32 images" in capsys.readouterr().err

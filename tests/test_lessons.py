@@ -56,7 +56,7 @@ def test_lesson_runs_and_writes_its_figures(lesson: Path, tmp_path: Path):
 
 
 def test_demo_writes_the_gallery(tmp_path: Path):
-    from numpycam.commands.demo import GALLERY
+    from numpycam.viz_gallery import GALLERY
 
     out = tmp_path / "gallery"
     proc = run(["-m", "numpycam", "demo", "--out", str(out), "--n", "2"], tmp_path)
@@ -66,7 +66,7 @@ def test_demo_writes_the_gallery(tmp_path: Path):
         assert str(out / name) in proc.stdout  # it says where it wrote each file
 
 
-def test_figures_says_clearly_when_there_are_no_lessons(tmp_path: Path, capsys):
+def test_figures_says_clearly_when_there_are_no_lessons(tmp_path: Path, capsys, one_blas_thread):
     from numpycam.cli import main
 
     assert main(["figures", "--lessons", str(tmp_path / "nowhere"), "--out", str(tmp_path)]) == 1

@@ -562,14 +562,15 @@ def test_every_subcommand_has_help(command, capsys):
 @pytest.mark.parametrize("argv, code", [
     (["--bogus"], 2), (["nosuch"], 2), (["info", "--size", "abc"], 2), (["info", "--size", "0"], 2),
     (["info", "--size", "4"], 1), (["train", "--epochs", "0"], 2), (["train", "--n", "-5"], 2),
-    (["evaluate", "--weights", "/nonexistent/folder"], 1), (["evaluate", "--threshold", "2"], 1),
-    (["demo", "--n", "0"], 1), (["check", "/nonexistent/exercises.py"], 2),
-    (["figures", "--lessons", "/nonexistent"], 1), (["bench", "--repeats", "0"], 1),
+    (["evaluate", "--weights", "/nonexistent/folder"], 1), (["evaluate", "--threshold", "2"], 2),
+    (["demo", "--n", "0"], 2), (["check", "/nonexistent/exercises.py"], 2),
+    (["figures", "--lessons", "/nonexistent"], 1), (["bench", "--repeats", "0"], 2),
 ])
 def test_bad_options_and_missing_files_give_one_line_and_a_nonzero_exit(argv, code, capsys,
-                                                                         tmp_path, monkeypatch):
+                                                                         tmp_path, monkeypatch,
+                                                                         one_blas_thread):
     # Should a check ever let the command run, it writes into tmp_path, never into the package's
-    # pretrained/ folder (the default of ``numpycam train --out``) or ./figures.
+    # weights/ folder (the default of ``numpycam train --out``) or ./figures.
     monkeypatch.chdir(tmp_path)
     if argv[0] in ("train", "demo", "figures", "evaluate"):
         argv = [*argv, "--out", str(tmp_path / "out")]

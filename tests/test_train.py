@@ -107,17 +107,17 @@ def test_a_failing_model_leaves_the_log_matching_the_weights(tmp_path, monkeypat
     # whose weights were written, and nothing for fc.
     import json
 
+    from numpycam import recipes
     from numpycam.cli import main
-    from numpycam.commands import train as command
 
-    real = command.train_one
+    real = recipes.train_one
 
     def fc_fails(name, *args, **kwargs):
         if name == "fc":
             raise RuntimeError("fc broke")
         return real(name, *args, **kwargs)
 
-    monkeypatch.setattr(command, "train_one", fc_fails)
+    monkeypatch.setattr(recipes, "train_one", fc_fails)
     with pytest.raises(RuntimeError, match="fc broke"):
         main(["train", "--n", "16", "--epochs", "1", "--jobs", "1", "--out", str(tmp_path)])
     assert (tmp_path / "gap.npz").is_file() and not (tmp_path / "fc.npz").exists()
@@ -136,12 +136,11 @@ def test_an_error_in_a_worker_process_reaches_the_caller(tmp_path, capsys):
     assert not_a_folder.read_text() == ""
 
 
-def test_demo_train_gets_every_option_of_the_train_command(monkeypatch):
-    # `numpycam demo --train` runs the train command into a temporary folder. Real training
-    # takes minutes, so the worker pool is replaced by one that saves small untrained models:
-    # what is tested is that the demo hands the command a complete set of options.
-    from numpycam.commands import demo
-    from numpycam.commands import train as command
+def test_demo_train_trains_both_models_with_the_recipe_defaults(monkeypatch):
+    # `numpycam demo --train` calls recipes.trained_models, which trains into a temporary folder.
+    # Real training takes minutes, so the worker pool is replaced by one that saves small
+    # untrained models: what is tested is that both models go to the pool with no override.
+    from numpycam import recipes
 
     calls = []
 
@@ -151,7 +150,7 @@ def test_demo_train_gets_every_option_of_the_train_command(monkeypatch):
             nc.gap_cnn(widths=(4, 8), seed=0).save(out / f"{name}.npz")
             results[name] = {"test_accuracy": 0.25}
 
-    monkeypatch.setattr(command, "_in_processes", fake_pool)
-    monkeypatch.setattr(command.os, "cpu_count", lambda: 2)
-    models = demo.train_models()
+    monkeypatch.setattr(recipes, "in_processes", fake_pool)
+    monkeypatch.setattr(recipes.os, "cpu_count", lambda: 2)
+    models = recipes.trained_models()
     assert set(models) == {"gap", "fc"} and calls == [(["gap", "fc"], 2, None, None)]

@@ -1,41 +1,50 @@
-"""One module per ``numpycam`` subcommand, each with ``add_arguments(parser)`` and ``run(args)``."""
+"""One module per ``numpycam`` subcommand, each with ``add_arguments(parser)`` and ``run(args)``.
+
+Every numeric option is checked by one of the argparse ``type=`` functions below, so the same
+misuse gets the same one-line usage error and exit code 2 in every subcommand, before anything
+runs.
+"""
+
+from __future__ import annotations
 
 import argparse
-import os
-
-# Read by OpenBLAS, OpenMP and MKL once, when NumPy loads its BLAS at process start.
-THREAD_VARIABLES = ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS")
+import math
 
 
-def positive(text: str) -> int:
-    """argparse ``type`` for an int >= 1: a bad value is a one-line usage error, exit code 2."""
+def _number(text: str, kind, what: str):
     try:
-        value = int(text)
+        return kind(text)
     except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a whole number >= 1, got {text!r}") from None
+        raise argparse.ArgumentTypeError(f"expected {what}, got {text!r}") from None
+
+
+def positive_int(text: str) -> int:
+    """argparse ``type`` for a count or a size: a whole number >= 1."""
+    value = _number(text, int, "a whole number >= 1")
     if value < 1:
         raise argparse.ArgumentTypeError(f"must be >= 1, got {value}")
     return value
 
 
-def thread_environment(n: int) -> dict:
-    """This process's environment with every BLAS thread variable set to ``n``."""
-    return {**os.environ, **dict.fromkeys(THREAD_VARIABLES, str(n))}
+def non_negative_int(text: str) -> int:
+    """argparse ``type`` for a seed: a whole number >= 0."""
+    value = _number(text, int, "a whole number >= 0")
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"must be >= 0, got {value}")
+    return value
 
 
-def limit_blas_threads(n: int):
-    """Limit NumPy's BLAS to ``n`` threads in this process: a function that undoes it, or None.
+def fraction(text: str) -> float:
+    """argparse ``type`` for a share of a map's maximum, such as a box threshold: in [0, 1]."""
+    value = _number(text, float, "a number in [0, 1]")
+    if not (math.isfinite(value) and 0 <= value <= 1):
+        raise argparse.ArgumentTypeError(f"must be in [0, 1], got {text}")
+    return value
 
-    Works when the process started with the thread variables already set to ``n`` (nothing to
-    undo), or when threadpoolctl (optional) is installed and sets the limit now. Without
-    threadpoolctl the BLAS fixed its thread count at start: None says the caller has to run
-    again in a process started with :func:`thread_environment` (``numpycam.cli`` does that for
-    ``--threads``).
-    """
-    if all(os.environ.get(k) == str(n) for k in THREAD_VARIABLES):
-        return lambda: None
-    try:
-        from threadpoolctl import threadpool_limits
-    except ImportError:
-        return None
-    return threadpool_limits(limits=n, user_api="blas").restore_original_limits
+
+def positive_float(text: str) -> float:
+    """argparse ``type`` for a duration in seconds: a finite number > 0."""
+    value = _number(text, float, "a number > 0")
+    if not (math.isfinite(value) and value > 0):
+        raise argparse.ArgumentTypeError(f"must be a finite number > 0, got {text}")
+    return value

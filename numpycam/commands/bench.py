@@ -6,21 +6,24 @@ from __future__ import annotations
 import argparse
 import sys
 
+from numpycam import bench
+from numpycam.commands import positive_int
+
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--batch", type=int, nargs="+", default=[16, 64, 256], metavar="N",
+    parser.add_argument("--batch", type=positive_int, nargs="+", default=[16, 64, 256], metavar="N",
                         help="batch sizes (default 16 64 256)")
-    parser.add_argument("--size", type=int, nargs="+", default=[32, 64, 128], metavar="PX",
+    parser.add_argument("--size", type=positive_int, nargs="+", default=[32, 64, 128], metavar="PX",
                         help="input sizes in pixels (default 32 64 128)")
     parser.add_argument("--grid", action="store_true",
                         help="every batch with every size (default: every batch at 64 px and "
                              "every size at batch 64)")
-    parser.add_argument("--repeats", type=int, default=5,
+    parser.add_argument("--repeats", type=positive_int, default=5,
                         help="timed runs per measurement, after one warm-up; medians are shown "
                              "(default 5)")
-    parser.add_argument("--matmul-size", type=int, default=2048, metavar="N",
+    parser.add_argument("--matmul-size", type=positive_int, default=2048, metavar="N",
                         help="side of the reference float32 matmul (default 2048)")
-    parser.add_argument("--threads", type=int, default=None, metavar="N",
+    parser.add_argument("--threads", type=positive_int, default=None, metavar="N",
                         help="limit NumPy's BLAS to N threads (with threadpoolctl if installed, "
                              "otherwise by running again with OPENBLAS_NUM_THREADS=N)")
     parser.add_argument("--quick", action="store_true",
@@ -28,16 +31,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from numpycam import bench
-
     if args.quick:
         configs, repeats, mm = [(8, 32)], 2, 512
     else:
-        for name in ("batch", "size"):
-            if any(v < 1 for v in getattr(args, name)):
-                raise ValueError(f"--{name} values must be positive")
-        if args.repeats < 1 or args.matmul_size < 1:
-            raise ValueError("--repeats and --matmul-size must be positive")
         configs = bench.default_configs(args.batch, args.size, full_grid=args.grid)
         repeats, mm = args.repeats, args.matmul_size
     for line in bench.environment():

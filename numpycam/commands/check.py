@@ -5,25 +5,26 @@ from __future__ import annotations
 import argparse
 import sys
 
+from numpycam.check.harness import MEMORY_MB, TIMEOUT
+from numpycam.commands import non_negative_int, positive_float, positive_int
+
 DEFAULT = "lessons/exercises/exercises.py"
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    from numpycam.check.harness import MEMORY_MB, TIMEOUT
-
     parser.add_argument("paths", nargs="*", default=[DEFAULT], metavar="PATH",
                         help=f"submission files, or folders of them (every *.py); default {DEFAULT}")
     parser.add_argument("--only", nargs="+", metavar="NAME",
                         help="grade only these exercises, e.g. --only gap_forward gap_backward")
-    parser.add_argument("--seed", type=int, default=0,
+    parser.add_argument("--seed", type=non_negative_int, default=0,
                         help="seed of the random inputs; 0 (default) is the public set the "
                              "students can run, any other seed draws inputs they have not seen")
-    parser.add_argument("--timeout", type=float, default=TIMEOUT, metavar="SECONDS",
+    parser.add_argument("--timeout", type=positive_float, default=TIMEOUT, metavar="SECONDS",
                         help=f"time limit per exercise and for importing a file (default {TIMEOUT:g})")
-    parser.add_argument("--memory", type=int, default=MEMORY_MB, metavar="MB",
+    parser.add_argument("--memory", type=non_negative_int, default=MEMORY_MB, metavar="MB",
                         help=f"address-space limit of each grading process, Linux and macOS "
                              f"(default {MEMORY_MB}; 0 for none)")
-    parser.add_argument("--jobs", type=int, default=1, metavar="N",
+    parser.add_argument("--jobs", type=positive_int, default=1, metavar="N",
                         help="grade N submissions at a time (default 1)")
     parser.add_argument("--csv", metavar="FILE", help="write a gradebook: one row per submission")
     parser.add_argument("--json", metavar="FILE",
@@ -51,12 +52,8 @@ def run(args: argparse.Namespace) -> int:
         files = harness.submissions(args.paths)
     except (ValueError, FileNotFoundError) as err:
         return error(str(err))
-    if args.timeout <= 0:
-        return error(f"--timeout must be a positive number of seconds, got {args.timeout:g}")
     if args.gradescope and len(files) != 1:
         return error(f"--gradescope writes one submission's results; got {len(files)} files")
-    if args.jobs < 1:
-        return error(f"--jobs must be at least 1, got {args.jobs}")
     subs = []
     for _, sub in harness.grade_files(files, exercises, args.jobs, seed=args.seed,
                                       timeout=args.timeout, memory_mb=args.memory,

@@ -1,5 +1,9 @@
 """``numpycam evaluate``: localisation and faithfulness of every method on a fresh test set
-(see :mod:`numpycam.evaluate`), as a table, JSON and figures."""
+(see :mod:`numpycam.evaluate`), as a table, JSON and figures.
+
+The figures go to ``--out`` (default ``evaluate_figures/`` in the current directory), never to
+the repository's committed ``figures/`` unless asked: ``numpycam figures`` regenerates those.
+"""
 
 from __future__ import annotations
 
@@ -9,68 +13,69 @@ import sys
 import time
 from pathlib import Path
 
+from numpycam.commands import fraction, non_negative_int, positive_int
+from numpycam.data import shapes
+from numpycam.evaluate import ALL_METHODS, evaluate, format_table
+from numpycam.io import load
+from numpycam.viz_localize import save_figures
+from numpycam.zoo import NAMES, pretrained
+
+N, SEED, OUT = 1000, 7, Path("evaluate_figures")  # the test set of the README's table
+# One BLAS thread by default: on the 2-core development machine, shared with other jobs,
+# `--n 100` took 26-55 s with one thread and 34-528 s with NumPy's own two (README, Commands).
+THREADS = 1
+
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    from numpycam.evaluate import ALL_METHODS
-
     add = parser.add_argument
-    add("--n", type=int, default=1000, help="test images (default 1000)")
-    add("--seed", type=int, default=7,
-        help="seed of the test set (default 7; training used 1 and 2)")
-    add("--size", type=int, default=64, help="image size in pixels (default 64, the training size)")
-    add("--threshold", type=float, default=0.2,
+    add("--n", type=positive_int, default=N, help=f"test images (default {N})")
+    add("--seed", type=non_negative_int, default=SEED,
+        help=f"seed of the test set (default {SEED}; training used 1 and 2)")
+    add("--size", type=positive_int, default=64,
+        help="image size in pixels (default 64, the training size)")
+    add("--threshold", type=fraction, default=0.2,
         help="box threshold, a fraction of the map's maximum (default 0.2 as in the CAM paper; "
              "the Grad-CAM paper uses 0.15)")
-    add("--faithfulness-n", type=int, default=32, metavar="N",
+    add("--faithfulness-n", type=positive_int, default=32, metavar="N",
         help="images for deletion / insertion AUC and average drop / increase, the first N of "
              "the test set (default 32)")
-    add("--steps", type=int, default=16,
+    add("--steps", type=positive_int, default=16,
         help="steps of the deletion / insertion curves (default 16)")
-    add("--slow-n", type=int, default=32, metavar="N",
+    add("--slow-n", type=positive_int, default=32, metavar="N",
         help="images for Score-CAM, which needs K forward passes per image (default 32)")
     add("--methods", nargs="+", default=list(ALL_METHODS), choices=ALL_METHODS, metavar="M",
         help=f"methods to evaluate (default all: {' '.join(ALL_METHODS)})")
-    add("--models", nargs="+", default=["gap", "fc"], choices=["gap", "fc"],
+    add("--models", nargs="+", default=list(NAMES), choices=NAMES,
         help="models to evaluate (default gap fc)")
     add("--weights", type=Path, default=None, metavar="DIR",
         help="folder holding gap.npz / fc.npz to evaluate instead of the shipped weights")
     add("--json", action="store_true", help="print the rows as JSON instead of the table")
-    add("--out", type=Path, default=Path("figures"),
-        help="folder for the figures (default figures/)")
+    add("--out", type=Path, default=OUT,
+        help=f"folder for the figures (default {OUT}/ in the current directory)")
     add("--no-figures", action="store_true", help="do not draw the figures")
-    add("--threads", type=int, default=None, metavar="N",
-        help="limit NumPy's BLAS to N threads (with threadpoolctl if installed, otherwise by "
-             "running again with OPENBLAS_NUM_THREADS=N); on a busy shared machine 1 is often "
-             "several times faster")
+    add("--threads", type=positive_int, default=THREADS, metavar="N",
+        help=f"NumPy's BLAS threads (default {THREADS}: faster than several on a busy machine; "
+             "set with threadpoolctl if installed, otherwise by running again with "
+             "OPENBLAS_NUM_THREADS=N)")
     add("--quick", action="store_true",
         help="a tiny run for CI: 16 images, 4 for faithfulness and Score-CAM, 4 steps")
 
 
-def _models(args) -> dict:
-    from numpycam.io import load
-    from numpycam.zoo import pretrained
-
-    if args.weights is None:
-        return {name: pretrained(name) for name in args.models}
-    missing = [n for n in args.models if not (args.weights / f"{n}.npz").is_file()]
+def models_from(weights: Path | None, names) -> dict:
+    """The shipped models, or those saved as ``weights/<name>.npz``."""
+    if weights is None:
+        return {name: pretrained(name) for name in names}
+    missing = [n for n in names if not (weights / f"{n}.npz").is_file()]
     if missing:
-        raise FileNotFoundError(f"no {', '.join(m + '.npz' for m in missing)} in {args.weights}")
-    return {name: load(args.weights / f"{name}.npz") for name in args.models}
+        raise FileNotFoundError(f"no {', '.join(m + '.npz' for m in missing)} in {weights}")
+    return {name: load(weights / f"{name}.npz") for name in names}
 
 
 def run(args: argparse.Namespace) -> int:
-    from numpycam.data import shapes
-    from numpycam.evaluate import evaluate, format_table
-
     if args.quick:
         args.n, args.faithfulness_n, args.slow_n, args.steps = 16, 4, 4, 4
-    for name in ("n", "faithfulness_n", "slow_n", "steps", "size"):
-        if getattr(args, name) < 1:
-            raise ValueError(f"--{name.replace('_', '-')} must be positive")
-    if not 0 <= args.threshold <= 1:
-        raise ValueError("--threshold must be in [0, 1]")
     start = time.perf_counter()
-    models = _models(args)
+    models = models_from(args.weights, args.models)
     data = shapes(args.n, seed=args.seed, size=args.size)
 
     def progress(msg):
@@ -81,8 +86,6 @@ def run(args: argparse.Namespace) -> int:
                     timing_n=min(16, args.n), progress=progress)
     paths = []
     if not args.no_figures:
-        from numpycam.viz_localize import save_figures
-
         paths = save_figures(models, data, rows, args.out, threshold=args.threshold,
                              methods=args.methods)
     seconds = time.perf_counter() - start
@@ -95,7 +98,8 @@ def run(args: argparse.Namespace) -> int:
         print(f"test set: shapes(n={args.n}, seed={args.seed}, size={args.size}); "
               f"models: {', '.join(models)}\n")
         print(format_table(rows))
-        for p in paths:
-            print(f"wrote {p}")
+        if paths:
+            print(f"\nwrote {len(paths)} figures to {Path(args.out).resolve()}: "
+                  f"{', '.join(p.name for p in paths)}")
         print(f"done in {seconds:.1f} s")
     return 0

@@ -1,9 +1,12 @@
-"""``numpycam figures``: regenerate every figure by running all lessons and then the demo.
+"""``numpycam figures``: regenerate every committed figure: all lessons, the demo, evaluate's.
 
 Each ``lessons/NN_*.py`` runs in its own process (the same Python, working directory = the
 repository, ``MPLBACKEND=Agg``, ``NUMPYCAM_FIGURES`` = the output folder), so a lesson behaves
 exactly as when a student runs ``python lessons/NN_name.py``. The lessons are not part of the
 installed package: run this command from the repository (the folder that holds ``lessons/``).
+Then the demo's figures (:func:`numpycam.viz_gallery.demo`, its default seed) and evaluate's
+(:func:`numpycam.evaluate.evaluate` on the README's test set, seed 7, 1,000 images unless
+``--evaluate-n`` says fewer) are drawn in this process.
 """
 
 from __future__ import annotations
@@ -15,12 +18,28 @@ import sys
 import time
 from pathlib import Path
 
+from numpycam import viz_gallery
+from numpycam.commands import evaluate as evaluate_command
+from numpycam.commands import positive_int
+from numpycam.data import shapes
+from numpycam.evaluate import ALL_METHODS, evaluate
+from numpycam.viz_localize import save_figures
+from numpycam.zoo import NAMES, pretrained
+
+SWEPT = ("cam", "grad_cam")
+
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--out", type=Path, default=Path("figures"),
                         help="folder for the PNGs (default figures/)")
     parser.add_argument("--lessons", type=Path, default=Path("lessons"),
                         help="folder of the lesson scripts (default lessons/ in this directory)")
+    parser.add_argument("--threads", type=positive_int, default=evaluate_command.THREADS,
+                        metavar="N", help=f"NumPy's BLAS threads, for the lessons too (default "
+                                          f"{evaluate_command.THREADS}, as for numpycam evaluate)")
+    parser.add_argument("--evaluate-n", type=positive_int, default=evaluate_command.N, metavar="N",
+                        help=f"test images for the evaluate_*.png figures (default "
+                             f"{evaluate_command.N}, as in the README's table)")
 
 
 def lesson_scripts(folder: Path) -> list[Path]:
@@ -35,8 +54,6 @@ def lesson_scripts(folder: Path) -> list[Path]:
 
 
 def run(args: argparse.Namespace) -> int:
-    from numpycam.commands import demo
-
     scripts = lesson_scripts(args.lessons)
     out = args.out.resolve()
     repo = args.lessons.resolve().parent
@@ -54,8 +71,18 @@ def run(args: argparse.Namespace) -> int:
                   f"{proc.stderr[-4000:]}")
         else:
             print(f"ran {script.name} ({seconds:.1f} s)")
-    print("demo:")
-    demo.run(argparse.Namespace(out=out, train=False, n=4, seed=123))
+    start = time.perf_counter()
+    models = {name: pretrained(name) for name in NAMES}
+    made = viz_gallery.demo(models, out)
+    print(f"demo: {len(made)} figures ({time.perf_counter() - start:.1f} s)")
+    start = time.perf_counter()
+    data = shapes(args.evaluate_n, seed=evaluate_command.SEED)
+    # the threshold figure plots the rows swept over thresholds (CAM, Grad-CAM); the box figures
+    # draw every method's maps themselves: faithfulness and Score-CAM rows are not needed
+    rows = evaluate(models, data, methods=SWEPT, faithfulness_n=1, slow_n=1, steps=2)
+    made = save_figures(models, data, rows, out, methods=ALL_METHODS)
+    print(f"evaluate on {len(data)} images (seed {evaluate_command.SEED}): {len(made)} figures "
+          f"({time.perf_counter() - start:.1f} s)")
     made = sorted(p.name for p in out.glob("*.png"))
     print(f"{len(made)} PNG files in {out}")
     if failed:
