@@ -19,27 +19,56 @@ from numpycam.layers import Dense, Layer
 from numpycam.modelfile import write_model
 
 
+def check_layer_name(name) -> str:
+    """A layer name is a non-empty string without "/" (paths such as ``block3/conv`` join names
+    with "/"); ``load`` applies the same rule, so ``save`` never writes a name it refuses."""
+    if not isinstance(name, str):
+        raise TypeError(f"a layer name must be a string, got {name!r} ({type(name).__name__})")
+    if not name or "/" in name or len(name) > 200:
+        raise ValueError(f"layer name {name!r} must be 1 to 200 characters without '/'")
+    return name
+
+
+def _nested(layer: Layer):
+    """Every layer inside ``layer`` (a block's body, recursively)."""
+    for inner in layer.sublayers():
+        yield inner
+        yield from _nested(inner)
+
+
 class Sequential:
     """Layers applied in order; each has a unique name (given, or generated: conv1, relu1, ...)."""
 
     def __init__(self, layers: Iterable[Layer | tuple[str, Layer]]) -> None:
         self.layers: list[Layer] = []
         counts: dict[str, int] = {}
+        taken: set[str] = set()  # a set, so that checking n names costs O(n), not O(n^2)
+        seen: set[int] = set()  # id() of every layer object in this model, nested ones included
         for item in layers:
-            name, layer = item if isinstance(item, tuple) else (None, item)
+            name, layer = item if isinstance(item, tuple) and len(item) == 2 else (None, item)
             if not isinstance(layer, Layer):
                 raise TypeError(f"Sequential takes numpycam layers, got {type(layer).__name__}")
             if name is None:
                 counts[layer.kind] = counts.get(layer.kind, 0) + 1
                 name = f"{layer.kind}{counts[layer.kind]}"
-            if name in self.names:
+            check_layer_name(name)
+            if name in taken:
                 raise ValueError(f"duplicate layer name {name!r}; layer names must be unique")
+            for inner in (layer, *_nested(layer)):
+                if id(inner) in seen:
+                    raise ValueError(
+                        f"the same {type(inner).__name__} object is used twice (at {name!r}); a "
+                        "layer keeps the cache of its last forward pass, so one object cannot sit "
+                        "at two positions. Create one instance per position, e.g. ReLU() each time")
+                seen.add(id(inner))
+            taken.add(name)
             layer.name = name
             self.layers.append(layer)
         if not self.layers:
             raise ValueError("a Sequential model needs at least one layer")
         self._outputs: list[np.ndarray] | None = None
         self._kept: dict[int, np.ndarray] = {}
+        self._positions: dict[str, int] = {}
 
     # -- lookup ----------------------------------------------------------------------------
     @property
@@ -56,9 +85,13 @@ class Sequential:
                 raise ValueError(f"layer index {key} out of range for {n} layers: {self.names}")
             return int(key) % n
         if isinstance(key, str):
-            if key not in self.names:
+            i = self._positions.get(key)
+            if i is None or i >= n or self.layers[i].name != key:  # layers changed: re-index
+                self._positions = {lay.name: j for j, lay in enumerate(self.layers)}
+                i = self._positions.get(key)
+            if i is None:
                 raise KeyError(f"no layer named {key!r}; the layers are {self.names}")
-            return self.names.index(key)
+            return i
         raise TypeError(f"a layer is named by a string or an int, got {type(key).__name__}")
 
     def __getitem__(self, key: str | int) -> Layer:
@@ -83,7 +116,11 @@ class Sequential:
 
     @property
     def num_classes(self) -> int:
-        last = next(lay for lay in reversed(self.layers) if isinstance(lay, Dense))
+        """Classes scored by the last Dense layer (the outer model's, not a block's)."""
+        last = next((lay for lay in reversed(self.layers) if isinstance(lay, Dense)), None)
+        if last is None:
+            raise ValueError(f"this model has no Dense layer, so it has no class scores "
+                             f"(layers: {self.names}); end it with Dense(features, num_classes)")
         return last.out_features
 
     # -- passes ----------------------------------------------------------------------------
@@ -247,7 +284,11 @@ class Sequential:
         return self
 
     def astype(self, dtype) -> Sequential:
-        """Cast every parameter and buffer in place (float64 for exact checks, float32 for speed)."""
+        """Cast every parameter and buffer in place (float64 for exact checks, float32 for speed).
+        Only float32 and float64 are accepted: integer weights would give all-zero maps."""
+        if np.dtype(dtype) not in (np.float32, np.float64):
+            raise TypeError(f"astype takes np.float32 or np.float64, got {np.dtype(dtype)}; "
+                            "the layers compute in floating point")
         for _, layer in self._walk(False):
             for p in layer.param_names + layer.buffer_names:
                 setattr(layer, p, getattr(layer, p).astype(dtype))
