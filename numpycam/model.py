@@ -299,9 +299,10 @@ class Sequential:
         params = self.parameters(False)
         return getattr(*params[0]).dtype if params else None
 
-    def save(self, path):
-        """Write architecture and weights to one ``.npz`` (see :func:`numpycam.load`); the path."""
-        return write_model(self, path)
+    def save(self, path, *, max_params: int | None = None):
+        """Write architecture and weights to one ``.npz`` (see :func:`numpycam.load`); the path.
+        Refuses (ValueError, old file untouched) whatever ``load`` would refuse."""
+        return write_model(self, path, max_params=max_params)
 
     def __repr__(self) -> str:
         lines = [f"  {layer!r}" for layer in self.layers]
