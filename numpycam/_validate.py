@@ -21,10 +21,29 @@ import numpy as np
 from numpy.typing import ArrayLike
 
 
+class NonFiniteError(FloatingPointError, ValueError):
+    """A score or map came out NaN or infinite from finite input: a float overflowed. Both a
+    FloatingPointError (what NumPy calls it) and a ValueError (the input needs changing)."""
+
+
+def check_finite(arr: np.ndarray, what: str, x: np.ndarray | None = None) -> np.ndarray:
+    """arr, or NonFiniteError naming ``what`` overflowed and what to do about it."""
+    if np.all(np.isfinite(arr)):
+        return arr
+    scale = f" (the input reaches |x| = {np.max(np.abs(x)):.3g})" if x is not None and x.size else ""
+    raise NonFiniteError(
+        f"{what} came out NaN or infinite: {arr.dtype} overflowed{scale}. Scale the input "
+        "into a normal range (e.g. pixels in [0, 1]), or compute in float64: "
+        "model.astype(np.float64) and x.astype(np.float64)")
+
+
 def as_float_array(x, name: str = "x") -> np.ndarray:
     """Return x as a finite float ndarray, or raise TypeError / ValueError saying what to do."""
     if isinstance(x, (str, bytes)) or x is None:
         raise TypeError(f"{name} must be a float array, got {type(x).__name__}")
+    if isinstance(x, np.ma.MaskedArray):  # np.asarray would drop the mask without a word
+        raise TypeError(f"{name} is a masked array; numpycam does not honour masks. Pass the "
+                        f"valid images only, or fill the masked values: {name}.filled(0)")
     try:
         arr = np.asarray(x)
     except ValueError:

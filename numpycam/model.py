@@ -14,7 +14,7 @@ from collections.abc import Iterable
 
 import numpy as np
 
-from numpycam._validate import as_float_array, as_images, positive_int
+from numpycam._validate import as_float_array, as_images, check_finite, positive_int
 from numpycam.layers import Dense, Layer
 from numpycam.modelfile import write_model
 
@@ -136,8 +136,14 @@ class Sequential:
         return arr
 
     def forward(self, x) -> np.ndarray:
-        """Class scores S (N, num_classes) before softmax; keeps what backward needs."""
-        return self.run(self.check_input(x))
+        """Class scores S (N, num_classes) before softmax; keeps what backward needs.
+        NonFiniteError (a ValueError) names the first layer whose output overflowed."""
+        x = self.check_input(x)
+        scores = self.run(x)
+        if not np.all(np.isfinite(scores)):
+            first = next(i for i, out in enumerate(self._outputs) if not np.all(np.isfinite(out)))
+            check_finite(self._outputs[first], f"the output of layer {self.layers[first].name!r}", x)
+        return scores
 
     __call__ = forward
 
