@@ -135,11 +135,27 @@ class Sequential:
                              "for one example use x[None]")
         return arr
 
+    def check_weights(self) -> None:
+        """Every parameter and buffer an ndarray of the shape its layer's config gives (a weight
+        replaced by hand with another shape fails here, named, not deep inside NumPy)."""
+        for path, layer in self._walk(False):
+            if layer.sublayers():
+                continue
+            for p, shape in type(layer).param_shapes(layer.config()).items():
+                arr = getattr(layer, p, None)
+                if not isinstance(arr, np.ndarray) or arr.shape != shape:
+                    got = arr.shape if isinstance(arr, np.ndarray) else type(arr).__name__
+                    raise ValueError(f"{path}/{p} is {got}, but layer {path!r} "
+                                     f"({type(layer).__name__}) needs shape {shape}; give it an "
+                                     "array of that shape, or build a new layer")
+
     def forward(self, x) -> np.ndarray:
         """Class scores S (N, num_classes) before softmax; keeps what backward needs.
         NonFiniteError (a ValueError) names the first layer whose output overflowed."""
         x = self.check_input(x)
-        scores = self.run(x)
+        self.check_weights()
+        with np.errstate(over="ignore", invalid="ignore"):  # checked just below, with a message
+            scores = self.run(x)
         if not np.all(np.isfinite(scores)):
             first = next(i for i, out in enumerate(self._outputs) if not np.all(np.isfinite(out)))
             check_finite(self._outputs[first], f"the output of layer {self.layers[first].name!r}", x)
