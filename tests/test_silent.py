@@ -126,7 +126,7 @@ def test_a_weight_of_the_wrong_shape_is_named(key, shape):
 METHODS = {
     "cam": nc.cam, "grad_cam": nc.grad_cam, "guided_backprop": nc.guided_backprop,
     "guided_grad_cam": nc.guided_grad_cam, "layer_cam": family.layer_cam,
-    "eigen_cam": family.eigen_cam,
+    "eigen_cam": family.eigen_cam, "score_cam": family.score_cam,
 }
 
 
