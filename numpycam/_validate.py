@@ -187,3 +187,20 @@ def model_inputs(model, x, c) -> tuple[np.ndarray, np.ndarray]:
         raise TypeError(f"model must be a numpycam Sequential, got {type(model).__name__}")
     x = as_images(x, model.in_channels)
     return x, class_indices(c, x.shape[0], model.num_classes)
+
+
+def check_layer_name(name) -> str:
+    """A layer name is a non-empty string without "/" (paths such as ``block3/conv`` join names
+    with "/"); ``load`` applies the same rule, so ``save`` never writes a name it refuses."""
+    if not isinstance(name, str):
+        raise TypeError(f"a layer name must be a string, got {name!r} ({type(name).__name__})")
+    if not name or "/" in name or len(name) > 200:
+        raise ValueError(f"layer name {name!r} must be 1 to 200 characters without '/'")
+    return name
+
+
+def nested_layers(layer):
+    """Every layer inside ``layer`` (a block's body, recursively)."""
+    for inner in layer.sublayers():
+        yield inner
+        yield from nested_layers(inner)

@@ -14,26 +14,9 @@ from collections.abc import Iterable
 
 import numpy as np
 
-from numpycam._validate import as_float_array, as_images, check_finite, positive_int
+from numpycam._validate import as_float_array, as_images, check_finite, check_layer_name, nested_layers, positive_int
 from numpycam.layers import Dense, Layer
 from numpycam.modelfile import write_model
-
-
-def check_layer_name(name) -> str:
-    """A layer name is a non-empty string without "/" (paths such as ``block3/conv`` join names
-    with "/"); ``load`` applies the same rule, so ``save`` never writes a name it refuses."""
-    if not isinstance(name, str):
-        raise TypeError(f"a layer name must be a string, got {name!r} ({type(name).__name__})")
-    if not name or "/" in name or len(name) > 200:
-        raise ValueError(f"layer name {name!r} must be 1 to 200 characters without '/'")
-    return name
-
-
-def _nested(layer: Layer):
-    """Every layer inside ``layer`` (a block's body, recursively)."""
-    for inner in layer.sublayers():
-        yield inner
-        yield from _nested(inner)
 
 
 class Sequential:
@@ -54,7 +37,7 @@ class Sequential:
             check_layer_name(name)
             if name in taken:
                 raise ValueError(f"duplicate layer name {name!r}; layer names must be unique")
-            for inner in (layer, *_nested(layer)):
+            for inner in (layer, *nested_layers(layer)):
                 if id(inner) in seen:
                     raise ValueError(
                         f"the same {type(inner).__name__} object is used twice (at {name!r}); a "

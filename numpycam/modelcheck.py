@@ -18,9 +18,9 @@ import math
 
 import numpy as np
 
+from numpycam._validate import check_layer_name
 from numpycam.blocks import Block
 from numpycam.layers import LAYER_TYPES
-from numpycam.model import check_layer_name
 
 MAX_PARAMS = 50_000_000  # numbers in one file (200 MB as float32); pass max_params to go higher
 MAX_LAYERS = 20_000  # layers, nested ones included
