@@ -70,13 +70,20 @@ def in_batches(method, model, x, c, batch_size: int, **kwargs):
     b = positive_int(batch_size, "batch_size")
     if len(x) <= b:
         return None
-    parts = [method(model, x[i : i + b], None if c is None else c[i : i + b], batch_size=b, **kwargs)
-             for i in range(0, len(x), b)]
-    if isinstance(parts[0], Explanation):
+    def part(i):
+        return method(model, x[i : i + b], None if c is None else c[i : i + b], batch_size=b, **kwargs)
+
+    if kwargs.get("details"):
+        parts = [part(i) for i in range(0, len(x), b)]
         fields = ("maps", "f", "weights", "scores", "c")
         return Explanation(*(np.concatenate([getattr(p, k) for p in parts]) for k in fields),
                            parts[0].layer)
-    return np.concatenate(parts)
+    first = part(0)
+    out = np.empty((len(x), *first.shape[1:]), first.dtype)  # filled in place: no second copy
+    out[:b] = first
+    for i in range(b, len(x), b):
+        out[i : i + b] = part(i)
+    return out
 
 
 def weighted_sum(f: np.ndarray, weights: np.ndarray) -> np.ndarray:
