@@ -46,8 +46,6 @@ def run(args: argparse.Namespace) -> int:
     def progress(message: str) -> None:
         print(f"  [{time.perf_counter() - start:4.1f} s] {message} ...", file=sys.stderr, flush=True)
 
-    if args.top > 1000:
-        return _usage(f"--top must be at most 1000, got {args.top}")
     try:
         explain.lookup_method(args.method)
         result = explain.explain_photo(args.image, classes=args.classes, top=args.top, method=args.method,
