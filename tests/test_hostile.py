@@ -283,3 +283,17 @@ def test_resave_keeps_permissions_and_unwritable_folder_names_the_file(tmp_path)
             model.save(target)
         assert str(target) in str(info.value) and ".tmp" not in str(info.value), str(info.value)
     assert sorted(p.name for p in tmp_path.iterdir()) == ["a_file", "m.npz"]
+
+
+def test_an_interrupted_save_leaves_the_old_file_and_no_temporary(tmp_path, monkeypatch):
+    model = nc.Sequential([nc.Dense(2, 2)])
+    path = model.save(tmp_path / "m.npz")
+    old = path.read_bytes()
+
+    def interrupted(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(np, "savez_compressed", interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        model.save(path)
+    assert path.read_bytes() == old and [p.name for p in tmp_path.iterdir()] == ["m.npz"]
