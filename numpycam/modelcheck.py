@@ -51,8 +51,8 @@ def _walk_specs(specs, prefix: str, depth: int, plan: dict, counter: list[int]) 
             raise ValueError(f"layer name {prefix + name!r} appears twice; names must be unique")
         names.add(name)
         if not isinstance(kind, str) or kind not in LAYER_TYPES:
-            raise ValueError(f"layer {prefix + name!r} has unknown type {kind!r}; known types: "
-                             f"{sorted(LAYER_TYPES)}")
+            raise ValueError(f"unknown layer type {kind!r} (layer {prefix + name!r}); known "
+                             f"types: {sorted(LAYER_TYPES)}")
         if not isinstance(config, dict) or not all(isinstance(k, str) for k in config):
             raise ValueError(f"layer {prefix + name!r} has a config that is not a JSON object")
         cls = LAYER_TYPES[kind]

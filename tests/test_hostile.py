@@ -162,7 +162,7 @@ def test_messages_say_what_is_wrong(tmp_path):
         "200,000 layers": f"more than {MAX_LAYERS} layers",
         "blocks nested 200 deep": f"nested more than {MAX_DEPTH} deep",
         "JSON nested 100,000 deep": "nested too deeply",
-        "type is a list": "unknown type ['Conv2D']",
+        "type is a list": "unknown layer type ['Conv2D']",
         "name is a number": "must be a string, got 5",
         "plain text": "plain text, truncated or another format",
         "object array": "pickled Python objects",
