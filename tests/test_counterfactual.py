@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import numpy as np
 from hypothesis import given
+from strategies import close, gap_networks
 
 import numpycam as nc
-from strategies import close, gap_networks
 
 
 @given(gap_networks())
