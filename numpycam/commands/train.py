@@ -63,8 +63,8 @@ def train_one(name: str, out: Path, n: int | None, epochs: int | None,
 
     from numpycam import data
     from numpycam.builders import deepen
-    from numpycam.train import accuracy, fit
     from numpycam.zoo import RECIPE
+    from numpycam.train import accuracy, fit
 
     def say(text: str) -> None:
         print(f"{prefix}{text}", flush=True)
