@@ -19,7 +19,7 @@ import numpy as np
 from numpycam.builders import gap_cnn
 from numpycam.data import shapes
 from numpycam.sanity import INPUT_MAPS, compare, maps_of
-from numpycam.train import History, accuracy, fit
+from numpycam.train import accuracy, fit
 
 __all__ = ["RECIPE", "DataRandomisation", "data_randomisation"]
 
