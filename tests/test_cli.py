@@ -23,7 +23,7 @@ NUMERIC = [
     ("bench", "--repeats", "positive"), ("bench", "--matmul-size", "positive"),
     ("bench", "--threads", "positive"), ("figures", "--evaluate-n", "positive"),
     ("figures", "--threads", "positive"),
-    ("info", "--size", "positive"),
+    ("info", "--size", "positive"), ("evaluate", "--val-n", "seed"), ("evaluate", "--val-seed", "seed"),
     ("check", "--seed", "seed"), ("check", "--timeout", "seconds"), ("check", "--memory", "seed"),
     ("check", "--jobs", "positive"), ("explain", "--top", "positive"),
 ]
