@@ -20,13 +20,16 @@ from numpycam._validate import as_maps, as_size
 __all__ = ["normalize", "upsample"]
 
 
-def _source_coords(n_in: int, n_out: int) -> np.ndarray:
-    """Half-pixel source coordinates: src = clamp((dst + 0.5) * n_in / n_out - 0.5, 0, n_in - 1)."""
+def _source_coords(n_in: int, n_out: int, align_corners: bool = False) -> np.ndarray:
+    """Half-pixel source coordinates: src = clamp((dst + 0.5) * n_in / n_out - 0.5, 0, n_in - 1);
+    with ``align_corners``: src = dst * (n_in - 1) / (n_out - 1) (0 if n_out = 1)."""
     dst = np.arange(n_out, dtype=np.float64)
+    if align_corners:
+        return dst * ((n_in - 1) / (n_out - 1)) if n_out > 1 else np.zeros(1)  # (n_out,)
     return np.clip((dst + 0.5) * (n_in / n_out) - 0.5, 0.0, n_in - 1)  # (n_out,)
 
 
-def upsample(maps: ArrayLike, size: int | tuple[int, int]) -> np.ndarray:
+def upsample(maps: ArrayLike, size: int | tuple[int, int], *, align_corners: bool = False) -> np.ndarray:
     """Bilinearly resize maps of shape (h, w) or (N, h, w) to (H, W) or (N, H, W).
 
     Half-pixel-centre convention, as in OpenCV ``cv2.resize(..., INTER_LINEAR)`` and PyTorch
@@ -40,6 +43,11 @@ def upsample(maps: ArrayLike, size: int | tuple[int, int]) -> np.ndarray:
     the edge pixels, so the border half-pixel of the output copies the border of the input.
     The same formula also shrinks maps (H < h), although that is plain bilinear sampling, not
     area averaging.
+
+    ``align_corners=True`` is the other convention, PyTorch's ``align_corners=True`` (and
+    ``nn.UpsamplingBilinear2d``, which pytorch-grad-cam's Score-CAM uses): the corner pixel
+    centres of input and output coincide, y_src = y (h - 1) / (H - 1), so a map that is linear
+    in (i, j) stays exactly linear on the new grid and the corners are copied.
 
     Args:
         maps: (h, w) or (N, h, w) real array, finite.
@@ -56,7 +64,8 @@ def upsample(maps: ArrayLike, size: int | tuple[int, int]) -> np.ndarray:
     if (out_h, out_w) == (h, w):
         out = arr.copy()
     else:
-        ys, xs = np.meshgrid(_source_coords(h, out_h), _source_coords(w, out_w), indexing="ij")
+        ys, xs = np.meshgrid(_source_coords(h, out_h, align_corners),
+                             _source_coords(w, out_w, align_corners), indexing="ij")
         coords = np.stack([ys, xs])  # (2, H, W)
         out = np.empty((n, out_h, out_w), dtype=arr.dtype)  # (N, H, W)
         for i in range(n):
