@@ -31,6 +31,7 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+import warnings
 from collections import OrderedDict
 from importlib.metadata import version
 from pathlib import Path
@@ -58,6 +59,9 @@ except ImportError as err:
     sys.exit(0)
 
 TOL = 1e-4  # float32 round-off on maps scaled to max |peer| = 1
+PEER_MAPS = {}  # (network, method) -> pytorch-grad-cam's output, for the GAP identity
+EIGEN_FLIPS = [0, 0]  # images where pytorch-grad-cam's Eigen-CAM sign is opposite, images seen
+warnings.filterwarnings("ignore", message="Setting backward hooks on ReLU activations")
 
 
 class Center(nn.Module):
@@ -182,7 +186,7 @@ def sign_matched(ours_fn, theirs, n):
     return out, flips
 
 
-def grad_cam_rows(model, tm, x, c, layer, scorecam):
+def grad_cam_rows(label, model, tm, x, c, layer, scorecam):
     """pytorch-grad-cam: every method it shares with numpycam."""
     tx, size = torch.from_numpy(x), x.shape[2:]
     targets = [ClassifierOutputTarget(int(k)) for k in c]
@@ -191,7 +195,9 @@ def grad_cam_rows(model, tm, x, c, layer, scorecam):
         with cls(model=tm, target_layers=[tm.target]) as cam:
             for k, v in attrs.items():
                 setattr(cam, k, v)
-            return cam(input_tensor=tx, targets=targets)
+            out = cam(input_tensor=tx, targets=targets)
+        PEER_MAPS[label, cls.__name__] = out
+        return out
 
     post = lambda m: pgc_post(m, size)  # noqa: E731
     raw = dict(relu=False)
@@ -207,9 +213,11 @@ def grad_cam_rows(model, tm, x, c, layer, scorecam):
     plain = nc.eigen_cam(model, x, c, layer)
     centred, flips = sign_matched(
         lambda s: post(s * nc.eigen_cam(model, x, c, layer, center=True)), theirs, len(x))
-    yield ("Eigen-CAM", diff(post(plain), theirs), "center=True", diff(centred, theirs),
-           f"centres f before the SVD (svd_on_activations.py); sign left to the SVD, "
-           f"opposite to numpycam's in {flips}/{len(x)} images")
+    EIGEN_FLIPS[0] += flips
+    EIGEN_FLIPS[1] += len(x)
+    yield ("Eigen-CAM", diff(post(plain), theirs), "center=True (sign matched)",
+           diff(centred, theirs), "centres f before the SVD (svd_on_activations.py); sign left "
+           "to the SVD")
     if scorecam:
         theirs = run(pgc.ScoreCAM, batch_size=64)
         yield ("Score-CAM", diff(post(nc.score_cam(model, x, c, layer, **raw)), theirs),
@@ -275,18 +283,23 @@ def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--images", type=int, default=2, help="random images per small network")
     ap.add_argument("--no-imagenet", action="store_true", help="skip EfficientNet-Lite0")
+    ap.add_argument("--verbose", action="store_true", help="print every network's rows")
     args = ap.parse_args(argv)
     torch.set_num_threads(2)
     print("numpycam " + nc.__version__ + ", NumPy " + np.__version__ + ", " + ", ".join(
         f"{p} {version(p)}" for p in ("torch", "grad-cam", "captum", "torchcam")))
     rows = []
     for label, model, tm, x, c, layer, small in networks(args):
-        for lib, gen in (("pytorch-grad-cam", grad_cam_rows(model, tm, x, c, layer, small)),
+        for lib, gen in (("pytorch-grad-cam", grad_cam_rows(label, model, tm, x, c, layer, small)),
                          ("torch-cam", torchcam_rows(model, tm, x, c, layer, small)),
                          ("Captum", captum_rows(model, tm, x, c, layer, small))):
             for row in gen:
                 rows.append((label, lib, *row))
-                print(".", end="", flush=True)
+                if args.verbose:
+                    print(f"{label:18s} {lib:16s} " + "  ".join(
+                        f"{v:.1e}" if isinstance(v, float) else str(v) for v in row), flush=True)
+                else:
+                    print(".", end="", flush=True)
     print()
     worst = {}
     for label, lib, method, d, *rest in rows:
@@ -301,7 +314,7 @@ def main(argv=None) -> int:
         worst[key] = w
     print(f"\nlargest difference per library and method over {len({r[0] for r in rows})} "
           f"networks, max |numpycam - peer| / max |peer| (round-off: <= {TOL:g})")
-    print(f"| library | method | default | where | numpycam option | with it | reason |")
+    print("| library | method | default | where | numpycam option | with it | reason |")
     print("|---|---|---|---|---|---|---|")
     bad = []
     for (lib, method), (d, label, opt, after, why) in worst.items():
@@ -310,6 +323,14 @@ def main(argv=None) -> int:
               f"{after:.1e} | {verdict} |")
         if after > TOL:
             bad.append(f"{lib} {method}")
+    print(f"\npytorch-grad-cam's Eigen-CAM sign was opposite to numpycam's (v . F >= 0) in "
+          f"{EIGEN_FLIPS[0]} of {EIGEN_FLIPS[1]} images")
+    print("the Generalized CAM identity, pytorch-grad-cam's own maps: max difference of "
+          "HiResCAM and XGradCAM from GradCAM")
+    for label in dict.fromkeys(r[0] for r in rows):
+        ref = PEER_MAPS[label, "GradCAM"]
+        print(f"  {label:18s} " + ", ".join(
+            f"{m} {np.abs(PEER_MAPS[label, m] - ref).max():.1e}" for m in ("HiResCAM", "XGradCAM")))
     if bad:
         print(f"\nNOT explained (difference above {TOL:g} even with the option): {bad}")
         return 1
