@@ -51,7 +51,8 @@ def eigen_cam(model, x, c=None, layer: str | int | None = None, *, relu: bool = 
 
     ``center=True`` adopts pytorch-grad-cam's convention: the map is (A - 1 m^T) v_c, with m_k
     the mean of f_k over positions and v_c the first right singular vector of the centred
-    matrix, so the map sums to 0 and half of it is removed by a final ReLU. Example: for
+    matrix, so the map sums to 0: its positive and negative parts weigh the same, and
+    pytorch-grad-cam's final ReLU keeps only the positions above the map's mean. Example: for
     f_k(i, j) = u_k p(i, j) + b_k (one spatial pattern p, plus a constant per channel), the
     centred map is +-|u| (p(i, j) - mean p) whatever b, the sign that of u . (u mean p + b);
     the uncentred one mixes in b. With ``details=True`` the Explanation's f is the centred f.
