@@ -26,8 +26,8 @@ from __future__ import annotations
 import numpy as np
 from scipy import ndimage
 
-from numpycam._validate import as_maps, as_size
-from numpycam.localize import _as_boxes, iou
+from numpycam._validate import as_boxes, as_maps, as_size
+from numpycam.localize import iou
 from numpycam.maps import normalize, upsample
 
 __all__ = ["DELTAS", "TAUS", "MaxBoxAcc", "best_ious", "centre_gaussian", "max_box_acc",
@@ -118,7 +118,7 @@ def max_box_acc(maps, boxes, deltas=DELTAS, *, size=None, taus=TAUS) -> MaxBoxAc
     Choe et al. 2020 use taus 0, 0.01, .., 0.99 and deltas (0.3, 0.5, 0.7), the defaults here.
     """
     arr, _ = as_maps(maps)
-    gt = _as_boxes(boxes, "boxes").reshape(-1, 4)
+    gt = as_boxes(boxes, "boxes").reshape(-1, 4)
     if len(gt) != len(arr):
         raise ValueError(f"{len(arr)} maps but {len(gt)} boxes; give one true box per map")
     deltas, taus = tuple(float(d) for d in np.atleast_1d(deltas)), tuple(np.atleast_1d(taus))
