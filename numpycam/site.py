@@ -27,15 +27,35 @@ from pathlib import Path
 
 from numpycam.notebooks import INSTALL_HINT, _tools, execute_lesson, figure_outputs, lesson_scripts, select
 
+# jupyter-server-mathjax ships the STIX-Web fonts only (not MathJax's TeX fonts): the page's
+# configuration asks HTML-CSS for those, so no font file is requested that is not there
 MATHJAX_URL = "mathjax/MathJax.js?config=TeX-AMS-MML_HTMLorMML-full,Safe"
 NAV = ('<nav class="nc-nav">{prev} · <a href="index.html">all lessons</a> · '
        '<a href="exercises.html">exercises</a> · {next}</nav>')
 LESSON_TEMPLATE = r"""{%- extends 'lab/index.html.j2' -%}
 {%- block html_head_js -%}{%- endblock html_head_js -%}
 {%- block html_head_js_mermaidjs -%}{%- endblock html_head_js_mermaidjs -%}
-{%- block extra_css -%}<style>""" + "{{ resources.nc_css }}" + r"""</style>{%- endblock extra_css -%}
+{%- block html_head_js_mathjax -%}
+<script type="text/x-mathjax-config">
+MathJax.Hub.Config({
+  "HTML-CSS": {availableFonts: [], preferredFont: null, webFont: "STIX-Web", imageFont: null},
+  tex2jax: {inlineMath: [["$", "$"], ["\\(", "\\)"]], displayMath: [["$$", "$$"], ["\\[", "\\]"]],
+            processEscapes: true, processEnvironments: true},
+  messageStyle: "none"
+});
+</script>
+<script src="{{ resources.mathjax_url }}"></script>
+{%- endblock html_head_js_mathjax -%}
+{%- block extra_css -%}<style>{{ resources.nc_css }}</style>{%- endblock extra_css -%}
 {%- block body_header -%}{{ super() }}{{ resources.nc_nav }}{%- endblock body_header -%}
 {%- block body_footer -%}{{ resources.nc_nav }}{{ super() }}{%- endblock body_footer -%}
+{%- block data_png scoped -%}
+{%- if 'numpycam_figure' in output.metadata -%}
+<div class="jp-RenderedImage jp-OutputArea-output">
+{%- set name = output.metadata.numpycam_figure | escape_html -%}
+<img src="figures/{{ name }}" alt="figure {{ name }}"></div>
+{%- else -%}{{ super() }}{%- endif -%}
+{%- endblock data_png -%}
 """
 CSS = """
 body { max-width: 980px; margin: 0 auto; padding: 0 1em; font-family: sans-serif; line-height: 1.5; }
@@ -72,13 +92,12 @@ def lesson_info(nb, stem: str) -> dict:
 
 
 def _link_figures(nb, figures: Path) -> None:
-    """Write each shown figure to ``figures/NAME`` and make the page's <img> point there."""
+    """Write each shown figure to ``figures/NAME``, where the page's <img> points (the template)."""
     for cell in nb.cells:
         for out in cell.get("outputs", []) if cell.cell_type == "code" else []:
             name = out.get("metadata", {}).get("numpycam_figure")
             if name and "image/png" in out.get("data", {}):
                 (figures / name).write_bytes(base64.b64decode(out.data["image/png"]))
-                out.metadata["filenames"] = {"image/png": f"figures/{name}"}
 
 
 def _exporter():
