@@ -84,10 +84,10 @@ def lesson_info(nb, stem: str) -> dict:
     """Number, title and post section of a lesson, read from its first markdown cell."""
     first = next((c.source for c in nb.cells if c.cell_type == "markdown"), "")
     title = re.search(r"^#\s+(.+)$", first, re.M)
-    section = re.search(r"Post section:\s*\*\*(.+?)\*\*", first, re.S)
+    section = re.search(r'Post sections?:\s*(.+?),?\s+in\s+"CNN', first, re.S)
     return {"stem": stem, "number": int(stem[:2]), "page": f"{stem}.html",
             "title": title.group(1).strip() if title else stem,
-            "section": " ".join(section.group(1).split()) if section else "",
+            "section": " ".join(section.group(1).replace("**", "").split()) if section else "",
             "figures": figure_outputs(nb)}
 
 
