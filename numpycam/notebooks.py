@@ -3,9 +3,9 @@
 A lesson is a jupytext "percent" script (``# %%`` code cells, ``# %% [markdown]`` prose). Here it
 is read with jupytext and run cell by cell in a fresh Jupyter kernel (nbclient), so the notebook
 keeps every output: printed text and, through :func:`numpycam.viz.save`, every figure as an
-``image/png`` output. The kernel runs in the repository (the folder that holds ``lessons/``),
-with one BLAS thread and ``NUMPYCAM_FIGURES`` pointing at ``figures``, so the PNGs land there and
-not in the committed ``figures/``.
+``image/png`` output. The kernel runs in the output folder with one BLAS thread, the repository
+on its ``PYTHONPATH`` and ``NUMPYCAM_FIGURES=figures``: the PNGs land in ``OUT/figures`` (not in
+the committed ``figures/``) and the notebook prints ``wrote figures/NAME.png``, no machine's path.
 
 The lessons are found by listing ``NN_*.py``: a new lesson is picked up without a list to edit.
 jupytext, nbclient and ipykernel come with the ``docs`` extra (``pip install ".[docs]"``).
@@ -58,11 +58,12 @@ def _tools():
     return jupytext, nbclient, nbformat
 
 
-def execute_lesson(script, figures, *, timeout: int = 900):
+def execute_lesson(script, workdir, *, timeout: int = 900):
     """Run one lesson script as a notebook in a new kernel; returns the executed notebook.
 
-    ``figures`` is the folder the lesson's :func:`numpycam.viz.save` writes to. A cell that
-    raises stops the run with nbclient's CellExecutionError, which names the cell and the error.
+    The kernel works in ``workdir``; the lesson's :func:`numpycam.viz.save` writes to
+    ``workdir/figures``. A cell that raises stops the run with nbclient's CellExecutionError,
+    which names the cell and the error.
     """
     jupytext, nbclient, _ = _tools()
     script = Path(script).resolve()
@@ -72,11 +73,11 @@ def execute_lesson(script, figures, *, timeout: int = 900):
     saved = dict(os.environ)
     # the kernel inherits this process's environment; it is restored right after the run
     os.environ.update(thread_environment(1))
-    os.environ.update({"MPLBACKEND": "Agg", "NUMPYCAM_FIGURES": str(Path(figures).resolve())})
+    os.environ.update({"MPLBACKEND": "Agg", "NUMPYCAM_FIGURES": "figures"})
     os.environ["PYTHONPATH"] = os.pathsep.join(p for p in (str(repo), saved.get("PYTHONPATH")) if p)
     try:
         client = nbclient.NotebookClient(nb, timeout=timeout, kernel_name="python3",
-                                         resources={"metadata": {"path": str(repo)}})
+                                         resources={"metadata": {"path": str(Path(workdir).resolve())}})
         client.execute()
     finally:
         os.environ.clear()
@@ -92,21 +93,20 @@ def figure_outputs(nb) -> list[str]:
             if "image/png" in out.get("data", {}) and "numpycam_figure" in out.get("metadata", {})]
 
 
-def write_notebooks(lessons, out, *, only: list[str] | None = None, figures=None,
+def write_notebooks(lessons, out, *, only: list[str] | None = None,
                     say: Callable[[str], None] = print) -> list[Path]:
     """Execute the lessons and write ``out/NN_name.ipynb`` (outputs included); returns the paths.
 
-    ``figures`` (default ``out/figures``) receives the PNGs the lessons save.
+    The PNGs the lessons save go to ``out/figures``.
     """
     _, _, nbformat = _tools()
     scripts = select(lesson_scripts(lessons), only)
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
-    figures = Path(figures) if figures is not None else out / "figures"
     paths = []
     for script in scripts:
         start = time.perf_counter()
-        nb = execute_lesson(script, figures)
+        nb = execute_lesson(script, out)
         path = out / f"{script.stem}.ipynb"
         nbformat.write(nb, path)
         paths.append(path)

@@ -155,10 +155,11 @@ def build_site(out, *, lessons="lessons", notebooks=None, figures_src="figures",
         if notebooks is not None:
             nb = nbformat.read(Path(notebooks) / f"{script.stem}.ipynb", as_version=4)
         else:
-            nb = execute_lesson(script, out / "_lesson_figures")
+            (out / "_work").mkdir(exist_ok=True)
+            nb = execute_lesson(script, out / "_work")
             say(f"executed {script.name} ({time.perf_counter() - start:.1f} s)")
         nbs.append(nb)
-    shutil.rmtree(out / "_lesson_figures", ignore_errors=True)
+    shutil.rmtree(out / "_work", ignore_errors=True)
     infos = [lesson_info(nb, s.stem) for nb, s in zip(nbs, scripts, strict=True)]
     exporter = _exporter()
     pages = []
@@ -169,7 +170,8 @@ def build_site(out, *, lessons="lessons", notebooks=None, figures_src="figures",
         path = out / info["page"]
         path.write_text(body, encoding="utf-8")
         pages.append(path)
-    gallery = sorted(p.name for p in Path(figures_src).glob("demo_*.png"))
+    # the gallery first (the README's picture), then one figure per method and the scene
+    gallery = sorted((p.name for p in Path(figures_src).glob("demo_*.png")), key=lambda n: (n != "demo_gallery.png", n))
     for name in gallery:
         shutil.copy2(Path(figures_src) / name, figures / name)
     (out / "index.html").write_text(index_page(infos, gallery), encoding="utf-8")

@@ -9,6 +9,7 @@ chromium-driver (installed by .ci/run) and is skipped, saying so, where they are
 
 from __future__ import annotations
 
+import base64
 import functools
 import http.server
 import json
@@ -73,9 +74,10 @@ def test_every_notebook_shows_the_figures_its_lesson_saves(notebooks):
         assert expected, f"no committed figures for {script.name}"
         assert len(images) == len(expected), (script.name, len(images), sorted(expected))
         assert set(figure_outputs(nb)) == expected
-        # the inline image is the saved file itself
-        assert all(o.data["image/png"].strip() for o in images)
-        assert (notebooks / "figures" / sorted(expected)[0]).is_file()
+        # the inline image is the saved file itself, byte for byte
+        for o in images:
+            saved = notebooks / "figures" / o.metadata["numpycam_figure"]
+            assert base64.b64decode(o.data["image/png"]) == saved.read_bytes(), saved.name
 
 
 def test_the_site_has_every_page_and_links_them_in_order(site):
