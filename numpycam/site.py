@@ -130,9 +130,12 @@ def index_page(infos: list[dict], gallery: list[str]) -> str:
 
 
 def exercises_page(readme: Path) -> str:
+    """The exercises README as a page, with a link to the student file copied beside it."""
     import mistune
 
     text = readme.read_text(encoding="utf-8") if readme.is_file() else "# Exercises\n\nNo exercises folder."
+    if (readme.parent / "exercises.py").is_file():
+        text += "\n\nThe student file: [exercises.py](exercises.py).\n"
     return PAGE.format(title="numpycam exercises", css=CSS, body=mistune.html(text))
 
 
@@ -175,8 +178,10 @@ def build_site(out, *, lessons="lessons", notebooks=None, figures_src="figures",
     for name in gallery:
         shutil.copy2(Path(figures_src) / name, figures / name)
     (out / "index.html").write_text(index_page(infos, gallery), encoding="utf-8")
-    (out / "exercises.html").write_text(exercises_page(Path(lessons) / "exercises" / "README.md"),
-                                        encoding="utf-8")
+    exercises = Path(lessons) / "exercises"
+    (out / "exercises.html").write_text(exercises_page(exercises / "README.md"), encoding="utf-8")
+    if (exercises / "exercises.py").is_file():
+        shutil.copy2(exercises / "exercises.py", out / "exercises.py")
     mathjax = out / "mathjax"
     if not mathjax.is_dir():
         shutil.copytree(_mathjax_source(), mathjax)
