@@ -125,7 +125,9 @@ def index_page(infos: list[dict], gallery: list[str]) -> str:
                        for n in gallery)
     body = (f"<h1>numpycam: CAM and Grad-CAM, lesson by lesson</h1>\n<h2>Lessons</h2>\n"
             f'<table class="nc"><tr><th>#</th><th>lesson</th><th>post section</th><th>figures</th></tr>\n'
-            f"{rows}</table>\n<h2>Demo gallery</h2>\n{images}")
+            f"{rows}</table>\n<h2>Demo gallery</h2>\n{images}\n"
+            "<p><small>Equations typeset by MathJax 2 (Apache-2.0, <code>mathjax/LICENSE</code>), copied "
+            "from the jupyter-server-mathjax package; the site fetches nothing from other hosts.</small></p>")
     return PAGE.format(title="numpycam lessons", css=CSS, body=body)
 
 
