@@ -11,6 +11,12 @@
 #    box *every* region, and report the best accuracy (MaxBoxAccV2) and the pixel average
 #    precision (PxAP). Where one threshold must be fixed, choose it on a separate split.
 #
+#    $$\mathrm{BoxAcc}(t, \delta) = \frac{1}{N} \sum_n \Big[\max_{R \,\in\, \mathrm{regions}\{L_n \ge t\}} \mathrm{IoU}(\mathrm{box}(R), B_n) \ge \delta\Big]$$
+#
+#    $$\mathrm{MaxBoxAccV2} = \frac{1}{3} \sum_{\delta \in \{0.3, 0.5, 0.7\}} \max_t \mathrm{BoxAcc}(t, \delta)$$
+#
+#    In plain text:
+#
 #        BoxAcc(t, delta) = mean_n [max over regions of {L_n >= t} of IoU(box, B_n) >= delta]
 #        MaxBoxAccV2      = mean over delta in {0.3, 0.5, 0.7} of max_t BoxAcc(t, delta)
 #
@@ -116,6 +122,8 @@ assert best > max(b["max_box_acc"] for b in base)  # the methods beat the maps t
 # ## 3. Counterfactual Grad-CAM: what speaks against the class
 #
 # Grad-CAM weighs f_k by the mean gradient a_k^c; the counterfactual map weighs it by -a_k^c:
+#
+# $$L^c_{cf}(i, j) = \mathrm{ReLU}\Big(\sum_k (-a_k^c)\, f_k(i, j)\Big)$$
 #
 #     L_cf^c = ReLU(sum_k (-a_k^c) f_k)
 #

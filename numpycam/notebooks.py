@@ -48,7 +48,7 @@ def select(scripts: list[Path], only: list[str] | None) -> list[Path]:
     return kept
 
 
-def _tools():
+def notebook_tools():
     try:
         import jupytext
         import nbclient
@@ -65,7 +65,7 @@ def execute_lesson(script, workdir, *, timeout: int = 900):
     ``workdir/figures``. A cell that raises stops the run with nbclient's CellExecutionError,
     which names the cell and the error.
     """
-    jupytext, nbclient, _ = _tools()
+    jupytext, nbclient, _ = notebook_tools()
     script = Path(script).resolve()
     nb = jupytext.read(script)
     nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
@@ -99,7 +99,7 @@ def write_notebooks(lessons, out, *, only: list[str] | None = None,
 
     The PNGs the lessons save go to ``out/figures``.
     """
-    _, _, nbformat = _tools()
+    _, _, nbformat = notebook_tools()
     scripts = select(lesson_scripts(lessons), only)
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)

@@ -25,7 +25,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from numpycam.notebooks import INSTALL_HINT, _tools, execute_lesson, figure_outputs, lesson_scripts, select
+from numpycam.notebooks import INSTALL_HINT, execute_lesson, figure_outputs, lesson_scripts, notebook_tools, select
 
 # jupyter-server-mathjax ships the STIX-Web fonts only (not MathJax's TeX fonts): the page's
 # configuration asks HTML-CSS for those, so no font file is requested that is not there
@@ -149,7 +149,7 @@ def build_site(out, *, lessons="lessons", notebooks=None, figures_src="figures",
     to convert as they are; without it every lesson is executed here. ``figures_src``: where
     the demo's PNGs (``demo_*.png``) are copied from.
     """
-    _, _, nbformat = _tools()
+    _, _, nbformat = notebook_tools()
     scripts = select(lesson_scripts(lessons), only)
     out = Path(out)
     figures = out / "figures"

@@ -24,6 +24,8 @@ from numpycam.viz_wsol import box_acc_figure
 from numpycam.zoo import NAMES, pretrained
 
 N, SEED, OUT = 1000, 7, Path("evaluate_figures")  # the test set of the README's table
+VAL_N, VAL_SEED = 100, 11  # the separate split that chooses each method's box threshold
+SLOW_N = 32  # Score-CAM (K forward passes per image) on the first SLOW_N test images
 # One BLAS thread by default: on the 2-core development machine, shared with other jobs,
 # `--n 100` took 26-55 s with one thread and 34-528 s with NumPy's own two (README, Commands).
 THREADS = 1
@@ -44,7 +46,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
              "the test set (default 32)")
     add("--steps", type=positive_int, default=16,
         help="steps of the deletion / insertion curves (default 16)")
-    add("--slow-n", type=positive_int, default=32, metavar="N",
+    add("--slow-n", type=positive_int, default=SLOW_N, metavar="N",
         help="images for Score-CAM, which needs K forward passes per image (default 32)")
     add("--methods", nargs="+", default=list(ALL_METHODS), choices=ALL_METHODS, metavar="M",
         help=f"methods to evaluate (default all: {' '.join(ALL_METHODS)})")
@@ -52,11 +54,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="models to evaluate (default gap fc)")
     add("--weights", type=Path, default=None, metavar="DIR",
         help="folder holding gap.npz / fc.npz to evaluate instead of the shipped weights")
-    add("--val-n", type=non_negative_int, default=100, metavar="N",
-        help="images of the separate labelled split that chooses each method's box threshold "
-             "for the BoxAcc@tau column (default 100; 0: no split, no such column)")
-    add("--val-seed", type=non_negative_int, default=11,
-        help="seed of that split (default 11: neither the test set's nor training's)")
+    add("--val-n", type=non_negative_int, default=VAL_N, metavar="N",
+        help=f"images of the separate labelled split that chooses each method's box threshold "
+             f"for the BoxAcc@tau column (default {VAL_N}; 0: no split, no such column)")
+    add("--val-seed", type=non_negative_int, default=VAL_SEED,
+        help=f"seed of that split (default {VAL_SEED}: neither the test set's nor training's)")
     add("--json", action="store_true", help="print the rows as JSON instead of the table")
     add("--out", type=Path, default=OUT,
         help=f"folder for the figures (default {OUT}/ in the current directory)")
