@@ -5,7 +5,7 @@
 # "CNN visualization: CAM and Grad-CAM 설명". Paper: Zhou et al., "Learning Deep Features for
 # Discriminative Localization", CVPR 2016.
 #
-#     F_k = (1/Z) Σ_i Σ_j f_k(i, j)          Z = h · w positions per map
+# $$F_k = \frac{1}{Z} \sum_i \sum_j f_k(i, j), \qquad Z = h \cdot w \text{ positions per map}$$
 #
 # A conv layer hands over K maps f_k, each h × w. GAP replaces every map by one number, its
 # average, so K maps become a vector of K numbers. With K = 4 the post's picture turns a
@@ -56,7 +56,7 @@ print("wrote", viz.save(fig, OUT / "01_gap_toy.png"))
 # layers in all) ends with a conv layer of K = 64 maps of 16 × 16 on a 64 × 64 image: 16,384
 # numbers, which GAP turns into 64. The Dense layer after it sees only those 64 averages:
 #
-#     S^c = Σ_k w_k^c F_k + b_c
+# $$S^c = \sum_k w_k^c F_k + b_c$$
 #
 # **Look for** in `01_gap_network.png`: the four channels with the largest average, and the
 # bar of all 64 F_k with those four in red. On this test image (the first of the seed-123

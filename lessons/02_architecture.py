@@ -8,6 +8,8 @@
 #     conventional:  f_k -> Flatten -> Dense -> ReLU -> Dense -> S^c
 #     CAM:           f_k -> GAP -> F_k -> Dense -> S^c = Σ_k w_k^c F_k + b_c
 #
+# $$S^c = \sum_k w_k^c F_k + b_c$$
+#
 # A conventional CNN flattens its last maps into one long vector and feeds a hidden layer:
 # every position gets its own weights and the hidden ReLU mixes them, so no single number says
 # how much map k counts for class c. The CAM architecture cuts the network after its last

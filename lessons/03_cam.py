@@ -5,7 +5,7 @@
 # "other case" figure), in "CNN visualization: CAM and Grad-CAM 설명". Paper: Zhou et al.,
 # "Learning Deep Features for Discriminative Localization", CVPR 2016, Eq. 2.
 #
-#     L_CAM^c(i, j) = Σ_k w_k^c f_k(i, j)
+# $$L^c_{CAM}(i, j) = \sum_k w_k^c f_k(i, j)$$
 #
 # f_k(i, j) is feature map k of the last conv layer at position (i, j), and w_k^c the weight
 # of the Dense layer from channel k to class c. Read it in three steps: scale each map by its
@@ -15,7 +15,7 @@
 # Why it explains the score: the Dense layer computes S^c = Σ_k w_k^c F_k + b_c with
 # F_k = (1/Z) Σ_ij f_k(i, j). Swap the two sums and
 #
-#     S^c = (1/Z) Σ_ij L_CAM^c(i, j) + b_c
+# $$S^c = \frac{1}{Z} \sum_{i,j} L^c_{CAM}(i, j) + b_c$$
 #
 # so the score is the average of the CAM plus a bias: each position's share of the score is
 # written in the map.

@@ -5,7 +5,7 @@
 # Paper: Selvaraju et al., "Grad-CAM: Visual Explanations from Deep Networks via
 # Gradient-based Localization", ICCV 2017 (Grad-CAM can be asked of any layer).
 #
-#     L^c(i, j) = ReLU(Σ_k a_k^c f_k(i, j)),   a_k^c = (1/Z) Σ_i Σ_j ∂S^c / ∂f_k(i, j)
+# $$L^c(i, j) = \mathrm{ReLU}\Big(\sum_k a_k^c f_k(i, j)\Big), \qquad a_k^c = \frac{1}{Z} \sum_i \sum_j \frac{\partial S^c}{\partial f_k(i, j)}$$
 #
 # CAM only exists at the maps that feed GAP; Grad-CAM (lesson 7) gives a map at any conv
 # layer, so we can look along the depth of the network. A unit of an early layer sees a small

@@ -6,7 +6,7 @@
 # Discriminative Localization", CVPR 2016; Selvaraju et al., "Grad-CAM: Visual Explanations
 # from Deep Networks via Gradient-based Localization", ICCV 2017.
 #
-#     L_CAM^c(i, j) = Σ_k w_k^c f_k(i, j)     needs  S^c = Σ_k w_k^c F_k + b_c
+# $$L^c_{CAM}(i, j) = \sum_k w_k^c f_k(i, j) \quad\text{needs}\quad S^c = \sum_k w_k^c F_k + b_c$$
 #
 # The weights w_k^c exist only when the last conv maps go through GAP into a single Dense
 # layer. A conventional CNN (Flatten, hidden Dense, ReLU, Dense) has no such number per

@@ -5,6 +5,14 @@
 # Grad-CAM 설명". Paper: Selvaraju et al., "Grad-CAM: Visual Explanations from Deep Networks
 # via Gradient-based Localization", ICCV 2017.
 #
+# $$\text{no hidden layer:}\quad S^c = \sum_k w_k^c x_k + b_c, \qquad \frac{\partial S^c}{\partial x_k} = w_k^c$$
+#
+# $$\text{one hidden layer:}\quad z_h = \sum_k W_1[h, k]\, x_k + b_{1,h}, \quad S^c = \sum_h W_2[c, h]\, \mathrm{ReLU}(z_h) + b_{2,c}$$
+#
+# $$\frac{\partial S^c}{\partial x_k} = \sum_h W_2[c, h] \cdot \mathbf{1}[z_h > 0] \cdot W_1[h, k]$$
+#
+# In plain text, as the code below writes it:
+#
 #     no hidden layer:   S^c = Σ_k w_k^c x_k + b_c          ∂S^c/∂x_k = w_k^c
 #     one hidden layer:  z_h = Σ_k W1[h, k] x_k + b1_h,  S^c = Σ_h W2[c, h] ReLU(z_h) + b2_c
 #                        ∂S^c/∂x_k = Σ_h W2[c, h] · 1[z_h > 0] · W1[h, k]

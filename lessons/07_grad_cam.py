@@ -6,8 +6,9 @@
 # "Grad-CAM: Visual Explanations from Deep Networks via Gradient-based Localization",
 # ICCV 2017, Eqs. 1 and 2.
 #
-#     a_k^c = (1/Z) Σ_i Σ_j ∂S^c / ∂f_k(i, j)
-#     L_Grad-CAM^c(i, j) = ReLU(Σ_k a_k^c f_k(i, j))
+# $$a_k^c = \frac{1}{Z} \sum_i \sum_j \frac{\partial S^c}{\partial f_k(i, j)}$$
+#
+# $$L^c_{Grad\text{-}CAM}(i, j) = \mathrm{ReLU}\Big(\sum_k a_k^c f_k(i, j)\Big)$$
 #
 # Three steps on any network: (1) one backward pass from the score S^c (before softmax) down to
 # the chosen layer gives a gradient map ∂S^c/∂f_k for every channel; its average over the Z

@@ -5,9 +5,17 @@
 # Selvaraju et al., "Grad-CAM: Visual Explanations from Deep Networks via Gradient-based
 # Localization", ICCV 2017, Section 3.1.
 #
-#     a_k^c = w_k^c / Z        so   L_Grad-CAM^c = ReLU(L_CAM^c) / Z
+# $$a_k^c = \frac{w_k^c}{Z} \quad\text{so}\quad L^c_{Grad\text{-}CAM} = \frac{\mathrm{ReLU}(L^c_{CAM})}{Z}$$
 #
 # Derivation, in three lines. With F_k = (1/Z) Σ_ij f_k(i, j) and S^c = Σ_k w_k^c F_k + b_c:
+#
+# $$\text{1.}\quad \frac{\partial S^c}{\partial f_k(i, j)} = w_k^c \cdot \frac{\partial F_k}{\partial f_k(i, j)} = \frac{w_k^c}{Z} \quad\text{(the same at every } (i, j)\text{)}$$
+#
+# $$\text{2.}\quad a_k^c = \frac{1}{Z} \sum_{i,j} \frac{w_k^c}{Z} = \frac{w_k^c}{Z} \quad\text{(} Z \text{ equal terms)}$$
+#
+# $$\text{3.}\quad \mathrm{ReLU}\Big(\sum_k a_k^c f_k\Big) = \frac{1}{Z}\mathrm{ReLU}\Big(\sum_k w_k^c f_k\Big) = \frac{\mathrm{ReLU}(L^c_{CAM})}{Z} \quad (Z > 0)$$
+#
+# The same three steps in plain text:
 #
 #     1.  ∂S^c/∂f_k(i, j) = w_k^c · ∂F_k/∂f_k(i, j) = w_k^c / Z        (the same at every (i, j))
 #     2.  a_k^c = (1/Z) Σ_ij w_k^c / Z = w_k^c / Z                      (Z equal terms)

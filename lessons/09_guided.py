@@ -7,6 +7,14 @@
 # Selvaraju et al., "Grad-CAM: Visual Explanations from Deep Networks via Gradient-based
 # Localization", ICCV 2017, Section 3 (Guided Grad-CAM).
 #
+# $$\text{ReLU, backward:}\quad \frac{\partial L}{\partial z} = g \cdot \mathbf{1}[z > 0]$$
+#
+# $$\text{guided rule:}\quad \frac{\partial L}{\partial z} = g \cdot \mathbf{1}[z > 0] \cdot \mathbf{1}[g > 0]$$
+#
+# $$\text{Guided Grad-CAM:}\quad G^c(x) = \mathrm{GB}^c(x) \odot \mathrm{upsample}(L^c_{Grad\text{-}CAM})$$
+#
+# In plain text:
+#
 #     ReLU, backward:        ∂L/∂z = g · 1[z > 0]
 #     guided rule:           ∂L/∂z = g · 1[z > 0] · 1[g > 0]
 #     Guided Grad-CAM:       G^c(x) = guided_backprop^c(x) ⊙ upsample(L_Grad-CAM^c)

@@ -7,6 +7,8 @@
 # "Grad-CAM: Visual Explanations from Deep Networks via Gradient-based Localization", ICCV 2017;
 # Zhang et al., "Top-down Neural Attention by Excitation Backprop", ECCV 2016 (pointing game).
 #
+# $$\text{keep} = \mathrm{upsample}(L^c) \ge 0.2 \cdot \max L^c, \qquad \mathrm{IoU}(A, B) = \frac{|A \cap B|}{|A \cup B|} \ge 0.5$$
+#
 #     keep = upsample(L^c) >= 0.2 · max(L^c);   box = bounding box of keep's largest component
 #     IoU(A, B) = |A ∩ B| / |A ∪ B|;            a box counts as found when IoU >= 0.5
 #

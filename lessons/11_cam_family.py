@@ -9,7 +9,7 @@
 # Jiang et al., IEEE TIP 2021, "LayerCAM"; Wang et al., CVPRW 2020, "Score-CAM"; Muhammad &
 # Yeasin, IJCNN 2020, "Eigen-CAM".
 #
-#     L^c(i, j) = [ReLU] Σ_k weight_k^c f_k(i, j)
+# $$L^c(i, j) = [\mathrm{ReLU}]\, \sum_k \mathrm{weight}_k^c\, f_k(i, j)$$
 #
 # The methods differ only in the weight: CAM's w_k^c; Grad-CAM's mean gradient a_k^c;
 # HiResCAM and LayerCAM keep the gradient per position instead of averaging it; Grad-CAM++ and

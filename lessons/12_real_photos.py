@@ -16,6 +16,8 @@
 #     f = ReLU6(BN(conv1x1(block16 output)))    (1, 1280, 7, 7)
 #     S^c = sum_k w_k^c F_k + b_c,   F_k = (1/49) sum_ij f_k(i, j)
 #
+# $$S^c = \sum_k w_k^c F_k + b_c, \qquad F_k = \frac{1}{49} \sum_{i,j} f_k(i, j)$$
+#
 # so CAM is defined on it, and every layer in front still has a hand-written backward pass.
 # A photo becomes the network's input with `numpycam.imagenet.preprocess`: shorter side to
 # 256 pixels, the central 224 x 224, values scaled to [-1, 1]. All maps below are drawn on

@@ -63,6 +63,7 @@ from numpycam.metrics import (
 from numpycam.model import Sequential
 from numpycam.optim import SGD, Adam
 from numpycam.train import History, accuracy, fit
+from numpycam.wsol import max_box_acc, pxap
 from numpycam.zoo import pretrained
 
 __version__ = "0.1.0"
@@ -107,6 +108,8 @@ __all__ = [
     "input_gradient",
     "iou",
     "localization_accuracy",
+    "max_box_acc",
+    "pxap",
     "normalize",
     "pointing_game",
     "upsample",

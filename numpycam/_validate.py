@@ -189,6 +189,25 @@ def model_inputs(model, x, c) -> tuple[np.ndarray, np.ndarray]:
     return x, class_indices(c, x.shape[0], model.num_classes)
 
 
+def as_boxes(boxes, name: str) -> np.ndarray:
+    """Validate an array of boxes of shape (..., 4) with x1 >= x0 and y1 >= y0."""
+    arr = np.asarray(boxes)
+    if arr.dtype.kind not in "iuf":
+        raise TypeError(f"{name} must hold int or float coordinates, got dtype {arr.dtype}")
+    if arr.ndim == 0 or arr.shape[-1] != 4:
+        raise ValueError(
+            f"{name} must have shape (..., 4) holding (x0, y0, x1, y1), got shape {arr.shape}"
+        )
+    if not np.all(np.isfinite(arr)):
+        raise ValueError(f"{name} contains NaN or inf; every coordinate must be finite")
+    if np.any(arr[..., 2] < arr[..., 0]) or np.any(arr[..., 3] < arr[..., 1]):
+        raise ValueError(
+            f"{name} has a box with x1 < x0 or y1 < y0; boxes are (x0, y0, x1, y1) with "
+            "exclusive ends x1 >= x0, y1 >= y0 (did you pass (y0, x0, y1, x1) or (x, y, w, h)?)"
+        )
+    return arr
+
+
 def check_layer_name(name) -> str:
     """A layer name is a non-empty string without "/" (paths such as ``block3/conv`` join names
     with "/"); ``load`` applies the same rule, so ``save`` never writes a name it refuses."""

@@ -208,15 +208,29 @@ def finish(f, weights, scores, c, layer_name: str, *, relu: bool, details: bool)
     return Explanation(maps, f, weights, scores, c, layer_name) if details else maps
 
 
+def counterfactual_weights(f: np.ndarray, g: np.ndarray) -> np.ndarray:
+    """-a_k^c = (1/Z) sum_ij -dS^c/df_k(i, j): Grad-CAM's weights of the negated gradient. (N, K)."""
+    return -grad_cam_weights(f, g)
+
+
 def grad_cam(model: Sequential, x, c, layer: str | int | None = None, *, relu: bool = True,
-             details: bool = False, batch_size: int = BATCH):
+             details: bool = False, counterfactual: bool = False, batch_size: int = BATCH):
     """L = ReLU(sum_k a_k^c f_k(i, j)), a_k^c = (1/Z) sum_ij dS^c/df_k(i, j). (N, h, w).
 
     ``layer`` (a name or an index) gives f = that layer's output; by default the last layer
     whose output is 4-D, i.e. the map that feeds GAP or Flatten. ``relu=False`` returns the
     weighted sum before the ReLU (for teaching). Works on any model, CAM-shaped or not.
+
+    ``counterfactual=True`` weighs the maps by the NEGATED gradient (the Grad-CAM journal
+    paper, Section 5.2, "counterfactual explanations"):
+
+        L_cf^c(i, j) = ReLU(sum_k (-a_k^c) f_k(i, j))
+
+    the regions whose removal would make the network MORE confident in class c. On a GAP
+    network at the maps that feed GAP, a_k^c = w_k^c / Z, so L_cf^c = ReLU(-L_CAM^c) / Z.
     """
-    return gradient_method(model, x, c, layer, grad_cam_weights, relu=relu, details=details,
+    rule = counterfactual_weights if counterfactual else grad_cam_weights
+    return gradient_method(model, x, c, layer, rule, relu=relu, details=details,
                            batch_size=batch_size)
 
 

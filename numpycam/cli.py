@@ -16,7 +16,7 @@ import sys
 
 from numpycam import __version__
 from numpycam.blas import limit_blas_threads, thread_environment
-from numpycam.commands import bench, check, demo, evaluate, explain, figures, info, train
+from numpycam.commands import bench, check, demo, evaluate, explain, figures, info, notebooks, site, train
 
 # name -> (module, one-line help)
 COMMANDS = {
@@ -30,6 +30,8 @@ COMMANDS = {
     "check": (check, "grade a student's exercise file against the library's own checks"),
     "info": (info, "show the version and the shipped models, layer by layer"),
     "explain": (explain, "explain a photo: the ImageNet network's top classes and their maps"),
+    "notebooks": (notebooks, "execute the lessons into notebooks (.ipynb with their outputs and figures)"),
+    "site": (site, "build the course as a static website (lessons, figures, maths, exercises)"),
 }
 
 

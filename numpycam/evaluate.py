@@ -36,6 +36,7 @@ import numpy as np
 
 from numpycam.classmaps import combine, gap_head, one_hot
 from numpycam.evaluate_table import COLUMNS, format_table
+from numpycam.evaluate_wsol import native_true_maps, true_map_ious, wsol_columns
 from numpycam.layers import Conv2D, ReLU
 from numpycam.localize import box_from_map, energy_in_box, iou, localization_accuracy, pointing_game
 from numpycam.maps import upsample
@@ -124,6 +125,7 @@ class _Row:
         self.boxes, self.hits, self.energy, self.swept, self.kept = [], [], [], [], []
         self.true_boxes = []  # boxes of the true class's maps, for GT-known localisation
         self.relu_boxes = []  # CAM rows: boxes of max(CAM, 0), for the same-boxes check
+        self.ious, self.native = [], []  # true-class maps: IoU_n(t) and the maps (numpycam.wsol)
 
     def add(self, Lp, Lt, wrong, boxes, masks, threshold):
         """Score maps of the predicted class Lp (B, h, w), true-class maps Lt of the wrong ones."""
@@ -138,6 +140,8 @@ class _Row:
             up[wrong] = upsample(Lt, masks.shape[1:])  # now the maps of the true class
             true_boxes[wrong] = box_from_map(up[wrong], threshold)
         self.true_boxes.append(true_boxes)
+        self.ious.append(true_map_ious(up, boxes))
+        self.native.append(native_true_maps(Lp, Lt, wrong))
         self.hits.append(pointing_game(up, masks))
         self.energy.append(energy_in_box(up, boxes))
         if sum(len(k) for k in self.kept) < self.keep:
@@ -208,7 +212,8 @@ def _compute(model, name, specs, x, y, boxes, masks, threshold, n_keep, slow_n, 
 def evaluate(models: dict, data, *, methods=None, threshold: float = 0.2,
              faithfulness_n: int = 100, steps: int = 16, slow_n: int = 100,
              timing_n: int = 16, batch_size: int = 100, sweep=("cam", "grad_cam"),
-             every_layer=("grad_cam",), progress=None) -> list[dict]:
+             every_layer=("grad_cam",), val=None, val_name: str | None = None,
+             progress=None) -> list[dict]:
     """One dict per row (see the module docstring and COLUMNS); fractions in [0, 1].
 
     ``models``: name -> Sequential; ``data``: images, labels, boxes, masks (numpycam.data);
@@ -216,7 +221,9 @@ def evaluate(models: dict, data, *, methods=None, threshold: float = 0.2,
     Methods in ``every_layer`` get a row at every conv ReLU, the others at the last one (see
     :func:`plan`). Rows of methods in ``sweep`` at the last conv ReLU also get
     ``loc_by_threshold``; Grad-CAM rows at CAM's layer get ``same_boxes_as_cam`` and
-    ``same_boxes_as_relu_cam``.
+    ``same_boxes_as_relu_cam``. Every row also gets the threshold-free columns of
+    numpycam.evaluate_wsol (MaxBoxAccV2, PxAP, ...); ``val`` (a labelled data set other than
+    ``data``, named ``val_name``) chooses each row's one threshold for ``box_acc_tau_val``.
     """
     x, y, gt, masks = data.images, data.labels, data.boxes, data.masks
     n = len(y)
@@ -231,6 +238,11 @@ def evaluate(models: dict, data, *, methods=None, threshold: float = 0.2,
         mine = [s for s in specs if s.model == name]
         rows, pred = _compute(model, name, mine, x, y, gt, masks, threshold, nf, slow_n,
                               batch_size, sweep, progress)
+        val_ious = {}
+        if val is not None:  # the same maps on the separate split, only to choose tau
+            vrows, _ = _compute(model, name, mine, val.images, val.labels, val.boxes, val.masks,
+                                threshold, 0, min(slow_n, len(val)), batch_size, (), None)
+            val_ious = {s: np.concatenate(r.ious) for s, r in vrows.items()}
         for s, r in rows.items():
             boxes = np.concatenate(r.boxes)
             m = len(boxes)
@@ -255,6 +267,8 @@ def evaluate(models: dict, data, *, methods=None, threshold: float = 0.2,
                    "average_drop": drop.average_drop, "increase": drop.increase,
                    "loc_by_threshold": None, "same_boxes_as_cam": None,
                    "same_boxes_as_relu_cam": None, "_boxes": boxes}
+            row.update(wsol_columns(np.concatenate(r.ious), np.concatenate(r.native), masks[:m],
+                                    val_ious.get(s), val_name))
             if r.sweep:
                 swept = np.concatenate(r.swept, axis=1)  # (T, m, 4)
                 row["loc_by_threshold"] = {str(t): localization_accuracy(b, gt[:m], pred[:m], y[:m])

@@ -15,7 +15,7 @@ COLUMNS = (("model", "model", "{}"), ("method", "method", "{}"), ("layer", "laye
 def format_table(rows: list[dict]) -> str:
     """The rows as an aligned text table, with a footer that says how each column was made."""
     cells = [[h for _, h, _ in COLUMNS]]
-    cells += [[fmt.format(r[k]) for k, _, fmt in COLUMNS] for r in rows]
+    cells += [["-" if r[k] is None else fmt.format(r[k]) for k, _, fmt in COLUMNS] for r in rows]
     widths = [max(len(row[j]) for row in cells) for j in range(len(COLUMNS))]
     lines = ["  ".join(c.ljust(w) if j < 3 else c.rjust(w)
                        for j, (c, w) in enumerate(zip(row, widths, strict=True))).rstrip()
@@ -23,7 +23,7 @@ def format_table(rows: list[dict]) -> str:
     lines.insert(1, "-" * len(lines[0]))
     r0 = rows[0]
     n_all = max(r["n"] for r in rows)
-    slow = sorted({r["method"] for r in rows if r["n"] < n_all})
+    slow = sorted({r["method"] for r in rows if r["n"] < n_all and r["model"] != "baseline"})
     lines += [
         "",
         f"loc: right class and IoU(box, true box) >= 0.5, box = largest 8-connected region of the "
@@ -43,7 +43,7 @@ def format_table(rows: list[dict]) -> str:
     ]
     if slow:
         lines.append(f"{', '.join(slow)}: slow (K forward passes per image), so only the first "
-                     f"{min(r['n'] for r in rows)} images.")
+                     f"{min(r['n'] for r in rows if r['method'] in slow)} images.")
     for r in rows:
         if r["same_boxes_as_cam"] is not None:
             lines.append(

@@ -26,6 +26,12 @@ from pathlib import Path
 import numpy as np
 
 DATA = Path(__file__).resolve().parent / "imagenet_data"
+# the photos shipped in DATA (name -> what it shows); their boxes: numpycam.photos
+PHOTOS = {
+    "chelsea": "Chelsea the cat (CC0, from scikit-image)",
+    "coffee": "an espresso cup on a saucer (CC0, from scikit-image)",
+    "rocket": "a Falcon 9 rocket on its launch pad (public domain, from scikit-image)",
+}
 SIZE = 224  # the network's input: SIZE x SIZE pixels
 RESIZE = 256  # shorter side before the centre crop (224 / 256 = 0.875 of it is kept)
 MEAN, STD = 0.5, 0.5  # x = (image - MEAN) / STD, per channel alike: [0, 1] -> [-1, 1]
@@ -98,6 +104,18 @@ def to_rgb(a) -> np.ndarray:
     return np.ascontiguousarray(rgb)  # (H, W, 3)
 
 
+def check_photo_name(name: str) -> str:
+    """``name`` if it names a shipped photo, else a ValueError listing them."""
+    if name not in PHOTOS:
+        raise ValueError(f"no shipped photo named {name!r}; the shipped photos are {', '.join(PHOTOS)}")
+    return name
+
+
+def photo_path(name: str) -> Path:
+    """Path of a shipped photo's file."""
+    return DATA / f"{check_photo_name(name)}.jpg"
+
+
 def load_image(path_or_name: str | Path) -> np.ndarray:
     """A photo as (H, W, 3) float64 in [0, 1]: a PNG/JPEG file, or a shipped photo's name.
 
@@ -105,16 +123,14 @@ def load_image(path_or_name: str | Path) -> np.ndarray:
     depends on); greyscale and RGBA are converted by :func:`to_rgb`. A photo smaller than
     MIN_SIDE pixels on either side is refused.
     """
-    from numpycam import photos
-
     key = str(path_or_name)
-    if key in photos.PHOTOS and not Path(key).exists():
-        path = photos.photo_path(key)
+    if key in PHOTOS and not Path(key).exists():
+        path = photo_path(key)
     else:
         path = Path(path_or_name).expanduser()
         if not path.exists():
             raise FileNotFoundError(f"no such image file: {str(path)!r} (the shipped photos are "
-                                    f"{', '.join(photos.PHOTOS)})")
+                                    f"{', '.join(PHOTOS)})")
         if path.is_dir():
             raise IsADirectoryError(f"{str(path)!r} is a folder; give an image file (PNG or JPEG)")
     import matplotlib.image

@@ -16,32 +16,13 @@ import numpy as np
 from numpy.typing import ArrayLike
 from scipy import ndimage
 
-from numpycam._validate import as_maps, as_size
+from numpycam._validate import as_boxes, as_maps, as_size
 from numpycam.maps import upsample
 
 __all__ = ["box_from_map", "energy_in_box", "favours_own_object", "iou", "localization_accuracy",
            "pointing_game"]
 
 _EIGHT_NEIGHBOURS = np.ones((3, 3), dtype=bool)
-
-
-def _as_boxes(boxes: ArrayLike, name: str) -> np.ndarray:
-    """Validate an array of boxes of shape (..., 4) with x1 >= x0 and y1 >= y0."""
-    arr = np.asarray(boxes)
-    if arr.dtype.kind not in "iuf":
-        raise TypeError(f"{name} must hold int or float coordinates, got dtype {arr.dtype}")
-    if arr.ndim == 0 or arr.shape[-1] != 4:
-        raise ValueError(
-            f"{name} must have shape (..., 4) holding (x0, y0, x1, y1), got shape {arr.shape}"
-        )
-    if not np.all(np.isfinite(arr)):
-        raise ValueError(f"{name} contains NaN or inf; every coordinate must be finite")
-    if np.any(arr[..., 2] < arr[..., 0]) or np.any(arr[..., 3] < arr[..., 1]):
-        raise ValueError(
-            f"{name} has a box with x1 < x0 or y1 < y0; boxes are (x0, y0, x1, y1) with "
-            "exclusive ends x1 >= x0, y1 >= y0 (did you pass (y0, x0, y1, x1) or (x, y, w, h)?)"
-        )
-    return arr
 
 
 def _check_fraction(value: float, name: str) -> float:
@@ -103,8 +84,8 @@ def iou(box_a: ArrayLike, box_b: ArrayLike) -> float | np.ndarray:
     Returns:
         float for two single boxes, otherwise a float64 array of the broadcast shape minus 4.
     """
-    a = _as_boxes(box_a, "box_a").astype(np.float64)
-    b = _as_boxes(box_b, "box_b").astype(np.float64)
+    a = as_boxes(box_a, "box_a").astype(np.float64)
+    b = as_boxes(box_b, "box_b").astype(np.float64)
     try:
         np.broadcast_shapes(a.shape, b.shape)
     except ValueError:
@@ -142,7 +123,7 @@ def _targets_as_masks(maps: np.ndarray, single: bool, targets: ArrayLike, size, 
                 f"{name} of shape {t.shape} is neither boxes (..., 4) nor a mask; masks must "
                 "have dtype bool (use mask.astype(bool))"
             )
-        boxes = _as_boxes(t, name)
+        boxes = as_boxes(t, name)
         if boxes.ndim != (1 if single else 2):
             want = "(4,)" if single else "(N, 4)"
             raise ValueError(f"{name} must have shape {want}, got {boxes.shape}")
@@ -256,8 +237,8 @@ def localization_accuracy(
         Fraction of correct images, a float in [0, 1].
     """
     t = _check_fraction(iou_threshold, "iou_threshold")
-    pred = _as_boxes(pred_boxes, "pred_boxes")
-    true = _as_boxes(true_boxes, "true_boxes")
+    pred = as_boxes(pred_boxes, "pred_boxes")
+    true = as_boxes(true_boxes, "true_boxes")
     pl, tl = np.asarray(pred_labels), np.asarray(true_labels)
     n = pred.shape[0] if pred.ndim == 2 else -1
     shapes_ok = true.ndim in (2, 3) and true.shape[0] == n and 0 not in true.shape

@@ -20,13 +20,21 @@ from numpycam._validate import as_maps, as_size
 __all__ = ["normalize", "upsample"]
 
 
-def _source_coords(n_in: int, n_out: int) -> np.ndarray:
-    """Half-pixel source coordinates: src = clamp((dst + 0.5) * n_in / n_out - 0.5, 0, n_in - 1)."""
+def _source_coords(n_in: int, n_out: int, align_corners: bool = False,
+                   nearest: bool = False) -> np.ndarray:
+    """Half-pixel source coordinates: src = clamp((dst + 0.5) * n_in / n_out - 0.5, 0, n_in - 1);
+    with ``align_corners``: src = dst * (n_in - 1) / (n_out - 1) (0 if n_out = 1); ``nearest``:
+    src = min(floor(dst * n_in / n_out), n_in - 1), PyTorch's mode="nearest"."""
     dst = np.arange(n_out, dtype=np.float64)
+    if nearest:
+        return np.minimum(np.floor(dst * (n_in / n_out)), n_in - 1)  # (n_out,)
+    if align_corners:
+        return dst * ((n_in - 1) / (n_out - 1)) if n_out > 1 else np.zeros(1)  # (n_out,)
     return np.clip((dst + 0.5) * (n_in / n_out) - 0.5, 0.0, n_in - 1)  # (n_out,)
 
 
-def upsample(maps: ArrayLike, size: int | tuple[int, int]) -> np.ndarray:
+def upsample(maps: ArrayLike, size: int | tuple[int, int], *, align_corners: bool = False,
+             mode: str = "bilinear") -> np.ndarray:
     """Bilinearly resize maps of shape (h, w) or (N, h, w) to (H, W) or (N, H, W).
 
     Half-pixel-centre convention, as in OpenCV ``cv2.resize(..., INTER_LINEAR)`` and PyTorch
@@ -41,6 +49,14 @@ def upsample(maps: ArrayLike, size: int | tuple[int, int]) -> np.ndarray:
     The same formula also shrinks maps (H < h), although that is plain bilinear sampling, not
     area averaging.
 
+    ``align_corners=True`` is the other convention, PyTorch's ``align_corners=True`` (and
+    ``nn.UpsamplingBilinear2d``, which pytorch-grad-cam's Score-CAM uses): the corner pixel
+    centres of input and output coincide, y_src = y (h - 1) / (H - 1), so a map that is linear
+    in (i, j) stays exactly linear on the new grid and the corners are copied.
+    ``mode="nearest"`` copies the source pixel floor(y h / H), floor(x w / W), as PyTorch's
+    ``F.interpolate(mode="nearest")`` and Captum's ``LayerAttribution.interpolate`` default;
+    an upsampling by an integer factor then repeats each pixel in a block.
+
     Args:
         maps: (h, w) or (N, h, w) real array, finite.
         size: output size; an int means a square (size, size).
@@ -52,11 +68,15 @@ def upsample(maps: ArrayLike, size: int | tuple[int, int]) -> np.ndarray:
     """
     arr, single = as_maps(maps)  # (N, h, w)
     out_h, out_w = as_size(size)
+    if mode not in ("bilinear", "nearest"):
+        raise ValueError(f'mode must be "bilinear" or "nearest", got {mode!r}')
+    nearest = mode == "nearest"
     n, h, w = arr.shape
     if (out_h, out_w) == (h, w):
         out = arr.copy()
     else:
-        ys, xs = np.meshgrid(_source_coords(h, out_h), _source_coords(w, out_w), indexing="ij")
+        ys, xs = np.meshgrid(_source_coords(h, out_h, align_corners, nearest),
+                             _source_coords(w, out_w, align_corners, nearest), indexing="ij")
         coords = np.stack([ys, xs])  # (2, H, W)
         out = np.empty((n, out_h, out_w), dtype=arr.dtype)  # (N, H, W)
         for i in range(n):

@@ -15,29 +15,14 @@ import json
 
 import numpy as np
 
-from numpycam.imagenet import DATA, load_image, resize
+from numpycam.imagenet import DATA, PHOTOS, check_photo_name, load_image, photo_path, resize
 
-# name -> what the photo shows
-PHOTOS = {
-    "chelsea": "Chelsea the cat (CC0, from scikit-image)",
-    "coffee": "an espresso cup on a saucer (CC0, from scikit-image)",
-    "rocket": "a Falcon 9 rocket on its launch pad (public domain, from scikit-image)",
-}
 # ImageNet classes 281-285: tabby, tiger cat, Persian cat, Siamese cat, Egyptian cat
 CAT_CLASSES = (281, 282, 283, 284, 285)
 
 __all__ = ["CAT_CLASSES", "PHOTOS", "photo_box", "photo_path", "two_objects"]
 
 
-def _check_name(name: str) -> str:
-    if name not in PHOTOS:
-        raise ValueError(f"no shipped photo named {name!r}; the shipped photos are {', '.join(PHOTOS)}")
-    return name
-
-
-def photo_path(name: str):
-    """Path of a shipped photo's file."""
-    return DATA / f"{_check_name(name)}.jpg"
 
 
 @functools.cache
@@ -47,12 +32,12 @@ def _boxes() -> dict:
 
 def photo_box(name: str) -> np.ndarray:
     """The hand-drawn box (x0, y0, x1, y1) of a shipped photo's main object, int64 (4,)."""
-    return np.array(_boxes()[_check_name(name)]["box"], dtype=np.int64)
+    return np.array(_boxes()[check_photo_name(name)]["box"], dtype=np.int64)
 
 
 def photo_object(name: str) -> str:
     """What the hand-drawn box of a shipped photo holds, in words."""
-    return _boxes()[_check_name(name)]["object"]
+    return _boxes()[check_photo_name(name)]["object"]
 
 
 # Square windows (x0, y0, side) cut from each photo for the two-object picture: each holds its

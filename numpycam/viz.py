@@ -19,6 +19,7 @@ symmetric about zero, so zero is always the middle of the bar.
 from __future__ import annotations
 
 import os
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -224,8 +225,32 @@ def figures_dir() -> Path:
 
 
 def save(fig, path, *, dpi: int = 110) -> Path:
-    """Write ``fig`` as an image (format from the suffix), creating folders; returns the path."""
+    """Write ``fig`` as an image (format from the suffix), creating folders; returns the path.
+
+    Inside a Jupyter kernel the saved PNG is also shown under the cell (see :func:`show_saved`);
+    run as a script, only the file is written.
+    """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     fig.savefig(path, dpi=dpi)
+    show_saved(path)
     return path
+
+
+def show_saved(path) -> bool:
+    """Show a saved PNG inline when running in a Jupyter kernel; True if it was shown.
+
+    The output is the file's own bytes (``image/png``), so the notebook shows exactly what was
+    saved, whatever matplotlib backend is active. Its metadata ``numpycam_figure`` names the
+    file, which is how ``numpycam site`` links the page's image to ``figures/``.
+    """
+    path = Path(path)
+    if "ipykernel" not in sys.modules or path.suffix.lower() != ".png":
+        return False
+    from IPython import get_ipython  # only reached inside a kernel, where IPython is loaded
+    from IPython.display import Image, display
+
+    if get_ipython() is None or not hasattr(get_ipython(), "kernel"):
+        return False
+    display(Image(data=path.read_bytes(), format="png"), metadata={"numpycam_figure": path.name})
+    return True

@@ -19,13 +19,13 @@ from numpycam.classmaps import cam
 from numpycam.data import CLASSES, shapes, two_object_scene
 from numpycam.evaluate import conv_relus, explain, plan
 from numpycam.maps import upsample
+from numpycam.methods import METHODS
 from numpycam.scenes import own_object_counts, per_class_maps
 from numpycam.viz import TRUTH, draw_box, figure_grid, heatmap, overlay, save, show_image
 
-DEMO_METHODS = ("cam", "grad_cam")  # the demo's methods, in gallery order
+DEMO_METHODS = ("cam", "grad_cam")  # the demo's picks from numpycam.methods.METHODS, in order
 GALLERY = ("demo_gallery.png", "demo_cam.png", "demo_grad_cam.png", "demo_grad_cam_fc.png",
            "demo_scene.png")  # what demo() writes with DEMO_METHODS and the models gap, fc
-LABELS = {"cam": "CAM", "grad_cam": "Grad-CAM"}  # how a method is named in titles
 MODELS = {"gap": "GAP model", "fc": "conventional CNN"}
 
 
@@ -112,7 +112,7 @@ def demo_figures(models: dict, data, methods=DEMO_METHODS) -> dict[str, Figure]:
             if s.layer != conv_relus(model)[-1]:
                 continue
             maps = explain(model, data.images, data.labels, method, s.layer)  # (N, h, w)
-            label = LABELS.get(method, method)
+            label = METHODS[method].label
             file = f"demo_{method}.png" if s.model == "gap" else f"demo_{method}_{s.model}.png"
             title = f"{label}, {MODELS.get(s.model, s.model)}, layer {s.layer}"
             figs[file] = method_figure(data, maps, scores[s.model], title)

@@ -15,7 +15,7 @@ from matplotlib.figure import Figure
 from numpycam.data import CLASSES
 from numpycam.evaluate import THRESHOLDS, conv_relus, explain, plan
 from numpycam.localize import box_from_map, iou
-from numpycam.maps import upsample
+from numpycam.maps import normalize, upsample
 from numpycam.viz import draw_box, overlay, save
 
 
@@ -44,22 +44,26 @@ def threshold_figure(rows: list[dict], threshold: float | None = None) -> Figure
 
 
 def boxes_figure(models: dict, data, method: str, *, threshold: float = 0.2,
-                 k: int = 8) -> Figure:
+                 k: int = 8, chosen: dict | None = None) -> Figure:
     """The first k images, map of the predicted class over each; true box green, predicted red.
 
-    One row per model, at the method's last conv ReLU (the row the family is compared on).
+    One row per model, at the method's last conv ReLU (the row the family is compared on). The
+    box is the largest region of the map >= ``threshold`` x max (the papers' rule), or, for a
+    model in ``chosen`` (model -> (t, split)), of the min-max normalised map >= t, t having been
+    chosen on that separate labelled split (never on the images shown).
     """
     specs = [s for s in plan(models, [method])
              if s.layer == conv_relus(models[s.model])[-1]]
     x, y, gt = data.images[:k], data.labels[:k], data.boxes[:k]
-    k = len(x)
+    k, splits = len(x), set()
     fig = Figure(figsize=(1.5 * k, 1.75 * len(specs) + 0.4), layout="constrained")
     axes = np.atleast_2d(fig.subplots(len(specs), k, squeeze=False))
     for row, s in zip(axes, specs, strict=True):
         model = models[s.model]
         pred = model.forward(x).argmax(axis=1)
         L = upsample(explain(model, x, pred, method, s.layer), x.shape[2:])  # (k, H, W)
-        boxes = box_from_map(L, threshold)
+        t, split = (chosen or {}).get(s.model, (None, None))
+        boxes = box_from_map(L, threshold) if t is None else box_from_map(normalize(L), t)
         for j, ax in enumerate(row):
             overlay(ax, x[j], L[j], colorbar=False)
             draw_box(ax, gt[j], "lime", linewidth=1.5)
@@ -67,9 +71,12 @@ def boxes_figure(models: dict, data, method: str, *, threshold: float = 0.2,
             mark = "ok" if pred[j] == y[j] else f"true {CLASSES[y[j]]}"
             ax.set_title(f"{CLASSES[pred[j]]} ({mark})\nIoU {iou(boxes[j], gt[j]):.2f}",
                          fontsize=7)
-        row[0].set_ylabel(f"{s.model}, {s.layer}", fontsize=8)
-    fig.suptitle(f"{method}: true box green, predicted box red (threshold {threshold:g})",
-                 fontsize=9)
+        rule = f"t = {threshold:g} x max" if t is None else f"t = {t:.2f} (normalised)"
+        row[0].set_ylabel(f"{s.model}, {s.layer}\n{rule}", fontsize=7)
+        splits.add(split)
+    where = "" if splits == {None} else \
+        f"; t chosen on {', '.join(sorted(str(p) for p in splits - {None}))}, not on these images"
+    fig.suptitle(f"{method}: true box green, predicted box red{where}", fontsize=9)
     return fig
 
 
@@ -79,6 +86,10 @@ def save_figures(models: dict, data, rows: list[dict], out, *, threshold: float 
     out = Path(out)
     paths = [save(threshold_figure(rows, threshold), out / "evaluate_threshold.png")]
     for method in dict.fromkeys(methods or [r["method"] for r in rows]):
-        fig = boxes_figure(models, data, method, threshold=threshold)
+        # the threshold each row chose on the separate split, where evaluate had one
+        chosen = {r["model"]: (r["tau_val"], r["tau_chosen_on"]) for r in rows
+                  if r["method"] == method and r.get("tau_val") is not None
+                  and r["layer"] == conv_relus(models[r["model"]])[-1]}
+        fig = boxes_figure(models, data, method, threshold=threshold, chosen=chosen)
         paths.append(save(fig, out / f"evaluate_boxes_{method}.png"))
     return paths

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from numpycam.cli import COMMANDS, build_parser, main
-from numpycam.commands import fraction, non_negative_int, positive_int
+from numpycam.commands import fraction, non_negative_int, positive_float, positive_int
 
 # (subcommand, option, kind); kind names the type function the option must use
 NUMERIC = [
@@ -25,7 +25,8 @@ NUMERIC = [
     ("bench", "--threads", (1, 256, "")), ("figures", "--evaluate-n", (1, 20000, "")),
     ("figures", "--threads", (1, 256, "")),
     ("info", "--size", (8, 512, " pixels")),
-    ("check", "--seed", "seed"), ("check", "--memory", "seed"), ("check", "--jobs", (1, 64, "")),
+    ("check", "--seed", "seed"), ("check", "--timeout", "seconds"), ("check", "--memory", "seed"),
+    ("check", "--jobs", (1, 64, "")), ("evaluate", "--val-n", "seed"), ("evaluate", "--val-seed", "seed"),
     ("explain", "--top", (1, 1000, "")),
 ]
 # bad text -> the error every option of that kind must give
@@ -36,6 +37,8 @@ BAD = {
     "seed": [("-1", "must be >= 0, got -1"), ("x", "expected a whole number >= 0, got 'x'")],
     "fraction": [("2", "must be in [0, 1], got 2"), ("-0.1", "must be in [0, 1], got -0.1"),
                  ("nan", "must be in [0, 1], got nan"), ("half", "expected a number in [0, 1], got 'half'")],
+    "seconds": [("0", "must be a finite number > 0, got 0"), ("-2", "must be a finite number > 0, got -2"),
+                ("inf", "must be a finite number > 0, got inf"), ("soon", "expected a number > 0, got 'soon'")],
 }
 
 
@@ -73,7 +76,8 @@ def test_every_numeric_option_is_in_the_table_above():
     found = set()
     for name, parser in sub.choices.items():
         for action in parser._actions:
-            if (action.type in (int, float) or action.type in (positive_int, non_negative_int, fraction)
+            if (action.type in (int, float)
+                    or action.type in (positive_int, non_negative_int, fraction, positive_float)
                     or getattr(action.type, "__name__", "").startswith("int in")):
                 found.add((name, action.option_strings[-1]))
     assert found == listed

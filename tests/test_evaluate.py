@@ -85,6 +85,41 @@ def test_api_rows_have_every_key_and_sane_values(api_rows):
         assert r["loc_by_threshold"]["0.2"] == r["loc_accuracy"]
 
 
+WSOL_KEYS = ("max_box_acc", "max_box_acc_30", "max_box_acc_50", "max_box_acc_70", "pxap")
+
+
+def test_rows_have_the_threshold_free_columns(api_rows):
+    rows, _, data = api_rows
+    for r in rows:
+        for key in WSOL_KEYS:
+            assert 0 <= r[key] <= 1, (r["method"], key)
+        assert r["max_box_acc_30"] >= r["max_box_acc_50"] >= r["max_box_acc_70"]
+        # the maps of the true class with the 20 % rule's single box: one of the boxes the
+        # sweep tries at t = 0.2 when the map's minimum is 0 (every ReLU map here)
+        if nc.METHODS[r["method"]].relu:
+            assert r["max_box_acc_50"] >= r["gt_known"] - 1e-12, r["method"]
+        assert r["tau_val"] is None  # no separate split was given
+
+
+def test_a_separate_split_chooses_tau_and_baselines_score_alike(api_rows):
+    from numpycam.evaluate_wsol import baseline_rows, format_wsol_table
+
+    _, models, data = api_rows
+    val = shapes(8, seed=8, size=32)
+    rows = evaluate({"gap": models["gap"]}, data, methods=["grad_cam"], every_layer=(),
+                    faithfulness_n=2, steps=2, timing_n=2, val=val, val_name="val8")
+    (r,) = rows
+    assert r["tau_chosen_on"] == "val8" and 0 <= r["tau_val"] < 1
+    j = round(100 * r["tau_val"])
+    assert r["box_acc_tau_val"] == r["box_acc_by_tau"]["0.5"][j]  # read on the test set
+    base = baseline_rows(data, val=val, val_name="val8")
+    assert [b["method"] for b in base] == ["centre_gaussian", "random"]
+    for b in base:
+        assert set(b) >= set(r) - {"_boxes"} and 0 <= b["pxap"] <= 1
+    text = format_wsol_table(rows + base)
+    assert "MaxBoxAccV2" in text and "centre_gaussian" in text and "val8" in text
+
+
 def test_grad_cam_at_cams_layer_gives_the_boxes_of_relu_cam(api_rows):
     """Grad-CAM = max(CAM, 0) / Z on a GAP net and the box rule ignores scale, for any weights.
     (Raw CAM can differ: its negative cells pull the bilinear upsampling below the threshold.)"""
@@ -126,6 +161,8 @@ def test_cli_quick_prints_the_table_and_writes_the_figures(weights, tmp_path, ca
     for _, head, _ in COLUMNS:
         assert head in text
     assert (out / "evaluate_threshold.png").stat().st_size > 1000
+    assert (out / "evaluate_box_acc.png").stat().st_size > 1000
+    assert "MaxBoxAccV2" in text and "PxAP" in text and "centre_gaussian" in text
     for method in ALL_METHODS:
         assert (out / f"evaluate_boxes_{method}.png").stat().st_size > 1000, method
 
@@ -137,8 +174,9 @@ def test_cli_json_parses_and_has_every_key(weights, tmp_path, capsys, one_blas_t
     doc = json.loads(capsys.readouterr().out)
     assert doc["settings"]["n"] == 16 and doc["figures"] == []
     assert len(doc["rows"]) == 1 + 3 + 1 + 3 + 1
-    for r in doc["rows"]:
-        assert set(r) >= KEYS
+    for r in doc["rows"] + doc["baselines"]:
+        assert set(r) >= KEYS | set(WSOL_KEYS)
+    assert [b["method"] for b in doc["baselines"]] == ["centre_gaussian", "random"]
     assert not list(tmp_path.iterdir())
 
 
@@ -182,3 +220,16 @@ def test_a_method_added_to_the_registry_appears_in_the_plan_and_the_table(monkey
     assert [line.split()[:3] for line in body if "sum_" in line] == [
         ["gap", "sum_rule", "relu3"], ["gap", "sum_plain", "relu3"],
         ["fc", "sum_rule", "relu3"], ["fc", "sum_plain", "relu3"]]
+
+
+def test_box_figures_use_the_threshold_chosen_on_the_separate_split():
+    from numpycam.viz_localize import boxes_figure
+
+    models, data = small_models(size=32), shapes(4, seed=7, size=32)
+    papers = boxes_figure(models, data, "grad_cam", k=2)
+    chosen = boxes_figure(models, data, "grad_cam", k=2, chosen={"gap": (0.3, "shapes(n=5, seed=11)")})
+    assert "chosen on" not in papers.get_suptitle()
+    assert "t chosen on shapes(n=5, seed=11), not on these images" in chosen.get_suptitle()
+    labels = [ax.get_ylabel() for ax in chosen.axes if ax.get_ylabel()]
+    assert any("t = 0.30 (normalised)" in s for s in labels)  # the gap row
+    assert any("t = 0.2 x max" in s for s in labels)  # fc had no chosen t: the papers' rule

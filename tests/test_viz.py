@@ -100,3 +100,18 @@ def test_curve_draws_one_point_per_value():
     (line,) = axes[0, 0].lines
     assert list(line.get_xdata()) == [1, 2, 3] and list(line.get_ydata()) == [3.0, 2.0, 1.5]
     assert axes[0, 0].get_ylim() == (0, 4)
+
+
+def test_the_demo_draws_every_method_of_the_registry():
+    # the demo's list of methods is a pick from numpycam.METHODS: any registered method must draw,
+    # once per model it applies to (CAM needs a GAP head, so not the conventional CNN)
+    import numpycam as nc
+    from numpycam.viz_gallery import demo_figures
+
+    models = {"gap": nc.gap_cnn(widths=(4, 8, 8), seed=0),
+              "fc": nc.fc_cnn(widths=(4, 8, 8), hidden=8, input_size=32, seed=0)}
+    data = nc.data.shapes(2, seed=0, size=32)
+    figs = demo_figures(models, data, methods=tuple(nc.METHODS))
+    expected = {f"demo_{m}.png" for m in nc.METHODS}
+    expected |= {f"demo_{m}_fc.png" for m in nc.METHODS if nc.METHODS[m].needs != "gap_head"}
+    assert set(figs) == expected | {"demo_gallery.png"}

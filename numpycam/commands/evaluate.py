@@ -16,11 +16,16 @@ from pathlib import Path
 from numpycam.commands import fraction, int_in, non_negative_int, thread_count
 from numpycam.data import shapes
 from numpycam.evaluate import ALL_METHODS, evaluate, format_table
+from numpycam.evaluate_wsol import baseline_rows, format_wsol_table
 from numpycam.io import load
+from numpycam.viz import save
 from numpycam.viz_localize import save_figures
+from numpycam.viz_wsol import box_acc_figure
 from numpycam.zoo import NAMES, pretrained
 
 N, SEED, OUT = 1000, 7, Path("evaluate_figures")  # the test set of the README's table
+VAL_N, VAL_SEED = 100, 11  # the separate split that chooses each method's box threshold
+SLOW_N = 32  # Score-CAM (K forward passes per image) on the first SLOW_N test images
 # One BLAS thread by default: on the 2-core development machine, shared with other jobs,
 # `--n 100` took 26-55 s with one thread and 34-528 s with NumPy's own two (README, Commands).
 THREADS = 1
@@ -41,7 +46,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
              "the test set (default 32)")
     add("--steps", type=int_in(1, 1000), default=16,
         help="steps of the deletion / insertion curves (default 16)")
-    add("--slow-n", type=int_in(1, 20000), default=32, metavar="N",
+    add("--slow-n", type=int_in(1, 20000), default=SLOW_N, metavar="N",
         help="images for Score-CAM, which needs K forward passes per image (default 32)")
     add("--methods", nargs="+", default=list(ALL_METHODS), choices=ALL_METHODS, metavar="M",
         help=f"methods to evaluate (default all: {' '.join(ALL_METHODS)})")
@@ -49,6 +54,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="models to evaluate (default gap fc)")
     add("--weights", type=Path, default=None, metavar="DIR",
         help="folder holding gap.npz / fc.npz to evaluate instead of the shipped weights")
+    add("--val-n", type=non_negative_int, default=VAL_N, metavar="N",
+        help=f"images of the separate labelled split that chooses each method's box threshold "
+             f"for the BoxAcc@tau column (default {VAL_N}; 0: no split, no such column)")
+    add("--val-seed", type=non_negative_int, default=VAL_SEED,
+        help=f"seed of that split (default {VAL_SEED}: neither the test set's nor training's)")
     add("--json", action="store_true", help="print the rows as JSON instead of the table")
     add("--out", type=Path, default=OUT,
         help=f"folder for the figures (default {OUT}/ in the current directory)")
@@ -58,7 +68,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
              "set with threadpoolctl if installed, otherwise by running again with "
              "OPENBLAS_NUM_THREADS=N)")
     add("--quick", action="store_true",
-        help="a tiny run for CI: 16 images, 4 for faithfulness and Score-CAM, 4 steps")
+        help="a tiny run for CI: 16 images (16 to choose thresholds), 4 for faithfulness and "
+             "Score-CAM, 4 steps")
 
 
 def models_from(weights: Path | None, names) -> dict:
@@ -74,30 +85,42 @@ def models_from(weights: Path | None, names) -> dict:
 def run(args: argparse.Namespace) -> int:
     if args.quick:
         args.n, args.faithfulness_n, args.slow_n, args.steps = 16, 4, 4, 4
+        args.val_n = min(args.val_n, 16)
     start = time.perf_counter()
     models = models_from(args.weights, args.models)
     data = shapes(args.n, seed=args.seed, size=args.size)
+    if args.val_n and args.val_seed == args.seed:
+        raise ValueError("--val-seed must differ from --seed: the threshold is never chosen on "
+                         "the test set")
+    val = shapes(args.val_n, seed=args.val_seed, size=args.size) if args.val_n else None
+    val_name = f"shapes(n={args.val_n}, seed={args.val_seed})" if val is not None else None
 
     def progress(msg):
         print(msg, file=sys.stderr, flush=True)
 
     rows = evaluate(models, data, methods=args.methods, threshold=args.threshold,
                     faithfulness_n=args.faithfulness_n, steps=args.steps, slow_n=args.slow_n,
-                    timing_n=min(16, args.n), progress=progress)
+                    timing_n=min(16, args.n), val=val, val_name=val_name, progress=progress)
+    baselines = baseline_rows(data, threshold=args.threshold, val=val, val_name=val_name)
     paths = []
     if not args.no_figures:
         paths = save_figures(models, data, rows, args.out, threshold=args.threshold,
                              methods=args.methods)
+        paths.append(save(box_acc_figure(rows + baselines), args.out / "evaluate_box_acc.png"))
     seconds = time.perf_counter() - start
     if args.json:
         settings = {k: getattr(args, k) for k in ("n", "seed", "size", "threshold",
                                                   "faithfulness_n", "steps", "slow_n")}
-        print(json.dumps({"settings": settings, "rows": rows, "seconds": round(seconds, 1),
+        settings.update(val_n=args.val_n, val_seed=args.val_seed)
+        print(json.dumps({"settings": settings, "rows": rows, "baselines": baselines,
+                          "seconds": round(seconds, 1),
                           "figures": [str(p) for p in paths]}, indent=1))
     else:
         print(f"test set: shapes(n={args.n}, seed={args.seed}, size={args.size}); "
               f"models: {', '.join(models)}\n")
-        print(format_table(rows))
+        print(format_table(rows + baselines))
+        print()
+        print(format_wsol_table(rows + baselines))
         if paths:
             print(f"\nwrote {len(paths)} figures to {Path(args.out).resolve()}: "
                   f"{', '.join(p.name for p in paths)}")

@@ -23,10 +23,12 @@ from numpycam.commands import evaluate as evaluate_command
 from numpycam.commands import int_in, thread_count
 from numpycam.data import shapes
 from numpycam.evaluate import ALL_METHODS, evaluate
+from numpycam.evaluate_wsol import baseline_rows
+from numpycam.notebooks import lesson_scripts
+from numpycam.viz import save
 from numpycam.viz_localize import save_figures
+from numpycam.viz_wsol import box_acc_figure
 from numpycam.zoo import NAMES, pretrained
-
-SWEPT = ("cam", "grad_cam")
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -40,17 +42,6 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--evaluate-n", type=int_in(1, 20000), default=evaluate_command.N, metavar="N",
                         help=f"test images for the evaluate_*.png figures (default "
                              f"{evaluate_command.N}, as in the README's table)")
-
-
-def lesson_scripts(folder: Path) -> list[Path]:
-    """The lesson scripts NN_*.py of ``folder``, in order; a clear error if there are none."""
-    scripts = sorted(p for p in folder.glob("[0-9][0-9]_*.py")) if folder.is_dir() else []
-    if not scripts:
-        raise FileNotFoundError(
-            f"no lesson scripts (NN_name.py) in {folder.resolve()}; run `numpycam figures` from "
-            "the numpycam repository (the folder that holds lessons/), or pass --lessons DIR"
-        )
-    return scripts
 
 
 def run(args: argparse.Namespace) -> int:
@@ -77,10 +68,15 @@ def run(args: argparse.Namespace) -> int:
     print(f"demo: {len(made)} figures ({time.perf_counter() - start:.1f} s)")
     start = time.perf_counter()
     data = shapes(args.evaluate_n, seed=evaluate_command.SEED)
-    # the threshold figure plots the rows swept over thresholds (CAM, Grad-CAM); the box figures
-    # draw every method's maps themselves: faithfulness and Score-CAM rows are not needed
-    rows = evaluate(models, data, methods=SWEPT, faithfulness_n=1, slow_n=1, steps=2)
+    val_n, val_seed = evaluate_command.VAL_N, evaluate_command.VAL_SEED
+    val, val_name = shapes(val_n, seed=val_seed), f"shapes(n={val_n}, seed={val_seed})"
+    # as `numpycam evaluate` draws them: each method's box threshold chosen on the separate split,
+    # the BoxAcc-vs-threshold curves with the baselines; faithfulness is not drawn, so 1 image
+    rows = evaluate(models, data, faithfulness_n=1, slow_n=evaluate_command.SLOW_N, steps=2,
+                    val=val, val_name=val_name)
+    baselines = baseline_rows(data, val=val, val_name=val_name)
     made = save_figures(models, data, rows, out, methods=ALL_METHODS)
+    made.append(save(box_acc_figure(rows + baselines), out / "evaluate_box_acc.png"))
     print(f"evaluate on {len(data)} images (seed {evaluate_command.SEED}): {len(made)} figures "
           f"({time.perf_counter() - start:.1f} s)")
     made = sorted(p.name for p in out.glob("*.png"))

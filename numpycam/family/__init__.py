@@ -15,7 +15,14 @@ class c), Z = h w and every map sum_k weight_k f_k at the layer's resolution (N,
     eigen_cam           v_k, the first right singular vector of f as (Z x K)      no
 
 On a network whose maps feed GAP (g = w_k^c / Z everywhere) the gradient methods reduce to
-CAM; tests/test_family.py proves each reduction. numpycam.methods.METHODS lists them all, with
+CAM; tests/test_family.py proves each reduction.
+
+The defaults are the papers' maps. Options adopt other libraries' conventions, so that their
+maps can be reproduced to round-off (benchmarks/vs_peers.py, tests/test_conventions.py):
+grad_cam_plus_plus ``eps=`` (pytorch-grad-cam adds 1e-6 to alpha's denominator), eigen_cam
+``center=`` (pytorch-grad-cam centres f), score_cam ``align_corners=`` (pytorch-grad-cam's
+masks) and ``normalize_first=`` (torch-cam's), and numpycam.maps.upsample ``align_corners=``
+and ``mode="nearest"`` (Captum's interpolation). numpycam.methods.METHODS lists them all, with
 cam and grad_cam, for everything that iterates over the methods.
 """
 

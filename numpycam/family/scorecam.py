@@ -25,7 +25,8 @@ def masked_scores(model, x: np.ndarray, masks: np.ndarray, c: np.ndarray,
 
 
 def score_cam(model, x, c, layer: str | int | None = None, *, relu: bool = True,
-              batch_size: int = 64, details: bool = False):
+              batch_size: int = 64, align_corners: bool = False, normalize_first: bool = False,
+              details: bool = False):
     """L = ReLU(sum_k alpha_k f_k), alpha = softmax_k(S^c(x * M_k) - S^c(x_b)). (N, h, w).
 
     Wang, Wang, Du, Yang, Zhang, Ding, Mardziel & Hu 2020, "Score-CAM: Score-Weighted Visual
@@ -48,6 +49,12 @@ def score_cam(model, x, c, layer: str | int | None = None, *, relu: bool = True,
 
     Final ReLU: applied (the paper's map); ``relu=False`` returns the sum before it.
     ``details=True``: an Explanation whose ``weights`` are alpha (N, K), rows summing to 1.
+
+    How the masks are made, for comparing with other libraries (the paper fixes neither):
+    ``align_corners=True`` upsamples with corner-aligned pixel centres (pytorch-grad-cam's
+    ``nn.UpsamplingBilinear2d``) instead of half-pixel centres; ``normalize_first=True`` scales
+    f_k to [0, 1] before upsampling it (torch-cam), M_k = upsample(normalize(f_k)). Either
+    changes M_k only where upsampling creates new values: at H, W = h, w both are no-ops.
     """
     x, c = model_inputs(model, x, c)
     batch_size = positive_int(batch_size, "batch_size")
@@ -58,7 +65,12 @@ def score_cam(model, x, c, layer: str | int | None = None, *, relu: bool = True,
     scores = model.forward(x)  # (N, M)
     f = model.activation(i)  # (N, K, h, w)
     n, k, h, w = f.shape
-    masks = normalize(upsample(f.reshape(n * k, h, w), x.shape[2:])).reshape(n, k, *x.shape[2:])
+    fk = f.reshape(n * k, h, w)  # (N K, h, w)
+    if normalize_first:
+        masks = upsample(normalize(fk), x.shape[2:], align_corners=align_corners)
+    else:
+        masks = normalize(upsample(fk, x.shape[2:], align_corners=align_corners))
+    masks = masks.reshape(n, k, *x.shape[2:])  # (N, K, H, W)
     base = model.forward(np.zeros_like(x[:1]))[0, c]  # (N,): S^c(x_b)
     increase = masked_scores(model, x, masks, c, batch_size) - base[:, None]  # (N, K)
     alpha = softmax(increase)  # (N, K)
