@@ -131,7 +131,13 @@ def bad_invocations(tmp: Path) -> list[tuple[list[str], int]]:
         (["check", str(tmp / "none.py")], 2), (["check", "--jobs", "1000"], 2),
         (["explain", str(tmp / "none.png")], 2), (["explain", str(text)], 2),
         (["explain", "chelsea", "--method", "nosuch"], 2), (["explain", "chelsea", "--top", "0"], 2),
+        (["notebooks"], 2), (["notebooks", "--out", str(tmp / "nb"), "--lessons", str(tmp / "none")], 2),
+        (["site"], 2), (["site", "--out", str(tmp / "site"), "--lessons", str(tmp / "none")], 2),
     ]
+
+
+def test_the_bad_invocations_cover_every_subcommand(tmp_path):
+    assert {argv[0] for argv, _ in bad_invocations(tmp_path)} >= set(COMMANDS)
 
 
 def test_no_invocation_shows_a_traceback(tmp_path, capfd):
