@@ -21,10 +21,29 @@ import numpy as np
 from numpy.typing import ArrayLike
 
 
+class NonFiniteError(FloatingPointError, ValueError):
+    """A score or map came out NaN or infinite from finite input: a float overflowed. Both a
+    FloatingPointError (what NumPy calls it) and a ValueError (the input needs changing)."""
+
+
+def check_finite(arr: np.ndarray, what: str, x: np.ndarray | None = None) -> np.ndarray:
+    """arr, or NonFiniteError naming ``what`` overflowed and what to do about it."""
+    if np.all(np.isfinite(arr)):
+        return arr
+    scale = f" (the input reaches |x| = {np.max(np.abs(x)):.3g})" if x is not None and x.size else ""
+    raise NonFiniteError(
+        f"{what} came out NaN or infinite: {arr.dtype} overflowed{scale}. Scale the input "
+        "into a normal range (e.g. pixels in [0, 1]), or compute in float64: "
+        "model.astype(np.float64) and x.astype(np.float64)")
+
+
 def as_float_array(x, name: str = "x") -> np.ndarray:
     """Return x as a finite float ndarray, or raise TypeError / ValueError saying what to do."""
     if isinstance(x, (str, bytes)) or x is None:
         raise TypeError(f"{name} must be a float array, got {type(x).__name__}")
+    if isinstance(x, np.ma.MaskedArray):  # np.asarray would drop the mask without a word
+        raise TypeError(f"{name} is a masked array; numpycam does not honour masks. Pass the "
+                        f"valid images only, or fill the masked values: {name}.filled(0)")
     try:
         arr = np.asarray(x)
     except ValueError:
@@ -187,3 +206,20 @@ def as_boxes(boxes, name: str) -> np.ndarray:
             "exclusive ends x1 >= x0, y1 >= y0 (did you pass (y0, x0, y1, x1) or (x, y, w, h)?)"
         )
     return arr
+
+
+def check_layer_name(name) -> str:
+    """A layer name is a non-empty string without "/" (paths such as ``block3/conv`` join names
+    with "/"); ``load`` applies the same rule, so ``save`` never writes a name it refuses."""
+    if not isinstance(name, str):
+        raise TypeError(f"a layer name must be a string, got {name!r} ({type(name).__name__})")
+    if not name or "/" in name or len(name) > 200:
+        raise ValueError(f"layer name {name!r} must be 1 to 200 characters without '/'")
+    return name
+
+
+def nested_layers(layer):
+    """Every layer inside ``layer`` (a block's body, recursively)."""
+    for inner in layer.sublayers():
+        yield inner
+        yield from nested_layers(inner)

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from numpycam._validate import model_inputs
+from numpycam._validate import check_finite, model_inputs, positive_int
 from numpycam.layers import Dense, Flatten, GlobalAvgPool2D
 from numpycam.maps import upsample
 from numpycam.model import Sequential
@@ -59,6 +59,33 @@ class Explanation:
                 f"weights {self.weights.shape}, c={self.c.tolist()})")
 
 
+BATCH = 64  # images per forward/backward pass: memory is bounded by the batch, not by N
+
+
+def in_batches(method, model, x, c, batch_size: int, **kwargs):
+    """``method(model, x[i:i+b], c[i:i+b], **kwargs)`` over batches of b = ``batch_size``
+    images, joined: the same result as one call on all of x (images in a batch do not
+    interact), with memory bounded by b. None when x fits in one batch: the caller computes.
+    ``c`` None (class-agnostic methods) is passed on as None."""
+    b = positive_int(batch_size, "batch_size")
+    if len(x) <= b:
+        return None
+    def part(i):
+        return method(model, x[i : i + b], None if c is None else c[i : i + b], batch_size=b, **kwargs)
+
+    if kwargs.get("details"):
+        parts = [part(i) for i in range(0, len(x), b)]
+        fields = ("maps", "f", "weights", "scores", "c")
+        return Explanation(*(np.concatenate([getattr(p, k) for p in parts]) for k in fields),
+                           parts[0].layer)
+    first = part(0)
+    out = np.empty((len(x), *first.shape[1:]), first.dtype)  # filled in place: no second copy
+    out[:b] = first
+    for i in range(b, len(x), b):
+        out[i : i + b] = part(i)
+    return out
+
+
 def weighted_sum(f: np.ndarray, weights: np.ndarray) -> np.ndarray:
     """sum_k weight_k f_k: f (N, K, h, w) with weights (N, K) or per position (N, K, h, w)."""
     if weights.ndim == 2:
@@ -88,15 +115,20 @@ def gap_head(model: Sequential) -> int:
     return i
 
 
-def cam(model: Sequential, x, c, layer: str | int | None = None, *, details: bool = False):
+def cam(model: Sequential, x, c, layer: str | int | None = None, *, details: bool = False,
+        batch_size: int = BATCH):
     """L_CAM^c(i, j) = sum_k w_k^c f_k(i, j): raw values, no ReLU, no scaling. (N, h, w).
 
     f is the input of the model's GlobalAvgPool2D, w = model's final Dense ``W``; ``c`` is an int
     or one int per image. CAM is defined at that one layer only: ``layer`` is accepted so that
     every method is called alike (numpycam.methods), and must be None or name that layer.
-    ``details=True`` returns an :class:`Explanation` instead.
+    ``details=True`` returns an :class:`Explanation` instead. Computed ``batch_size`` images
+    at a time.
     """
     x, c = model_inputs(model, x, c)
+    joined = in_batches(cam, model, x, c, batch_size, layer=layer, details=details)
+    if joined is not None:
+        return joined
     p = gap_head(model)  # index of the GAP layer; f is the output of layer p - 1
     if layer is not None and (p == 0 or model.index(layer) != p - 1):
         raise ValueError(
@@ -106,7 +138,7 @@ def cam(model: Sequential, x, c, layer: str | int | None = None, *, details: boo
     scores = model.forward(x)
     f = model.activation(p - 1) if p > 0 else x  # (N, K, h, w)
     w = model.layers[-1].W[c]  # (N, K): row n is w_k^{c_n}
-    maps = weighted_sum(f, w)
+    maps = check_finite(weighted_sum(f, w), "the CAM maps", x)
     if not details:
         return maps
     return Explanation(maps, f, w, scores, c, model.layers[p - 1].name if p > 0 else "input")
@@ -146,13 +178,19 @@ def grad_cam_weights(f: np.ndarray, g: np.ndarray) -> np.ndarray:
     return g.mean(axis=(2, 3))  # Grad-CAM Eq. 1
 
 
-def gradient_method(model: Sequential, x, c, layer, weights_of, *, relu: bool, details: bool):
+def gradient_method(model: Sequential, x, c, layer, weights_of, *, relu: bool, details: bool,
+                    batch_size: int = BATCH):
     """The map of a method whose channel weights are ``weights_of(f, g)``, g = dS^c/df.
 
     One forward and one backward pass give f and g at ``layer``; the weighted sum, the optional
     ReLU and the Explanation are the same for every method (numpycam.family uses this too).
+    ``batch_size`` images at a time.
     """
     x, c = model_inputs(model, x, c)
+    joined = in_batches(gradient_method, model, x, c, batch_size, layer=layer,
+                        weights_of=weights_of, relu=relu, details=details)
+    if joined is not None:
+        return joined
     i = feature_layer(model, layer)
     scores, f, g = score_gradient(model, x, one_hot(c, model.num_classes), i)
     return finish(f, weights_of(f, g), scores, c, model.layers[i].name, relu=relu, details=details)
@@ -166,7 +204,7 @@ def combine(f: np.ndarray, weights: np.ndarray, relu: bool) -> np.ndarray:
 
 def finish(f, weights, scores, c, layer_name: str, *, relu: bool, details: bool):
     """The map of ``combine``, or with ``details`` the Explanation around it."""
-    maps = combine(f, weights, relu)  # (N, h, w)
+    maps = check_finite(combine(f, weights, relu), "the maps")  # (N, h, w)
     return Explanation(maps, f, weights, scores, c, layer_name) if details else maps
 
 
@@ -176,7 +214,7 @@ def counterfactual_weights(f: np.ndarray, g: np.ndarray) -> np.ndarray:
 
 
 def grad_cam(model: Sequential, x, c, layer: str | int | None = None, *, relu: bool = True,
-             details: bool = False, counterfactual: bool = False):
+             details: bool = False, counterfactual: bool = False, batch_size: int = BATCH):
     """L = ReLU(sum_k a_k^c f_k(i, j)), a_k^c = (1/Z) sum_ij dS^c/df_k(i, j). (N, h, w).
 
     ``layer`` (a name or an index) gives f = that layer's output; by default the last layer
@@ -192,31 +230,40 @@ def grad_cam(model: Sequential, x, c, layer: str | int | None = None, *, relu: b
     network at the maps that feed GAP, a_k^c = w_k^c / Z, so L_cf^c = ReLU(-L_CAM^c) / Z.
     """
     rule = counterfactual_weights if counterfactual else grad_cam_weights
-    return gradient_method(model, x, c, layer, rule, relu=relu, details=details)
+    return gradient_method(model, x, c, layer, rule, relu=relu, details=details,
+                           batch_size=batch_size)
 
 
-def input_gradient(model: Sequential, x, c, *, guided: bool = False) -> np.ndarray:
+def input_gradient(model: Sequential, x, c, *, guided: bool = False,
+                   batch_size: int = BATCH) -> np.ndarray:
     """dS^c / dx (N, C, H, W): how much each input pixel moves the score of class c."""
     x, c = model_inputs(model, x, c)
+    joined = in_batches(input_gradient, model, x, c, batch_size, guided=guided)
+    if joined is not None:
+        return joined
     scores = model.forward(x)
     dS = one_hot(c, model.num_classes).astype(scores.dtype)
-    return model.backward(dS, guided=guided, param_grads=False)
+    return check_finite(model.backward(dS, guided=guided, param_grads=False), "the input gradient", x)
 
 
-def guided_backprop(model: Sequential, x, c) -> np.ndarray:
+def guided_backprop(model: Sequential, x, c, *, batch_size: int = BATCH) -> np.ndarray:
     """dS^c/dx with every ReLU passing back only positive gradients at positive inputs.
 
     Springenberg et al. 2015, "Striving for Simplicity: The All Convolutional Net". (N, C, H, W).
     """
-    return input_gradient(model, x, c, guided=True)
+    return input_gradient(model, x, c, guided=True, batch_size=batch_size)
 
 
-def guided_grad_cam(model: Sequential, x, c, layer: str | int | None = None) -> np.ndarray:
+def guided_grad_cam(model: Sequential, x, c, layer: str | int | None = None, *,
+                    batch_size: int = BATCH) -> np.ndarray:
     """Guided backprop times the Grad-CAM map upsampled to the input size. (N, C, H, W).
 
     Selvaraju et al. 2017, Section 3: the element-wise product keeps the fine detail of guided
     backprop only where Grad-CAM says the class is.
     """
     x, c = model_inputs(model, x, c)
+    joined = in_batches(guided_grad_cam, model, x, c, batch_size, layer=layer)
+    if joined is not None:
+        return joined
     L = grad_cam(model, x, c, layer)  # (N, h, w)
     return guided_backprop(model, x, c) * upsample(L, x.shape[2:])[:, None]  # (N, C, H, W)

@@ -44,6 +44,11 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+# Exit codes, the same in every subcommand: 0 success; 2 a bad option, a value out of its range
+# (argparse, before anything runs) or a missing input file; 1 anything that fails at run time
+# (one line on stderr, never a traceback); 130 interrupted.
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
@@ -63,6 +68,11 @@ def main(argv: list[str] | None = None) -> int:
             return subprocess.call(command, env=thread_environment(threads))
     try:
         return int(COMMANDS[args.command][0].run(args) or 0)
+    except FileNotFoundError as err:
+        # an input the user named is missing: a usage error, exit 2, as explain and check say
+        msg = err.args[0] if len(err.args) == 1 else f"{err.strerror}: {err.filename}"
+        print(f"numpycam {args.command}: error: {msg}", file=sys.stderr)
+        return 2
     except (ValueError, TypeError, KeyError, OSError, FloatingPointError, ImportError) as err:
         msg = err.args[0] if isinstance(err, KeyError) and err.args else err
         print(f"numpycam {args.command}: error: {msg}", file=sys.stderr)
@@ -70,6 +80,14 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return 130
+    except MemoryError:
+        print(f"numpycam {args.command}: error: out of memory; try smaller sizes or counts",
+              file=sys.stderr)
+        return 1
+    except Exception as err:  # noqa: BLE001 - the command line never shows a traceback
+        print(f"numpycam {args.command}: error: {type(err).__name__}: {err} (a bug in numpycam "
+              "if the input was valid; please report it)", file=sys.stderr)
+        return 1
     finally:
         undo_limit()
 

@@ -72,6 +72,13 @@ class Layer:
         """The constructor arguments, enough to rebuild the layer (used by ``save``)."""
         return {}
 
+    @classmethod
+    def param_shapes(cls, config: dict) -> dict[str, tuple[int, ...]]:
+        """Shape of every parameter and buffer that ``cls(**config)`` would hold, computed from
+        the config alone, so ``load`` can check a file's sizes before allocating anything.
+        A layer class with parameters must override this (the default: none)."""
+        return {}
+
     def _need_cache(self):
         if self._cache is None:
             raise RuntimeError(f"{self.name or type(self).__name__}: call forward before backward")
@@ -138,6 +145,13 @@ class Conv2D(Layer):
         if param_grads:
             self.dW, self.db = dW, (db if self.bias else None)
         return dx
+
+    @classmethod
+    def param_shapes(cls, config):
+        c_in = positive_int(config["in_channels"], "in_channels")
+        d = positive_int(config["out_channels"], "out_channels")
+        k = positive_int(config.get("kernel_size", 3), "kernel_size")
+        return {"W": (d, c_in, k, k), **({"b": (d,)} if config.get("bias", True) else {})}
 
     def config(self):
         cfg = {"in_channels": self.in_channels, "out_channels": self.out_channels,
@@ -267,4 +281,10 @@ class Dense(Layer):
 
     def config(self):
         return {"in_features": self.in_features, "out_features": self.out_features}
+
+    @classmethod
+    def param_shapes(cls, config):
+        n_in = positive_int(config["in_features"], "in_features")
+        n_out = positive_int(config["out_features"], "out_features")
+        return {"W": (n_out, n_in), "b": (n_out,)}
 

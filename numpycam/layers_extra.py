@@ -95,6 +95,11 @@ class BatchNorm2D(Layer):
     def config(self):
         return {"channels": self.channels, "eps": self.eps, "momentum": self.momentum}
 
+    @classmethod
+    def param_shapes(cls, config):
+        c = (positive_int(config["channels"], "channels"),)
+        return {"gamma": c, "beta": c, "running_mean": c, "running_var": c}
+
 
 class DepthwiseConv2D(Layer):
     """One k x k filter per channel: (N, C, H, W) -> (N, C, H', W'); W (C, k, k), b (C,).
@@ -142,6 +147,11 @@ class DepthwiseConv2D(Layer):
         if param_grads:
             self.dW, self.db = dW, (db if self.bias else None)
         return dx
+
+    @classmethod
+    def param_shapes(cls, config):
+        c, k = positive_int(config["channels"], "channels"), positive_int(config["kernel_size"], "kernel_size")
+        return {"W": (c, k, k), **({"b": (c,)} if config.get("bias", True) else {})}
 
     def config(self):
         cfg = {"channels": self.channels, "kernel_size": self.kernel_size, "stride": self.stride,

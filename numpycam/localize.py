@@ -247,6 +247,9 @@ def localization_accuracy(
             "expected pred_boxes (N, 4), true_boxes (N, 4) or (N, K, 4), labels (N,) with N >= 1; "
             f"got {pred.shape}, {true.shape}, {pl.shape}, {tl.shape}"
         )
+    if (pl.dtype.kind in "US") != (tl.dtype.kind in "US") or "O" in (pl.dtype.kind, tl.dtype.kind):
+        raise TypeError(f"pred_labels ({pl.dtype}) and true_labels ({tl.dtype}) must both be "
+                        "class indices (ints) or both strings; a string never equals an int")
     true = true[:, None] if true.ndim == 2 else true  # (N, K, 4)
     best = iou(pred[:, None], true).max(axis=1)  # (N,)
     return float(np.mean((pl == tl) & (best >= t)))

@@ -14,7 +14,7 @@ from collections.abc import Iterable
 
 import numpy as np
 
-from numpycam._validate import as_float_array, as_images, positive_int
+from numpycam._validate import as_float_array, as_images, check_finite, check_layer_name, nested_layers, positive_int
 from numpycam.layers import Dense, Layer
 from numpycam.modelfile import write_model
 
@@ -25,21 +25,33 @@ class Sequential:
     def __init__(self, layers: Iterable[Layer | tuple[str, Layer]]) -> None:
         self.layers: list[Layer] = []
         counts: dict[str, int] = {}
+        taken: set[str] = set()  # a set, so that checking n names costs O(n), not O(n^2)
+        seen: set[int] = set()  # id() of every layer object in this model, nested ones included
         for item in layers:
-            name, layer = item if isinstance(item, tuple) else (None, item)
+            name, layer = item if isinstance(item, tuple) and len(item) == 2 else (None, item)
             if not isinstance(layer, Layer):
                 raise TypeError(f"Sequential takes numpycam layers, got {type(layer).__name__}")
             if name is None:
                 counts[layer.kind] = counts.get(layer.kind, 0) + 1
                 name = f"{layer.kind}{counts[layer.kind]}"
-            if name in self.names:
+            check_layer_name(name)
+            if name in taken:
                 raise ValueError(f"duplicate layer name {name!r}; layer names must be unique")
+            for inner in (layer, *nested_layers(layer)):
+                if id(inner) in seen:
+                    raise ValueError(
+                        f"the same {type(inner).__name__} object is used twice (at {name!r}); a "
+                        "layer keeps the cache of its last forward pass, so one object cannot sit "
+                        "at two positions. Create one instance per position, e.g. ReLU() each time")
+                seen.add(id(inner))
+            taken.add(name)
             layer.name = name
             self.layers.append(layer)
         if not self.layers:
             raise ValueError("a Sequential model needs at least one layer")
         self._outputs: list[np.ndarray] | None = None
         self._kept: dict[int, np.ndarray] = {}
+        self._positions: dict[str, int] = {}
 
     # -- lookup ----------------------------------------------------------------------------
     @property
@@ -56,9 +68,13 @@ class Sequential:
                 raise ValueError(f"layer index {key} out of range for {n} layers: {self.names}")
             return int(key) % n
         if isinstance(key, str):
-            if key not in self.names:
+            i = self._positions.get(key)
+            if i is None or i >= n or self.layers[i].name != key:  # layers changed: re-index
+                self._positions = {lay.name: j for j, lay in enumerate(self.layers)}
+                i = self._positions.get(key)
+            if i is None:
                 raise KeyError(f"no layer named {key!r}; the layers are {self.names}")
-            return self.names.index(key)
+            return i
         raise TypeError(f"a layer is named by a string or an int, got {type(key).__name__}")
 
     def __getitem__(self, key: str | int) -> Layer:
@@ -83,7 +99,11 @@ class Sequential:
 
     @property
     def num_classes(self) -> int:
-        last = next(lay for lay in reversed(self.layers) if isinstance(lay, Dense))
+        """Classes scored by the last Dense layer (the outer model's, not a block's)."""
+        last = next((lay for lay in reversed(self.layers) if isinstance(lay, Dense)), None)
+        if last is None:
+            raise ValueError(f"this model has no Dense layer, so it has no class scores "
+                             f"(layers: {self.names}); end it with Dense(features, num_classes)")
         return last.out_features
 
     # -- passes ----------------------------------------------------------------------------
@@ -98,9 +118,31 @@ class Sequential:
                              "for one example use x[None]")
         return arr
 
+    def check_weights(self) -> None:
+        """Every parameter and buffer an ndarray of the shape its layer's config gives (a weight
+        replaced by hand with another shape fails here, named, not deep inside NumPy)."""
+        for path, layer in self._walk(False):
+            if layer.sublayers():
+                continue
+            for p, shape in type(layer).param_shapes(layer.config()).items():
+                arr = getattr(layer, p, None)
+                if not isinstance(arr, np.ndarray) or arr.shape != shape:
+                    got = arr.shape if isinstance(arr, np.ndarray) else type(arr).__name__
+                    raise ValueError(f"{path}/{p} is {got}, but layer {path!r} "
+                                     f"({type(layer).__name__}) needs shape {shape}; give it an "
+                                     "array of that shape, or build a new layer")
+
     def forward(self, x) -> np.ndarray:
-        """Class scores S (N, num_classes) before softmax; keeps what backward needs."""
-        return self.run(self.check_input(x))
+        """Class scores S (N, num_classes) before softmax; keeps what backward needs.
+        NonFiniteError (a ValueError) names the first layer whose output overflowed."""
+        x = self.check_input(x)
+        self.check_weights()
+        with np.errstate(over="ignore", invalid="ignore"):  # checked just below, with a message
+            scores = self.run(x)
+        if not np.all(np.isfinite(scores)):
+            first = next(i for i, out in enumerate(self._outputs) if not np.all(np.isfinite(out)))
+            check_finite(self._outputs[first], f"the output of layer {self.layers[first].name!r}", x)
+        return scores
 
     __call__ = forward
 
@@ -247,7 +289,11 @@ class Sequential:
         return self
 
     def astype(self, dtype) -> Sequential:
-        """Cast every parameter and buffer in place (float64 for exact checks, float32 for speed)."""
+        """Cast every parameter and buffer in place (float64 for exact checks, float32 for speed).
+        Only float32 and float64 are accepted: integer weights would give all-zero maps."""
+        if np.dtype(dtype) not in (np.float32, np.float64):
+            raise TypeError(f"astype takes np.float32 or np.float64, got {np.dtype(dtype)}; "
+                            "the layers compute in floating point")
         for _, layer in self._walk(False):
             for p in layer.param_names + layer.buffer_names:
                 setattr(layer, p, getattr(layer, p).astype(dtype))
@@ -258,9 +304,10 @@ class Sequential:
         params = self.parameters(False)
         return getattr(*params[0]).dtype if params else None
 
-    def save(self, path):
-        """Write architecture and weights to one ``.npz`` (see :func:`numpycam.load`); the path."""
-        return write_model(self, path)
+    def save(self, path, *, max_params: int | None = None):
+        """Write architecture and weights to one ``.npz`` (see :func:`numpycam.load`); the path.
+        Refuses (ValueError, old file untouched) whatever ``load`` would refuse."""
+        return write_model(self, path, max_params=max_params)
 
     def __repr__(self) -> str:
         lines = [f"  {layer!r}" for layer in self.layers]

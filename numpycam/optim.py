@@ -10,6 +10,8 @@ A step is all or nothing: if any new value would be NaN or infinite (a diverging
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 from numpycam.model import Sequential
@@ -17,8 +19,13 @@ from numpycam.model import Sequential
 
 class _Optimizer:
     def __init__(self, model: Sequential, lr: float, weight_decay: float) -> None:
-        if not lr > 0:
-            raise ValueError(f"learning rate must be > 0, got {lr}")
+        for name, value in (("lr", lr), ("weight_decay", weight_decay)):
+            if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)):
+                raise TypeError(f"{name} must be a number, got {value!r}; e.g. {name}=0.001")
+        if not (lr > 0 and math.isfinite(lr)):
+            raise ValueError(f"learning rate lr must be a finite number > 0, got {lr}")
+        if not (weight_decay >= 0 and math.isfinite(weight_decay)):
+            raise ValueError(f"weight_decay must be a finite number >= 0, got {weight_decay}")
         self.model, self.lr, self.weight_decay = model, float(lr), float(weight_decay)
         self.state: dict[str, dict[str, np.ndarray]] = {}
 

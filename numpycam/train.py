@@ -58,9 +58,29 @@ class History:
                 f"train acc {last['train_acc']:.3f}{test})")
 
 
+def check_labels(images, labels, num_classes: int, what: str = "labels") -> tuple:
+    """(images, labels) as arrays: as many labels as images, 1-D ints in 0..num_classes-1, at
+    least one image. Labels given as a list are fine; a mismatch is an error, never broadcast."""
+    if isinstance(images, np.ma.MaskedArray) or isinstance(labels, np.ma.MaskedArray):
+        raise TypeError(f"masked arrays are refused ({what}): the mask would be ignored; pass "
+                        "only the valid examples, e.g. x[~mask]")
+    images, labels = np.asarray(images), np.asarray(labels)
+    if labels.ndim != 1 or labels.dtype.kind not in "iu":
+        raise TypeError(f"{what} must be a 1-D array of class indices (ints), got dtype "
+                        f"{labels.dtype} shape {labels.shape}")
+    if len(images) != len(labels) or len(images) == 0:
+        raise ValueError(f"{len(images)} images but {len(labels)} {what}; give one label per image "
+                         "and at least one image")
+    if labels.min() < 0 or labels.max() >= num_classes:
+        raise ValueError(f"{what} must be in 0..{num_classes - 1} (this model has {num_classes} "
+                         f"classes), got values from {labels.min()} to {labels.max()}")
+    return images, labels
+
+
 def accuracy(model: Sequential, images: np.ndarray, labels: np.ndarray, batch_size: int = 64) -> float:
     """Share of images whose highest score is their label (in batches, see ``Sequential.predict``)."""
     batch_size = positive_int(batch_size, "batch_size")
+    images, labels = check_labels(images, labels, model.num_classes)
     hits = 0
     for i in range(0, len(images), batch_size):
         hits += int((model.forward(as_batch(images[i : i + batch_size], model.dtype)).argmax(1)
@@ -85,11 +105,20 @@ def fit(model: Sequential, images: np.ndarray, labels: np.ndarray, *, epochs: in
     finite, or above 100 log M (a hundred times the loss of a uniform guess over M classes,
     which no run that is learning comes near).
     """
+    if not isinstance(model, Sequential):
+        raise TypeError(f"fit trains a numpycam Sequential model, got {type(model).__name__}; "
+                        "e.g. nc.gap_cnn() or nc.load(path)")
     epochs = positive_int(epochs, "epochs")
     warmup = positive_int(warmup, "warmup", minimum=0, hint="it is a number of steps")
     batch_size = positive_int(batch_size, "batch_size")
-    if len(images) != len(labels):
-        raise ValueError(f"{len(images)} images but {len(labels)} labels")
+    images, labels = check_labels(images, labels, model.num_classes)
+    if test is not None:
+        if not isinstance(test, tuple) or len(test) != 2:
+            raise TypeError("test must be a pair (images, labels)")
+        test = check_labels(*test, model.num_classes, what="test labels")
+    if flip and images.ndim != 4:
+        raise ValueError(f"flip=True mirrors images (N, C, H, W), but the inputs have shape "
+                         f"{images.shape}; pass flip=False for a model on flat rows")
     if optimizer not in ("adam", "sgd"):
         raise ValueError(f"optimizer must be 'adam' or 'sgd', got {optimizer!r}")
     if schedule not in ("cosine", "constant"):

@@ -63,4 +63,4 @@ def test_threads_must_be_positive(capsys):
 
     with pytest.raises(SystemExit) as exit_info:
         main(["bench", "--quick", "--threads", "0"])
-    assert exit_info.value.code == 2 and "argument --threads: must be >= 1, got 0" in capsys.readouterr().err
+    assert exit_info.value.code == 2 and "argument --threads: must be in 1..256, got 0" in capsys.readouterr().err

@@ -13,19 +13,21 @@ from numpycam.commands import fraction, non_negative_int, positive_float, positi
 
 # (subcommand, option, kind); kind names the type function the option must use
 NUMERIC = [
-    ("demo", "--n", "positive"), ("demo", "--seed", "seed"),
-    ("evaluate", "--n", "positive"), ("evaluate", "--seed", "seed"),
-    ("evaluate", "--size", "positive"), ("evaluate", "--threshold", "fraction"),
-    ("evaluate", "--faithfulness-n", "positive"), ("evaluate", "--steps", "positive"),
-    ("evaluate", "--slow-n", "positive"), ("evaluate", "--threads", "positive"),
-    ("train", "--epochs", "positive"), ("train", "--n", "positive"), ("train", "--jobs", "positive"),
-    ("bench", "--batch", "positive"), ("bench", "--size", "positive"),
-    ("bench", "--repeats", "positive"), ("bench", "--matmul-size", "positive"),
-    ("bench", "--threads", "positive"), ("figures", "--evaluate-n", "positive"),
-    ("figures", "--threads", "positive"),
-    ("info", "--size", "positive"), ("evaluate", "--val-n", "seed"), ("evaluate", "--val-seed", "seed"),
+    ("demo", "--n", (1, 64, "")), ("demo", "--seed", "seed"),
+    ("evaluate", "--n", (1, 20000, "")), ("evaluate", "--seed", "seed"),
+    ("evaluate", "--size", (16, 512, " pixels")), ("evaluate", "--threshold", "fraction"),
+    ("evaluate", "--faithfulness-n", (1, 20000, "")), ("evaluate", "--steps", (1, 1000, "")),
+    ("evaluate", "--slow-n", (1, 20000, "")), ("evaluate", "--threads", (1, 256, "")),
+    ("train", "--epochs", (1, 10000, "")), ("train", "--n", (1, 1_000_000, "")),
+    ("train", "--jobs", (1, 64, "")),
+    ("bench", "--batch", (1, 1024, "")), ("bench", "--size", (8, 512, " pixels")),
+    ("bench", "--repeats", (1, 1000, "")), ("bench", "--matmul-size", (16, 8192, "")),
+    ("bench", "--threads", (1, 256, "")), ("figures", "--evaluate-n", (1, 20000, "")),
+    ("figures", "--threads", (1, 256, "")),
+    ("info", "--size", (8, 512, " pixels")),
     ("check", "--seed", "seed"), ("check", "--timeout", "seconds"), ("check", "--memory", "seed"),
-    ("check", "--jobs", "positive"), ("explain", "--top", "positive"),
+    ("check", "--jobs", (1, 64, "")), ("evaluate", "--val-n", "seed"), ("evaluate", "--val-seed", "seed"),
+    ("explain", "--top", (1, 1000, "")),
 ]
 # bad text -> the error every option of that kind must give
 BAD = {
@@ -38,7 +40,21 @@ BAD = {
     "seconds": [("0", "must be a finite number > 0, got 0"), ("-2", "must be a finite number > 0, got -2"),
                 ("inf", "must be a finite number > 0, got inf"), ("soon", "expected a number > 0, got 'soon'")],
 }
-CASES = [(cmd, opt, text, msg) for cmd, opt, kind in NUMERIC for text, msg in BAD[kind]]
+
+
+def bad_values(kind):
+    """The bad texts for an option and their messages; a range (low, high, unit) is named in
+    each (issue 15: sizes that cost memory have an upper bound, checked up front)."""
+    if not isinstance(kind, tuple):
+        return BAD[kind]
+    low, high, unit = kind
+    return [(str(low - 1), f"must be in {low}..{high}{unit}, got {low - 1}"),
+            (str(high + 1), f"must be in {low}..{high}{unit}, got {high + 1}"),
+            ("99999999", f"must be in {low}..{high}{unit}, got 99999999"),
+            ("2.5", f"expected a whole number in {low}..{high}, got '2.5'")]
+
+
+CASES = [(cmd, opt, text, msg) for cmd, opt, kind in NUMERIC for text, msg in bad_values(kind)]
 
 
 @pytest.mark.parametrize("command, option, text, message", CASES,
@@ -60,7 +76,9 @@ def test_every_numeric_option_is_in_the_table_above():
     found = set()
     for name, parser in sub.choices.items():
         for action in parser._actions:
-            if action.type in (int, float) or action.type in (positive_int, non_negative_int, fraction, positive_float):
+            if (action.type in (int, float)
+                    or action.type in (positive_int, non_negative_int, fraction, positive_float)
+                    or getattr(action.type, "__name__", "").startswith("int in")):
                 found.add((name, action.option_strings[-1]))
     assert found == listed
     assert not [(c, o) for c, o in found if "--" not in o]
@@ -86,3 +104,65 @@ def test_info_describes_the_shipped_models(capsys):
 def test_evaluate_never_writes_into_the_committed_figures_by_default():
     args = build_parser().parse_args(["evaluate"])
     assert args.out.resolve() != (Path.cwd() / "figures").resolve()
+
+
+# -- issue 15: no traceback for any command-line input --------------------------------------
+def bad_invocations(tmp: Path) -> list[tuple[list[str], int]]:
+    """(argv, exit code) for misuse of every subcommand: 2 for a bad option, an out-of-range
+    value or a missing input, 1 for what fails at run time (a hostile weights file, a model
+    that cannot take the size asked for)."""
+    text = tmp / "text.npz"
+    text.write_text("plain text, not a model\n")
+    weights = tmp / "weights"
+    weights.mkdir()
+    for name in ("gap", "fc"):
+        (weights / f"{name}.npz").write_bytes(b"PK\x03\x04" + bytes(100))  # a broken zip
+    return [
+        (["nosuch"], 2), (["info", "--bogus"], 2), (["info", "--size", "99999999"], 2),
+        (["info", "--size", "2048"], 2), (["info", "--size", "9"], 1),
+        (["bench", "--matmul-size", "100000"], 2), (["bench", "--batch", "0"], 2),
+        (["demo", "--n", "100000"], 2), (["demo", "--seed", "-1"], 2),
+        (["evaluate", "--weights", str(weights), "--n", "4", "--no-figures"], 1),
+        (["evaluate", "--weights", str(tmp / "nodir"), "--n", "4"], 2),
+        (["evaluate", "--threshold", "nan"], 2), (["evaluate", "--methods", "nosuch"], 2),
+        (["train", "--n", "0"], 2), (["train", "--models", "nosuch"], 2),
+        (["figures", "--threads", "100000"], 2),
+        (["figures", "--lessons", str(tmp / "none"), "--out", str(tmp / "figs")], 2),
+        (["check", str(tmp / "none.py")], 2), (["check", "--jobs", "1000"], 2),
+        (["explain", str(tmp / "none.png")], 2), (["explain", str(text)], 2),
+        (["explain", "chelsea", "--method", "nosuch"], 2), (["explain", "chelsea", "--top", "0"], 2),
+        (["notebooks"], 2), (["notebooks", "--out", str(tmp / "nb"), "--lessons", str(tmp / "none")], 2),
+        (["site"], 2), (["site", "--out", str(tmp / "site"), "--lessons", str(tmp / "none")], 2),
+    ]
+
+
+def test_the_bad_invocations_cover_every_subcommand(tmp_path):
+    assert {argv[0] for argv, _ in bad_invocations(tmp_path)} >= set(COMMANDS)
+
+
+def test_no_invocation_shows_a_traceback(tmp_path, capfd):
+    # main() runs in this process (a traceback would be an exception escaping main); capfd,
+    # since a command with --threads may run itself again in a child process
+    for argv, code in bad_invocations(tmp_path):
+        try:
+            rc = main(argv)
+        except SystemExit as stop:
+            rc = stop.code
+        err = capfd.readouterr().err
+        assert "Traceback" not in err, (argv, err)
+        assert rc == code, (argv, rc, err)
+        last = err.strip().splitlines()[-1]
+        assert last.startswith("numpycam") and ": error: " in last, (argv, last)
+
+
+def test_the_real_command_line_shows_no_traceback(tmp_path):
+    # two of the cases through a real process, so the interpreter's own printing is covered
+    import subprocess
+    import sys
+
+    root = Path(__file__).resolve().parents[1]
+    for argv, code in [(["info", "--size", "99999999"], 2), (["evaluate", "--weights", str(tmp_path)], 2)]:
+        run = subprocess.run([sys.executable, "-m", "numpycam", *argv], capture_output=True, text=True,
+                             cwd=root, timeout=120)
+        assert run.returncode == code and "Traceback" not in run.stderr, (argv, run.stderr)
+        assert len(run.stderr.strip().splitlines()) <= 3, run.stderr  # usage lines + one error

@@ -43,7 +43,7 @@ def explain(*args: str, cwd: Path) -> subprocess.CompletedProcess:
     (["chelsea", "--classes", "1000"], "out of range"),
     (["chelsea", "--top", "0"], "--top"),
     (["chelsea", "--top", "many"], "--top"),
-    (["chelsea", "--top", "1001"], "at most 1000"),
+    (["chelsea", "--top", "1001"], "must be in 1..1000, got 1001"),
     ([], "the following arguments are required: image"),
 ])
 def test_bad_arguments_give_one_line_and_exit_2(args, message, tmp_path):

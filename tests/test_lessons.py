@@ -72,6 +72,7 @@ def test_demo_writes_the_gallery(tmp_path: Path):
 def test_figures_says_clearly_when_there_are_no_lessons(tmp_path: Path, capsys, one_blas_thread):
     from numpycam.cli import main
 
-    assert main(["figures", "--lessons", str(tmp_path / "nowhere"), "--out", str(tmp_path)]) == 1
+    # a missing input folder is a usage error, exit 2, as in every subcommand (issue 15)
+    assert main(["figures", "--lessons", str(tmp_path / "nowhere"), "--out", str(tmp_path)]) == 2
     err = capsys.readouterr().err
     assert "no lesson scripts" in err and "repository" in err

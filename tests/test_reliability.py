@@ -561,10 +561,11 @@ def test_every_subcommand_has_help(command, capsys):
 
 @pytest.mark.parametrize("argv, code", [
     (["--bogus"], 2), (["nosuch"], 2), (["info", "--size", "abc"], 2), (["info", "--size", "0"], 2),
-    (["info", "--size", "4"], 1), (["train", "--epochs", "0"], 2), (["train", "--n", "-5"], 2),
-    (["evaluate", "--weights", "/nonexistent/folder"], 1), (["evaluate", "--threshold", "2"], 2),
+    # issue 15: a size below its range and a missing input are usage errors (2) everywhere
+    (["info", "--size", "4"], 2), (["train", "--epochs", "0"], 2), (["train", "--n", "-5"], 2),
+    (["evaluate", "--weights", "/nonexistent/folder"], 2), (["evaluate", "--threshold", "2"], 2),
     (["demo", "--n", "0"], 2), (["check", "/nonexistent/exercises.py"], 2),
-    (["figures", "--lessons", "/nonexistent"], 1), (["bench", "--repeats", "0"], 2),
+    (["figures", "--lessons", "/nonexistent"], 2), (["bench", "--repeats", "0"], 2),
 ])
 def test_bad_options_and_missing_files_give_one_line_and_a_nonzero_exit(argv, code, capsys,
                                                                          tmp_path, monkeypatch,

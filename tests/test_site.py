@@ -191,7 +191,8 @@ def test_every_page_loads_in_chromium_with_its_figures_and_rendered_maths(browse
 def test_commands_say_what_is_wrong(tmp_path, capsys):
     from numpycam.cli import main
 
-    assert main(["site", "--out", str(tmp_path / "s"), "--lessons", str(tmp_path)]) == 1
+    # a missing input is a usage error, exit 2, in every subcommand (issue 15)
+    assert main(["site", "--out", str(tmp_path / "s"), "--lessons", str(tmp_path)]) == 2
     assert "no lesson scripts" in capsys.readouterr().err
     assert main(["notebooks", "--out", str(tmp_path / "n"), "--lessons", str(ROOT / "lessons"),
                  "--only", "99"]) == 1

@@ -26,6 +26,24 @@ def positive_int(text: str) -> int:
     return value
 
 
+def int_in(low: int, high: int, why: str = ""):
+    """argparse ``type`` for a whole number in low..high: sizes and counts whose memory or time
+    grows with the value get an upper bound, checked before anything runs (exit 2, one line
+    naming the range) instead of a MemoryError minutes later."""
+
+    def check(text: str) -> int:
+        value = _number(text, int, f"a whole number in {low}..{high}")
+        if not low <= value <= high:
+            raise argparse.ArgumentTypeError(f"must be in {low}..{high}{why}, got {value}")
+        return value
+
+    check.__name__ = f"int in {low}..{high}"  # what argparse names in "invalid ... value"
+    return check
+
+
+thread_count = int_in(1, 256)
+
+
 def non_negative_int(text: str) -> int:
     """argparse ``type`` for a seed: a whole number >= 0."""
     value = _number(text, int, "a whole number >= 0")

@@ -7,23 +7,23 @@ import argparse
 import sys
 
 from numpycam import bench
-from numpycam.commands import positive_int
+from numpycam.commands import int_in, thread_count
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--batch", type=positive_int, nargs="+", default=[16, 64, 256], metavar="N",
+    parser.add_argument("--batch", type=int_in(1, 1024), nargs="+", default=[16, 64, 256], metavar="N",
                         help="batch sizes (default 16 64 256)")
-    parser.add_argument("--size", type=positive_int, nargs="+", default=[32, 64, 128], metavar="PX",
+    parser.add_argument("--size", type=int_in(8, 512, " pixels"), nargs="+", default=[32, 64, 128], metavar="PX",
                         help="input sizes in pixels (default 32 64 128)")
     parser.add_argument("--grid", action="store_true",
                         help="every batch with every size (default: every batch at 64 px and "
                              "every size at batch 64)")
-    parser.add_argument("--repeats", type=positive_int, default=5,
+    parser.add_argument("--repeats", type=int_in(1, 1000), default=5,
                         help="timed runs per measurement, after one warm-up; medians are shown "
                              "(default 5)")
-    parser.add_argument("--matmul-size", type=positive_int, default=2048, metavar="N",
+    parser.add_argument("--matmul-size", type=int_in(16, 8192), default=2048, metavar="N",
                         help="side of the reference float32 matmul (default 2048)")
-    parser.add_argument("--threads", type=positive_int, default=None, metavar="N",
+    parser.add_argument("--threads", type=thread_count, default=None, metavar="N",
                         help="limit NumPy's BLAS to N threads (with threadpoolctl if installed, "
                              "otherwise by running again with OPENBLAS_NUM_THREADS=N)")
     parser.add_argument("--quick", action="store_true",

@@ -6,7 +6,7 @@ import argparse
 import sys
 
 from numpycam.check.harness import MEMORY_MB, TIMEOUT
-from numpycam.commands import non_negative_int, positive_float, positive_int
+from numpycam.commands import int_in, non_negative_int, positive_float
 
 DEFAULT = "lessons/exercises/exercises.py"
 
@@ -24,7 +24,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--memory", type=non_negative_int, default=MEMORY_MB, metavar="MB",
                         help=f"address-space limit of each grading process, Linux and macOS "
                              f"(default {MEMORY_MB}; 0 for none)")
-    parser.add_argument("--jobs", type=positive_int, default=1, metavar="N",
+    parser.add_argument("--jobs", type=int_in(1, 64), default=1, metavar="N",
                         help="grade N submissions at a time (default 1)")
     parser.add_argument("--csv", metavar="FILE", help="write a gradebook: one row per submission")
     parser.add_argument("--json", metavar="FILE",

@@ -13,7 +13,7 @@ import argparse
 from pathlib import Path
 
 from numpycam import recipes, viz_gallery
-from numpycam.commands import non_negative_int, positive_int
+from numpycam.commands import int_in, non_negative_int
 from numpycam.zoo import NAMES, pretrained
 
 
@@ -22,7 +22,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="folder for the PNGs (default figures/)")
     parser.add_argument("--train", action="store_true",
                         help="retrain both models with the shipped recipe first (takes minutes)")
-    parser.add_argument("--n", type=positive_int, default=4,
+    parser.add_argument("--n", type=int_in(1, 64), default=4,
                         help="test images per figure (default 4)")
     parser.add_argument("--seed", type=non_negative_int, default=123,
                         help="seed of the test images (default 123; training used 1 and 2)")

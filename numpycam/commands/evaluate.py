@@ -13,7 +13,7 @@ import sys
 import time
 from pathlib import Path
 
-from numpycam.commands import fraction, non_negative_int, positive_int
+from numpycam.commands import fraction, int_in, non_negative_int, thread_count
 from numpycam.data import shapes
 from numpycam.evaluate import ALL_METHODS, evaluate, format_table
 from numpycam.evaluate_wsol import baseline_rows, format_wsol_table
@@ -33,20 +33,20 @@ THREADS = 1
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     add = parser.add_argument
-    add("--n", type=positive_int, default=N, help=f"test images (default {N})")
+    add("--n", type=int_in(1, 20000), default=N, help=f"test images (default {N})")
     add("--seed", type=non_negative_int, default=SEED,
         help=f"seed of the test set (default {SEED}; training used 1 and 2)")
-    add("--size", type=positive_int, default=64,
+    add("--size", type=int_in(16, 512, " pixels"), default=64,
         help="image size in pixels (default 64, the training size)")
     add("--threshold", type=fraction, default=0.2,
         help="box threshold, a fraction of the map's maximum (default 0.2 as in the CAM paper; "
              "the Grad-CAM paper uses 0.15)")
-    add("--faithfulness-n", type=positive_int, default=32, metavar="N",
+    add("--faithfulness-n", type=int_in(1, 20000), default=32, metavar="N",
         help="images for deletion / insertion AUC and average drop / increase, the first N of "
              "the test set (default 32)")
-    add("--steps", type=positive_int, default=16,
+    add("--steps", type=int_in(1, 1000), default=16,
         help="steps of the deletion / insertion curves (default 16)")
-    add("--slow-n", type=positive_int, default=SLOW_N, metavar="N",
+    add("--slow-n", type=int_in(1, 20000), default=SLOW_N, metavar="N",
         help="images for Score-CAM, which needs K forward passes per image (default 32)")
     add("--methods", nargs="+", default=list(ALL_METHODS), choices=ALL_METHODS, metavar="M",
         help=f"methods to evaluate (default all: {' '.join(ALL_METHODS)})")
@@ -63,7 +63,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     add("--out", type=Path, default=OUT,
         help=f"folder for the figures (default {OUT}/ in the current directory)")
     add("--no-figures", action="store_true", help="do not draw the figures")
-    add("--threads", type=positive_int, default=THREADS, metavar="N",
+    add("--threads", type=thread_count, default=THREADS, metavar="N",
         help=f"NumPy's BLAS threads (default {THREADS}: faster than several on a busy machine; "
              "set with threadpoolctl if installed, otherwise by running again with "
              "OPENBLAS_NUM_THREADS=N)")

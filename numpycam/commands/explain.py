@@ -13,7 +13,7 @@ import sys
 import time
 from pathlib import Path
 
-from numpycam.commands import positive_int
+from numpycam.commands import int_in
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -21,7 +21,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--classes", nargs="+", metavar="CLASS",
                         help="classes to explain, by index (0-999) or name ('tiger cat'); "
                              "default: the top K")
-    parser.add_argument("--top", type=positive_int, default=3, metavar="K",
+    parser.add_argument("--top", type=int_in(1, 1000), default=3, metavar="K",
                         help="how many of the most probable classes to print (and explain; default 3)")
     parser.add_argument("--method", default="grad_cam",
                         help="the class map: grad_cam (default), cam, grad_cam_plus_plus, xgrad_cam, "
@@ -46,8 +46,6 @@ def run(args: argparse.Namespace) -> int:
     def progress(message: str) -> None:
         print(f"  [{time.perf_counter() - start:4.1f} s] {message} ...", file=sys.stderr, flush=True)
 
-    if args.top > 1000:
-        return _usage(f"--top must be at most 1000, got {args.top}")
     try:
         explain.lookup_method(args.method)
         result = explain.explain_photo(args.image, classes=args.classes, top=args.top, method=args.method,

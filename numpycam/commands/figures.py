@@ -20,7 +20,7 @@ from pathlib import Path
 
 from numpycam import viz_gallery
 from numpycam.commands import evaluate as evaluate_command
-from numpycam.commands import positive_int
+from numpycam.commands import int_in, thread_count
 from numpycam.data import shapes
 from numpycam.evaluate import ALL_METHODS, evaluate
 from numpycam.evaluate_wsol import baseline_rows
@@ -36,10 +36,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="folder for the PNGs (default figures/)")
     parser.add_argument("--lessons", type=Path, default=Path("lessons"),
                         help="folder of the lesson scripts (default lessons/ in this directory)")
-    parser.add_argument("--threads", type=positive_int, default=evaluate_command.THREADS,
+    parser.add_argument("--threads", type=thread_count, default=evaluate_command.THREADS,
                         metavar="N", help=f"NumPy's BLAS threads, for the lessons too (default "
                                           f"{evaluate_command.THREADS}, as for numpycam evaluate)")
-    parser.add_argument("--evaluate-n", type=positive_int, default=evaluate_command.N, metavar="N",
+    parser.add_argument("--evaluate-n", type=int_in(1, 20000), default=evaluate_command.N, metavar="N",
                         help=f"test images for the evaluate_*.png figures (default "
                              f"{evaluate_command.N}, as in the README's table)")
 

@@ -8,7 +8,7 @@ import json
 import numpy as np
 
 from numpycam import __version__
-from numpycam.commands import positive_int
+from numpycam.commands import int_in
 from numpycam.zoo import NAMES, pretrained, weights_path
 
 KINDS = {"gap": "the CAM architecture: convs, global average pooling, one Dense layer",
@@ -16,7 +16,7 @@ KINDS = {"gap": "the CAM architecture: convs, global average pooling, one Dense 
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--size", type=positive_int, default=64,
+    parser.add_argument("--size", type=int_in(8, 512, " pixels"), default=64,
                         help="input size for the output shapes shown (default 64, the training "
                              "size)")
 

@@ -12,7 +12,7 @@ import time
 from pathlib import Path
 
 from numpycam import recipes
-from numpycam.commands import positive_int
+from numpycam.commands import int_in
 from numpycam.zoo import NAMES
 
 
@@ -21,11 +21,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="folder for the weights (default: the package's weights/ folder)")
     parser.add_argument("--models", nargs="+", choices=NAMES, default=list(NAMES),
                         help="which models to train (default: both)")
-    parser.add_argument("--epochs", type=positive_int, default=None,
+    parser.add_argument("--epochs", type=int_in(1, 10000), default=None,
                         help="override the recipe's epochs (every stage)")
-    parser.add_argument("--n", type=positive_int, default=None,
+    parser.add_argument("--n", type=int_in(1, 1_000_000), default=None,
                         help="override the number of training images")
-    parser.add_argument("--jobs", type=positive_int, default=None,
+    parser.add_argument("--jobs", type=int_in(1, 64), default=None,
                         help="models trained at once, each in its own process with one BLAS "
                              "thread (default: one per model, at most one per CPU core; "
                              "1 trains them one after the other in this process)")

@@ -25,8 +25,9 @@ def from_rule(name: str, weights_of: Callable, *, relu: bool, doc: str) -> Calla
     ``doc`` is the function's docstring (its equation and paper)."""
 
     def method(model, x, c, layer: str | int | None = None, *, relu: bool = relu,
-               details: bool = False):
-        return gradient_method(model, x, c, layer, weights_of, relu=relu, details=details)
+               details: bool = False, batch_size: int = 64):
+        return gradient_method(model, x, c, layer, weights_of, relu=relu, details=details,
+                               batch_size=batch_size)
 
     method.__name__ = method.__qualname__ = name
     method.__module__ = weights_of.__module__

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from numpycam._validate import model_inputs
-from numpycam.classmaps import feature_layer
+from numpycam.classmaps import feature_layer, in_batches
 from numpycam.family._base import finish
 
 
@@ -30,7 +30,7 @@ def eigen_cam_weights(f: np.ndarray, g: np.ndarray | None = None, center: bool =
 
 
 def eigen_cam(model, x, c=None, layer: str | int | None = None, *, relu: bool = False,
-              center: bool = False, details: bool = False):
+              center: bool = False, details: bool = False, batch_size: int = 64):
     """L = A v_1, the (Z x K) activations A projected on their first principal direction. (N, h, w).
 
     Muhammad & Yeasin 2020, "Eigen-CAM: Class Activation Map using Principal Components". Per
@@ -58,6 +58,10 @@ def eigen_cam(model, x, c=None, layer: str | int | None = None, *, relu: bool = 
     the uncentred one mixes in b. With ``details=True`` the Explanation's f is the centred f.
     """
     x, checked = model_inputs(model, x, 0 if c is None else c)
+    joined = in_batches(eigen_cam, model, x, None if c is None else checked, batch_size,
+                        layer=layer, relu=relu, center=center, details=details)
+    if joined is not None:
+        return joined
     i = feature_layer(model, layer)
     scores = model.forward(x)  # (N, M)
     c = scores.argmax(axis=1) if c is None else checked

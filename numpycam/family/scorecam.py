@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from numpycam._validate import model_inputs, positive_int
-from numpycam.classmaps import feature_layer
+from numpycam.classmaps import feature_layer, in_batches
 from numpycam.family._base import finish
 from numpycam.losses import softmax
 from numpycam.maps import normalize, upsample
@@ -44,7 +44,8 @@ def score_cam(model, x, c, layer: str | int | None = None, *, relu: bool = True,
 
     The baseline term is the same for every k, so it cancels in the softmax: the weights do not
     depend on x_b (it is kept for fidelity to the paper and costs one forward pass). All N K
-    masked images go through ``model.forward``, ``batch_size`` at a time.
+    masked images go through ``model.forward``, ``batch_size`` at a time; the images too are
+    taken ``batch_size`` at a time, so the masks (B, K, H, W) never hold more than B images.
 
     Final ReLU: applied (the paper's map); ``relu=False`` returns the sum before it.
     ``details=True``: an Explanation whose ``weights`` are alpha (N, K), rows summing to 1.
@@ -57,6 +58,9 @@ def score_cam(model, x, c, layer: str | int | None = None, *, relu: bool = True,
     """
     x, c = model_inputs(model, x, c)
     batch_size = positive_int(batch_size, "batch_size")
+    joined = in_batches(score_cam, model, x, c, batch_size, layer=layer, relu=relu, details=details)
+    if joined is not None:
+        return joined
     i = feature_layer(model, layer)
     scores = model.forward(x)  # (N, M)
     f = model.activation(i)  # (N, K, h, w)
