@@ -19,6 +19,7 @@ Every method: ``numpycam.METHODS`` (numpycam.methods), in display order.
 """
 
 from numpycam import data
+from numpycam._validate import NonFiniteError
 from numpycam.blocks import Block, Residual
 from numpycam.builders import fc_cnn, gap_cnn
 from numpycam.classmaps import (
@@ -69,6 +70,7 @@ from numpycam.zoo import pretrained
 __version__ = "0.1.0"
 
 __all__ = [
+    "NonFiniteError",
     "Adam",
     "BatchNorm2D",
     "Block",

@@ -97,11 +97,17 @@ def test_centred_eigen_cam_maps_sum_to_zero_and_are_the_top_direction(net):
     eigenvalue of the centred A^T A (from eigh, not SVD)."""
     model, x, c = net
     e = eigen_cam(model, x, c, center=True, details=True)
-    np.testing.assert_allclose(e.maps.sum(axis=(1, 2)), 0, atol=1e-9 * np.abs(e.maps).sum() + 1e-300)
+    # Where every position holds nearly the same features the centred maps are round-off of the
+    # centring itself: the tolerances get a floor at that level, eps times the raw activations.
+    raw = np.abs(eigen_cam(model, x, c, details=True).f).sum(axis=(1, 2, 3))  # (N,), uncentred
+    floor = 100 * np.finfo(np.float64).eps * raw
+    sums = np.abs(e.maps.sum(axis=(1, 2)))
+    assert np.all(sums <= 1e-9 * np.abs(e.maps).sum(axis=(1, 2)) + floor), (sums, floor)
     n, k = e.weights.shape
     A = e.f.reshape(n, k, -1).transpose(0, 2, 1)  # (N, Z, K), already centred
     top = np.linalg.eigvalsh(A.transpose(0, 2, 1) @ A)[:, -1]
-    close((e.maps**2).sum(axis=(1, 2)), top, rtol=1e-9)
+    energy = (e.maps**2).sum(axis=(1, 2))
+    assert np.all(np.abs(energy - top) <= 1e-9 * np.abs(top) + floor**2), (energy, top)
     close(eigen_cam(model, x, c, center=True, relu=True), np.maximum(e.maps, 0), rtol=0)
 
 
