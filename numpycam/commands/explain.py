@@ -13,6 +13,7 @@ import sys
 import time
 from pathlib import Path
 
+from numpycam import explain, viz_photos
 from numpycam.commands import int_in
 
 
@@ -24,23 +25,16 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--top", type=int_in(1, 1000), default=3, metavar="K",
                         help="how many of the most probable classes to print (and explain; default 3)")
     parser.add_argument("--method", default="grad_cam",
-                        help="the class map: grad_cam (default), cam, grad_cam_plus_plus, xgrad_cam, "
-                             "layer_cam, hires_cam, eigen_cam")
+                        help=f"the class map: one of {', '.join(explain.offered_methods())} "
+                             "(default grad_cam)")
     parser.add_argument("--layer", default=None,
                         help="the layer of the map, e.g. block12 (default: the last conv layer)")
     parser.add_argument("--out", type=Path, default=Path("explain"),
                         help="folder for the figures (default ./explain)")
 
 
-def _stem(image: str) -> str:
-    from numpycam.viz_photos import slug
-
-    return slug(Path(image).stem)
-
 
 def run(args: argparse.Namespace) -> int:
-    from numpycam import explain, viz, viz_photos
-
     start = time.perf_counter()
 
     def progress(message: str) -> None:
@@ -61,11 +55,7 @@ def run(args: argparse.Namespace) -> int:
             rank = int((result.scores > result.scores[k]).sum()) + 1
             print(f"      {name:30s} p = {p:.3f}   (class {k}, #{rank})")
     progress("drawing the figures")
-    stem = _stem(args.image)
-    written = []
-    for i, (_, name, _) in enumerate(result.classes):
-        fig = viz_photos.explain_figure(result, i)
-        written.append(viz.save(fig, args.out / f"{stem}_{i + 1}_{viz_photos.slug(name)}.png"))
+    written = viz_photos.save_explanations(result, args.out, Path(args.image).stem)
     print(f"wrote {len(written)} figure{'s' if len(written) > 1 else ''} "
           f"({viz_photos.title_of(result.method)} at {result.layer}) in {time.perf_counter() - start:.1f} s:")
     for path in written:

@@ -18,17 +18,18 @@ import sys
 import time
 from pathlib import Path
 
-from numpycam import viz_gallery
+from numpycam import viz_gallery, viz_photos
 from numpycam.commands import evaluate as evaluate_command
 from numpycam.commands import int_in, thread_count
 from numpycam.data import shapes
 from numpycam.evaluate import ALL_METHODS, evaluate
 from numpycam.evaluate_wsol import baseline_rows
+from numpycam.explain import explain_photo
 from numpycam.notebooks import lesson_scripts
 from numpycam.viz import save
 from numpycam.viz_localize import save_figures
 from numpycam.viz_wsol import box_acc_figure
-from numpycam.zoo import NAMES, pretrained
+from numpycam.zoo import INSTALL_IMAGENET, NAMES, imagenet_available, pretrained
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -79,6 +80,12 @@ def run(args: argparse.Namespace) -> int:
     made.append(save(box_acc_figure(rows + baselines), out / "evaluate_box_acc.png"))
     print(f"evaluate on {len(data)} images (seed {evaluate_command.SEED}): {len(made)} figures "
           f"({time.perf_counter() - start:.1f} s)")
+    if imagenet_available():  # the README's figure of the cat (the imagenet extra)
+        start = time.perf_counter()
+        made = viz_photos.save_explanations(explain_photo("chelsea", top=1), out, "chelsea")
+        print(f"explain chelsea: {len(made)} figure ({time.perf_counter() - start:.1f} s)")
+    else:
+        print(f"explain chelsea: skipped, the imagenet extra is not installed ({INSTALL_IMAGENET})")
     made = sorted(p.name for p in out.glob("*.png"))
     print(f"{len(made)} PNG files in {out}")
     if failed:
