@@ -36,8 +36,8 @@ class Layer:
 
     def __init_subclass__(cls, **kwargs):
         super().__init_subclass__(**kwargs)
-        if cls.__module__.startswith("numpycam."):
-            LAYER_TYPES[cls.__name__] = cls
+        if cls.__module__.startswith("numpycam.") and not cls.__name__.startswith("_"):
+            LAYER_TYPES[cls.__name__] = cls  # private bases are not layers a file may name
 
     def __init__(self) -> None:
         self.name: str | None = None

@@ -34,7 +34,19 @@ def _padding4(padding) -> tuple[int, int, int, int]:
     return (p, p, p, p)
 
 
-class BatchNorm2D(Layer):
+class _PerChannel(Layer):
+    """A layer that works channel by channel on (N, C, H, W) maps with C = ``channels``."""
+
+    @property
+    def expects_channels(self) -> int:
+        return self.channels
+
+    def check_maps(self, x) -> None:
+        if x.ndim != 4 or x.shape[1] != self.channels:
+            raise ValueError(f"{self.name}: expected input (N, {self.channels}, H, W), got {x.shape}")
+
+
+class BatchNorm2D(_PerChannel):
     """Per-channel normalisation of (N, C, H, W) maps; gamma, beta (C,) trained.
 
     Training mode: normalise with the batch's mean and (biased) variance, and update the
@@ -58,13 +70,8 @@ class BatchNorm2D(Layer):
         self.running_var = np.ones(channels, dtype=dtype)
         self.dgamma = self.dbeta = None
 
-    @property
-    def expects_channels(self) -> int:
-        return self.channels
-
     def forward(self, x):
-        if x.ndim != 4 or x.shape[1] != self.channels:
-            raise ValueError(f"{self.name}: expected input (N, {self.channels}, H, W), got {x.shape}")
+        self.check_maps(x)
         if not self.training:
             out, cache = norm.batchnorm_eval_forward(x, self.gamma, self.beta, self.running_mean,
                                                      self.running_var, self.eps)
@@ -101,7 +108,7 @@ class BatchNorm2D(Layer):
         return {"gamma": c, "beta": c, "running_mean": c, "running_var": c}
 
 
-class DepthwiseConv2D(Layer):
+class DepthwiseConv2D(_PerChannel):
     """One k x k filter per channel: (N, C, H, W) -> (N, C, H', W'); W (C, k, k), b (C,).
 
     ``padding``: an int (the same on every side) or (top, bottom, left, right), e.g. from
@@ -128,13 +135,8 @@ class DepthwiseConv2D(Layer):
         self.b = np.zeros(channels, dtype=dtype) if self.bias else None
         self.dW = self.db = None
 
-    @property
-    def expects_channels(self) -> int:
-        return self.channels
-
     def forward(self, x):
-        if x.ndim != 4 or x.shape[1] != self.channels:
-            raise ValueError(f"{self.name}: expected input (N, {self.channels}, H, W), got {x.shape}")
+        self.check_maps(x)
         top, bottom, left, right = self.padding
         k = self.kernel_size
         if x.shape[2] + top + bottom < k or x.shape[3] + left + right < k:
