@@ -38,8 +38,8 @@ def imagenet_available() -> bool:
 
 
 def imagenet_weights_path() -> Path:
-    """The EfficientNet-Lite0 ``.pth`` inside the installed optional package (which does not
-    import torch), or ModuleNotFoundError naming the install command."""
+    """The EfficientNet-Lite0 ``.pth`` inside the installed optional package (a data package
+    with no dependency on PyTorch), or ModuleNotFoundError naming the install command."""
     try:
         folder = resources.files(IMAGENET_PACKAGE)
     except ModuleNotFoundError:
