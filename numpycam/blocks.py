@@ -41,6 +41,7 @@ class Block(Layer):
     (layers or (name, layer) pairs; saved descriptions are accepted too, for ``load``)."""
 
     kind = "block"
+    holds_layers = True
 
     def __init__(self, layers) -> None:
         super().__init__()

@@ -22,8 +22,11 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from numpycam.classmaps import feature_layer, gap_head, guided_backprop, weighted_sum
 from numpycam.imagenet import MEAN, STD, class_index, class_names, load_image, preprocess, top_classes
+from numpycam.maps import upsample
 from numpycam.methods import METHODS
+from numpycam.zoo import pretrained
 
 MODEL = "efficientnet_lite0"
 
@@ -71,8 +74,6 @@ class PhotoExplanation:
 
 def _resolve_layer(model, method: str, layer):
     """The name of the layer the method's map lives at (for titles), checking that it exists."""
-    from numpycam.classmaps import feature_layer, gap_head
-
     if method == "cam":
         return model.layers[gap_head(model) - 1].name
     try:
@@ -90,10 +91,6 @@ def explain_photo(photo, model=None, *, classes=None, top: int = 3, method: str 
     ``model``: by default ``numpycam.pretrained("efficientnet_lite0")``. ``progress`` is called
     with a short message before each step.
     """
-    import numpycam as nc
-    from numpycam.classmaps import gap_head
-    from numpycam.maps import upsample
-
     say = progress or (lambda message: None)
     map_fn = lookup_method(method)  # unknown names fail before any work
     if isinstance(top, bool) or not isinstance(top, (int, np.integer)) or not 1 <= top <= 1000:
@@ -111,7 +108,7 @@ def explain_photo(photo, model=None, *, classes=None, top: int = 3, method: str 
 
     if model is None:
         say(f"loading the {MODEL} network")
-        model = nc.pretrained(MODEL)
+        model = pretrained(MODEL)
         lap("load")
     layer_name = _resolve_layer(model, method, layer)
     say("forward pass")
@@ -125,7 +122,7 @@ def explain_photo(photo, model=None, *, classes=None, top: int = 3, method: str 
     explained = [(int(k), class_names()[k], prob[int(k)]) for k in c]
     xs = np.repeat(x, len(c), axis=0)  # (K, 3, 224, 224)
     if method != "cam":  # CAM for comparison, from the forward pass above: sum_k w_k^c f_k
-        second = nc.weighted_sum(np.repeat(f, len(c), axis=0), model.layers[-1].W[c])  # (K, h, w)
+        second = weighted_sum(np.repeat(f, len(c), axis=0), model.layers[-1].W[c])  # (K, h, w)
 
     say(f"{method} at {layer_name} for {len(c)} class{'es' if len(c) > 1 else ''}")
     maps = map_fn(model, xs, c, layer=layer)  # (K, h, w)
@@ -136,7 +133,7 @@ def explain_photo(photo, model=None, *, classes=None, top: int = 3, method: str 
         second = lookup_method(second_method)(model, xs, c)  # (K, h', w')
         lap(second_method)
     say("guided backprop")
-    guided = nc.guided_backprop(model, xs, c)  # (K, 3, 224, 224)
+    guided = guided_backprop(model, xs, c)  # (K, 3, 224, 224)
     lap("guided backprop")
     guided_map = guided * upsample(np.maximum(maps, 0), x.shape[2:])[:, None]
     crop = x[0].transpose(1, 2, 0).astype(np.float64) * STD + MEAN  # undo the normalisation

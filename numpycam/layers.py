@@ -33,6 +33,7 @@ class Layer:
     param_names: tuple[str, ...] = ()
     buffer_names: tuple[str, ...] = ()
     expects_channels: int | None = None  # channels the input must have (0: a flat input)
+    holds_layers = False  # True for a Block: its config is {"layers": [specs of its layers]}
 
     def __init_subclass__(cls, **kwargs):
         super().__init_subclass__(**kwargs)

@@ -19,7 +19,6 @@ import math
 import numpy as np
 
 from numpycam._validate import check_layer_name
-from numpycam.blocks import Block
 from numpycam.layers import LAYER_TYPES
 
 MAX_PARAMS = 50_000_000  # numbers in one file (200 MB as float32); pass max_params to go higher
@@ -56,7 +55,7 @@ def _walk_specs(specs, prefix: str, depth: int, plan: dict, counter: list[int]) 
         if not isinstance(config, dict) or not all(isinstance(k, str) for k in config):
             raise ValueError(f"layer {prefix + name!r} has a config that is not a JSON object")
         cls = LAYER_TYPES[kind]
-        if issubclass(cls, Block):
+        if cls.holds_layers:
             if set(config) != {"layers"}:
                 raise ValueError(f"block {prefix + name!r} needs a config with only 'layers'")
             _walk_specs(config["layers"], f"{prefix}{name}/", depth + 1, plan, counter)

@@ -15,6 +15,7 @@ from pathlib import Path
 import numpy as np
 
 from numpycam.layers import layer_spec
+from numpycam.modelcheck import MAX_PARAMS, check_array, check_header
 
 FORMAT = "numpycam-model"
 VERSION = 1
@@ -37,10 +38,6 @@ def write_model(model, path, *, max_params: int | None = None) -> Path:
     inf, anything but little-endian float32/float64, more than ``max_params`` numbers
     (default ``modelcheck.MAX_PARAMS``; load needs the same ``max_params`` then).
     """
-    # imported here: modelcheck needs numpycam.blocks, which needs numpycam.model, which imports
-    # this module
-    from numpycam.modelcheck import MAX_PARAMS, check_array, check_header
-
     path = Path(path)
     if path.is_dir():
         raise IsADirectoryError(f"{path} is a folder; give a file name, e.g. {path / 'model.npz'}")

@@ -13,8 +13,10 @@ import importlib.util
 from importlib import resources
 from pathlib import Path
 
+from numpycam.efficientnet import from_state_dict
 from numpycam.io import load
 from numpycam.model import Sequential
+from numpycam.pth import read_pth
 
 NAMES = ("gap", "fc")
 IMAGENET_NAMES = ("efficientnet_lite0",)
@@ -58,9 +60,6 @@ def pretrained(name: str = "gap") -> Sequential:
     input), float32, in evaluation mode. Converting its weights takes about 0.15 s, so nothing
     is cached."""
     if name in IMAGENET_NAMES:
-        from numpycam.efficientnet import from_state_dict
-        from numpycam.pth import read_pth
-
         return from_state_dict(read_pth(imagenet_weights_path()))
     path = weights_path(name)
     if not path.is_file():
