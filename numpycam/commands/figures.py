@@ -19,6 +19,7 @@ import time
 from pathlib import Path
 
 from numpycam import viz_gallery, viz_photos
+from numpycam.blas import thread_environment
 from numpycam.commands import evaluate as evaluate_command
 from numpycam.commands import int_in, thread_count
 from numpycam.data import shapes
@@ -49,7 +50,9 @@ def run(args: argparse.Namespace) -> int:
     scripts = lesson_scripts(args.lessons)
     out = args.out.resolve()
     repo = args.lessons.resolve().parent
-    env = {**os.environ, "MPLBACKEND": "Agg", "NUMPYCAM_FIGURES": str(out)}
+    # the lessons run in child processes: they get --threads through the environment, which a
+    # limit set in this process by threadpoolctl (numpycam.blas) would not reach
+    env = {**thread_environment(args.threads), "MPLBACKEND": "Agg", "NUMPYCAM_FIGURES": str(out)}
     env["PYTHONPATH"] = os.pathsep.join(p for p in (str(repo), env.get("PYTHONPATH")) if p)
     failed = []
     for script in scripts:
