@@ -3,9 +3,10 @@
 Each subcommand lives in its own module under ``numpycam.commands`` with two functions,
 ``add_arguments(parser)`` and ``run(args) -> int``; this file wires them up. Building the parser
 imports every command module and so the library they call (NumPy, SciPy, Matplotlib): 1.5-1.9 s
-even for ``--help`` on the shared 2-core development machine, against 0.75-0.9 s when the command
-modules hid their imports inside functions. That is the price of plain imports at the top of
-every module, where a reader sees what each command depends on.
+even for ``--help`` on the shared 2-core development machine under load (0.7 s when it was
+quiet), against 0.75-0.9 s under load when the command modules hid their imports inside
+functions. That is the price of plain imports at the top of every module, where a reader sees
+what each command depends on.
 """
 
 from __future__ import annotations
