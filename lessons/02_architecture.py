@@ -13,11 +13,11 @@
 # A conventional CNN flattens its last maps into one long vector and feeds a hidden layer:
 # every position gets its own weights and the hidden ReLU mixes them, so no single number says
 # how much map k counts for class c. The CAM architecture cuts the network after its last
-# conv layer, averages each map (GAP, lesson 1) and adds one Dense layer: now w_k^c *is* that
+# conv layer, averages each map (GAP, lesson 3) and adds one Dense layer: now w_k^c *is* that
 # number. To build it from a trained conventional CNN, keep its conv layers, freeze them, and
 # train only the new head. That is the fine-tuning step of the post.
 #
-# **Look for** in `02_fine_tuned_cam.png`: the two right-hand columns use the *same* maps f_k
+# **Look for** in `04_fine_tuned_cam.png`: the two right-hand columns use the *same* maps f_k
 # (relu3 of the conventional CNN); only the channel weights differ: Grad-CAM's a_k^c against
 # the fine-tuned head's w_k^c. With the shipped weights the two often agree, but neither
 # covers every object. On the circle both are one broad blob over most of the shape; on the
@@ -113,7 +113,7 @@ assert (round(100 * acc["conventional fc_cnn"]), round(100 * acc["its conv layer
 
 # %% [markdown]
 # ## What CAM now shows
-# `nc.cam` works on `tuned` (it ends in GAP and one Dense); on `fc` it does not (lesson 5), so
+# `nc.cam` works on `tuned` (it ends in GAP and one Dense); on `fc` it does not (lesson 8), so
 # for `fc` we use Grad-CAM at the same layer.
 
 # %%
@@ -135,7 +135,7 @@ table = "\n".join(f"{a:6.1%}  {name}" for name, a in acc.items())
 viz.text_panel(axes[-1, 0], "test accuracy (96 images)\n\n" + table, monospace=True)
 viz.curve(axes[-1, 1], history["loss"], "head training loss", ylabel="cross-entropy")
 viz.curve(axes[-1, 2], history["test_acc"], "head test accuracy", ylim=(0, 1.02))
-print("wrote", viz.save(fig, OUT / "02_fine_tuned_cam.png"))
+print("wrote", viz.save(fig, OUT / "04_fine_tuned_cam.png"))
 
 # %% [markdown]
 # **Try this:** write `conv_forward`, `conv_backward`, `maxpool_forward`, `maxpool_backward`,

@@ -36,7 +36,7 @@ def lesson_scripts(folder) -> list[Path]:
 
 
 def select(scripts: list[Path], only: list[str] | None) -> list[Path]:
-    """Keep the scripts whose number (``"03"``, ``"3"``) or stem (``"03_cam"``) is in ``only``."""
+    """Keep the scripts whose number (``"05"``, ``"5"``) or stem (``"05_cam"``) is in ``only``."""
     if not only:
         return scripts
     wanted = {w.zfill(2) if w.isdigit() else w for w in only}

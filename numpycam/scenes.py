@@ -2,7 +2,7 @@
 
 The models are trained on one object per image; :func:`numpycam.data.two_object_scene` puts
 two objects of different classes in one image. Asking a method for the class of each object
-shows whether its map picks out that object (lessons 3 and 7 and ``numpycam demo``).
+shows whether its map picks out that object (lessons 5 and 10 and ``numpycam demo``).
 
 ``explain`` below is any map function called as ``explain(model, x, c)`` or, when a layer is
 given, ``explain(model, x, c, layer=layer)``: ``numpycam.cam``, ``numpycam.grad_cam``, or a

@@ -9,7 +9,7 @@ beside any backend the user has chosen.
     heatmap(axes[0, 1], L[0], "CAM")         # one map (h, w), with a colour bar
     overlay(axes[0, 2], x[0], L[0])          # the map upsampled, normalised and laid on top
     draw_box(axes[0, 2], box, label="truth") # (x0, y0, x1, y1), exclusive ends
-    save(fig, figures_dir() / "03_cam.png")  # creates folders, returns the path
+    save(fig, figures_dir() / "05_cam.png")  # creates folders, returns the path
 
 One colour map everywhere, :data:`CMAP` ("jet", the look of the CAM and Grad-CAM papers):
 red is high, blue is low. Signed maps (before a ReLU, or gradients) are drawn with limits

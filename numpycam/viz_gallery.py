@@ -1,5 +1,5 @@
 """Maps side by side: the gallery of ``numpycam demo`` and the one-map-per-class scene figure
-of lessons 3 and 7.
+of lessons 5 and 10.
 
 The demo asks every method in a list of names for the map of each image's TRUE class, on
 every model the method applies to (CAM needs a GAP head, so not the conventional CNN).

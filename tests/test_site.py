@@ -180,7 +180,7 @@ def test_every_page_loads_in_chromium_with_its_figures_and_rendered_maths(browse
             errors = driver.execute_script("return document.querySelectorAll('.MathJax_Error, merror').length")
             assert rendered > 0 and errors == 0, (page.name, rendered, errors)
             assert "Traceback" not in text and "Error" not in driver.title, page.name
-        if page.name in ("index.html", "03_cam.html"):
+        if page.name in ("index.html", "05_cam.html"):
             driver.save_screenshot(str(shots / f"{page.stem}.png"))
         if page.name == "index.html":
             assert {"demo_gallery.png"} <= shown
@@ -197,7 +197,7 @@ def test_commands_say_what_is_wrong(tmp_path, capsys):
     assert main(["notebooks", "--out", str(tmp_path / "n"), "--lessons", str(ROOT / "lessons"),
                  "--only", "99"]) == 1
     err = capsys.readouterr().err
-    assert "no lesson 99" in err and "01_gap" in err
+    assert "no lesson 99" in err and "03_gap" in err
 
 
 def test_a_script_run_only_writes_the_file(tmp_path):

@@ -30,28 +30,6 @@ of the input's shape (the chain rule, one layer at a time).
 
 import numpy as np  # noqa: F401  (you will need it)
 
-# Lesson 1 (lessons/01_gap.py): Global Average Pooling -----------------------------------------
-
-
-def gap_forward(f):
-    """GAP:   F_k = (1/Z) sum_{i,j} f_k(i, j),  Z = h * w        f (N, K, h, w) -> F (N, K).
-
-    One number per image and channel: the mean of that feature map.
-    Hint: ``np.mean`` takes a tuple of axes.
-    """
-    raise NotImplementedError
-
-
-def gap_backward(dF, f_shape):
-    """GAP backward:   df_k(i, j) = dF_k / Z   for every (i, j)      dF (N, K) -> df f_shape.
-
-    f_shape is the tuple (N, K, h, w). Since dF_k / df_k(i, j) = 1/Z, each of the Z positions
-    of map k receives the same share of dF_k.
-    Hint: ``dF[:, :, None, None]`` broadcasts against an (N, K, h, w) array.
-    """
-    raise NotImplementedError
-
-
 # Lesson 2 (lessons/02_architecture.py): the layers of a CNN -----------------------------------
 
 
@@ -110,7 +88,29 @@ def dense_backward(dS, F, W):
     raise NotImplementedError
 
 
-# Lesson 3 (lessons/03_cam.py): the class activation map ---------------------------------------
+# Lesson 3 (lessons/03_gap.py): Global Average Pooling -----------------------------------------
+
+
+def gap_forward(f):
+    """GAP:   F_k = (1/Z) sum_{i,j} f_k(i, j),  Z = h * w        f (N, K, h, w) -> F (N, K).
+
+    One number per image and channel: the mean of that feature map.
+    Hint: ``np.mean`` takes a tuple of axes.
+    """
+    raise NotImplementedError
+
+
+def gap_backward(dF, f_shape):
+    """GAP backward:   df_k(i, j) = dF_k / Z   for every (i, j)      dF (N, K) -> df f_shape.
+
+    f_shape is the tuple (N, K, h, w). Since dF_k / df_k(i, j) = 1/Z, each of the Z positions
+    of map k receives the same share of dF_k.
+    Hint: ``dF[:, :, None, None]`` broadcasts against an (N, K, h, w) array.
+    """
+    raise NotImplementedError
+
+
+# Lesson 5 (lessons/05_cam.py): the class activation map ---------------------------------------
 
 
 def cam_sum(f, w):
@@ -123,7 +123,40 @@ def cam_sum(f, w):
     raise NotImplementedError
 
 
-# Lesson 6 (lessons/06_gradient.py): gradients -------------------------------------------------
+# Lesson 7 (lessons/07_localization.py): from a map to a box ----------------------------------
+
+
+def box_from_map(m, threshold):
+    """The box (x0, y0, x1, y1) of the pixels with m >= threshold * max(m); ends exclusive.
+
+    m (h, w). x is the column, y the row; x1 = last column + 1, y1 = last row + 1. (The
+    library also keeps only the largest connected region; the maps graded here have one.)
+    Hint: ``ys, xs = np.nonzero(m >= threshold * m.max())``.
+    """
+    raise NotImplementedError
+
+
+def iou(a, b):
+    """Intersection over union of two boxes (x0, y0, x1, y1), ends exclusive: a float.
+
+        inter = max(0, min(ax1, bx1) - max(ax0, bx0)) * max(0, min(ay1, by1) - max(ay0, by0))
+        iou = inter / (area_a + area_b - inter),   area = (x1 - x0) * (y1 - y0)
+    Hint: boxes that only touch or lie apart overlap by 0, never by a negative amount.
+    """
+    raise NotImplementedError
+
+
+def pointing_game(m, box):
+    """The pointing game: is the map's peak inside the box?  Returns a bool.
+
+    m (h, w); box (x0, y0, x1, y1) in the map's pixels, ends exclusive. The peak is the first
+    maximum in row-major order; hit = x0 <= x < x1 and y0 <= y < y1.
+    Hint: ``np.unravel_index(np.argmax(m), m.shape)`` gives (row, column) = (y, x).
+    """
+    raise NotImplementedError
+
+
+# Lesson 9 (lessons/09_gradient.py): gradients -------------------------------------------------
 
 
 def relu_backward(dout, x):
@@ -147,7 +180,7 @@ def softmax_cross_entropy(S, y):
     raise NotImplementedError
 
 
-# Lesson 7 (lessons/07_grad_cam.py): Grad-CAM --------------------------------------------------
+# Lesson 10 (lessons/10_grad_cam.py): Grad-CAM --------------------------------------------------
 
 
 def grad_cam_weights(dS_df):
@@ -182,7 +215,7 @@ def grad_cam_map(f, g, H, W):
     raise NotImplementedError
 
 
-# Lesson 9 (lessons/09_guided.py): Guided Backpropagation --------------------------------------
+# Lesson 12 (lessons/12_guided.py): Guided Backpropagation --------------------------------------
 
 
 def guided_relu_backward(dout, x):
@@ -201,38 +234,5 @@ def guided_grad_cam(guided, L):
     guided (N, C, H, W) is guided backprop's image, L (N, H, W) the Grad-CAM map upsampled
     to the image size. The product keeps the fine detail only where Grad-CAM sees the class.
     Hint: ``L[:, None]`` broadcasts one map over the C channels.
-    """
-    raise NotImplementedError
-
-
-# Lesson 10 (lessons/10_localization.py): from a map to a box ----------------------------------
-
-
-def box_from_map(m, threshold):
-    """The box (x0, y0, x1, y1) of the pixels with m >= threshold * max(m); ends exclusive.
-
-    m (h, w). x is the column, y the row; x1 = last column + 1, y1 = last row + 1. (The
-    library also keeps only the largest connected region; the maps graded here have one.)
-    Hint: ``ys, xs = np.nonzero(m >= threshold * m.max())``.
-    """
-    raise NotImplementedError
-
-
-def iou(a, b):
-    """Intersection over union of two boxes (x0, y0, x1, y1), ends exclusive: a float.
-
-        inter = max(0, min(ax1, bx1) - max(ax0, bx0)) * max(0, min(ay1, by1) - max(ay0, by0))
-        iou = inter / (area_a + area_b - inter),   area = (x1 - x0) * (y1 - y0)
-    Hint: boxes that only touch or lie apart overlap by 0, never by a negative amount.
-    """
-    raise NotImplementedError
-
-
-def pointing_game(m, box):
-    """The pointing game: is the map's peak inside the box?  Returns a bool.
-
-    m (h, w); box (x0, y0, x1, y1) in the map's pixels, ends exclusive. The peak is the first
-    maximum in row-major order; hit = x0 <= x < x1 and y0 <= y < y1.
-    Hint: ``np.unravel_index(np.argmax(m), m.shape)`` gives (row, column) = (y, x).
     """
     raise NotImplementedError

@@ -1,4 +1,4 @@
-"""Checks of the lessons 1-3, 6, 7 and 9 exercises: ReLU and its guided rule, GAP, CAM, Grad-CAM.
+"""Checks of the lessons 3, 5, 9, 10 and 12 exercises: ReLU and its guided rule, GAP, CAM, Grad-CAM.
 
 Each check takes the student's function and the seed of the random inputs and returns None or
 raises Failure (or NotImplementedError, which means "not done").

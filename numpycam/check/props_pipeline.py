@@ -1,4 +1,4 @@
-"""Checks of the lessons 6-10 exercises: softmax cross-entropy, bilinear upsampling, the whole
+"""Checks of the lessons 7, 9 and 10 exercises: softmax cross-entropy, bilinear upsampling, the whole
 Grad-CAM, the Guided Grad-CAM product, the box of a thresholded map, IoU and the pointing game.
 """
 
@@ -147,7 +147,7 @@ def guided_gc_library(fn, seed):
                   "guided * L[:, None] (every channel times the same map)")
 
 
-# Boxes, IoU and the pointing game (lesson 10) ------------------------------------------------
+# Boxes, IoU and the pointing game (lesson 7) ------------------------------------------------
 
 
 def box_hand(fn, seed):

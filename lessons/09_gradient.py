@@ -1,5 +1,5 @@
 # %% [markdown]
-# # Lesson 6 — The gradient as influence
+# # Lesson 9 — The gradient as influence
 #
 # Post section: **Gradient-weighted CAM (Grad-CAM) › Gradient**, in "CNN visualization: CAM and
 # Grad-CAM 설명". Paper: Selvaraju et al., "Grad-CAM: Visual Explanations from Deep Networks
@@ -24,7 +24,7 @@
 # c's score moves when input k moves: the influence of k on c. Grad-CAM uses exactly this
 # number with f_k(i, j) in the place of x_k.
 #
-# **Look for** in `06_gradient_paths.png`: the middle panel holds one number per path
+# **Look for** in `09_gradient_paths.png`: the middle panel holds one number per path
 # (hidden unit h, input k); each column sums to the gradient, and the last panel shows
 # backprop, the path sum and finite differences agreeing.
 
@@ -85,9 +85,9 @@ viz.heatmap(axes[0, 1], paths, f"one path per hidden unit (class {c})", signed=T
 viz.heatmap(axes[0, 2], np.stack([grad, paths.sum(axis=0), numeric]),
             "dS^c/dx_k three ways", signed=True, annotate=True, fmt="{:.4f}", xlabels=k_labels,
             ylabels=["backprop", "sum of paths", "finite diff."])
-print("wrote", viz.save(fig, OUT / "06_gradient_paths.png"))
+print("wrote", viz.save(fig, OUT / "09_gradient_paths.png"))
 
 # %% [markdown]
 # **Try this:** write `relu_backward`, `softmax_cross_entropy` yourself, in plain NumPy: section
-# "Lesson 6" of `lessons/exercises/exercises.py`. Grade your answers with `numpycam check
+# "Lesson 9" of `lessons/exercises/exercises.py`. Grade your answers with `numpycam check
 # lessons/exercises/exercises.py --only relu_backward softmax_cross_entropy`.

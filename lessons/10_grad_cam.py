@@ -1,5 +1,5 @@
 # %% [markdown]
-# # Lesson 7 — Grad-CAM
+# # Lesson 10 — Grad-CAM
 #
 # Post section: **Gradient-weighted CAM (Grad-CAM)** (Generalized CAM's equations and the
 # Grad-CAM figures), in "CNN visualization: CAM and Grad-CAM 설명". Paper: Selvaraju et al.,
@@ -12,13 +12,13 @@
 #
 # Three steps on any network: (1) one backward pass from the score S^c (before softmax) down to
 # the chosen layer gives a gradient map ∂S^c/∂f_k for every channel; its average over the Z
-# positions is the channel weight a_k^c, the mean influence of map k on class c (lesson 6).
+# positions is the channel weight a_k^c, the mean influence of map k on class c (lesson 9).
 # (2) Weight the maps and add them up, as in CAM. (3) Keep the positive part: positions that
 # push the score of c up.
 #
-# Here on the conventional CNN, which has no GAP and so no CAM (lesson 5).
+# Here on the conventional CNN, which has no GAP and so no CAM (lesson 8).
 #
-# **Look for** in `07_grad_cam_steps.png` (the first square of the test set, which `fc_cnn`
+# **Look for** in `10_grad_cam_steps.png` (the first square of the test set, which `fc_cnn`
 # classifies correctly): the gradient maps are speckled, because the 2 × 2 max-pool after
 # relu3 passes gradient to one position in four; each a_k^c is the average of one such map,
 # a small number (|a_k^c| < 0.04 here). The channels with the largest weights are far from
@@ -28,8 +28,8 @@
 # square and strongest near its centre, with only faint specks elsewhere. For this image
 # `fc_cnn`'s Grad-CAM points at a small part of the square, not at the whole square.
 #
-# In `07_grad_cam_per_class.png`: the post's one-map-per-class picture, now on a network
-# without GAP, on the two scenes of lesson 3 (maps at 64 x 64, one colour scale per row).
+# In `10_grad_cam_per_class.png`: the post's one-map-per-class picture, now on a network
+# without GAP, on the two scenes of lesson 5 (maps at 64 x 64, one colour scale per row).
 # As with CAM, `fc_cnn` never saw two objects in training, and its top score is a class that
 # is absent in both scenes ('triangle', then 'square'). In the first scene the 'square' map
 # sits on the square and the 'cross' map's brightest spots are on the cross, but the
@@ -38,7 +38,7 @@
 # Grad-CAM does not mean the model believes in the class. In the second scene the 'circle'
 # map sits on the circle (the 'square' map too, more weakly), and the 'cross' map, with
 # S = -54.29, is faint and scattered. Over 60 scenes (the line printed at the end, the same
-# count as in lesson 3) a present class's map favours its own object for 70 % of the
+# count as in lesson 5) a present class's map favours its own object for 70 % of the
 # objects, both objects of a scene in 40 %; the top score is a class in the scene 70 % of
 # the time.
 
@@ -93,7 +93,7 @@ viz.heatmap(axes[2, 2], before, "sum_k a_k^c f_k", signed=True)
 viz.heatmap(axes[2, 3], e.maps[0], "after ReLU", vmin=0)
 viz.overlay(axes[2, 4], x[0], e.maps[0], "overlay (normalised)")
 viz.draw_box(axes[2, 4], data.boxes[i])
-print("wrote", viz.save(fig, OUT / "07_grad_cam_steps.png"))
+print("wrote", viz.save(fig, OUT / "10_grad_cam_steps.png"))
 
 # %% [markdown]
 # ## One map per class, without GAP
@@ -103,7 +103,7 @@ scenes = two_object_scene(2, seed=123)
 maps, scores = per_class_maps(model, scenes.images, nc.grad_cam, layer=layer)  # (2, M, h, w)
 fig = per_class_figure(scenes, maps, scores, label="Grad-CAM", signed=False,
                        title="Grad-CAM of fc_cnn for each class (64 x 64, one scale per row)")
-print("wrote", viz.save(fig, OUT / "07_grad_cam_per_class.png"))
+print("wrote", viz.save(fig, OUT / "10_grad_cam_per_class.png"))
 
 # %%
 counts = own_object_counts(model, two_object_scene(60, seed=123), nc.grad_cam, layer=layer)
@@ -113,5 +113,5 @@ assert (round(100 * counts.objects), round(100 * counts.both), round(100 * count
 
 # %% [markdown]
 # **Try this:** write `grad_cam_weights`, `upsample_bilinear`, `grad_cam_map` yourself, in plain
-# NumPy: section "Lesson 7" of `lessons/exercises/exercises.py`. Grade your answers with `numpycam
+# NumPy: section "Lesson 10" of `lessons/exercises/exercises.py`. Grade your answers with `numpycam
 # check lessons/exercises/exercises.py --only grad_cam_weights upsample_bilinear grad_cam_map`.

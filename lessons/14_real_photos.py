@@ -1,5 +1,5 @@
 # %% [markdown]
-# # Lesson 12 — Real photographs, a real ImageNet network
+# # Lesson 14 — Real photographs, a real ImageNet network
 #
 # Post sections: the opening "dog and cat" figure, **Class Activation Map (CAM) › Results**,
 # **Generalized CAM** and **Gradient-weighted CAM (Grad-CAM) › Result**, in "CNN
@@ -29,18 +29,18 @@
 # nearest).
 # These equal PyTorch's probabilities on the same weights and crop to the printed digits.
 #
-# `12_two_objects.png`: on the picture of the cat beside the cup, the CAM for "Egyptian cat"
+# `14_two_objects.png`: on the picture of the cat beside the cup, the CAM for "Egyptian cat"
 # covers the cat's face and the CAM for "espresso" the cup, its brightest part on the
 # coffee; the signed difference of the two 7 x 7 maps is positive (red) over the left half
 # and negative (blue) over the right. The same 1280 feature maps, weighted by two rows of
 # the Dense layer, point at two different objects: the post's dog-and-cat figure.
 #
-# `12_generalized_cam.png`: the 1280 points (w_k^c, a_k^c) lie on the line of slope 1/49
+# `14_generalized_cam.png`: the 1280 points (w_k^c, a_k^c) lie on the line of slope 1/49
 # and Grad-CAM at the head differs from ReLU(CAM)/Z by about 1e-7 (float32 round-off) on
 # map values up to 0.43. The cat's CAM is positive almost everywhere, highest on the left
 # cheek beside the nose.
 #
-# `12_grad_cam_blocks.png`: for the same cat class, Grad-CAM at block3, block8, block11 and
+# `14_grad_cam_blocks.png`: for the same cat class, Grad-CAM at block3, block8, block11 and
 # block15 is scattered spots over both objects (block15's brightest spot is on the cup's
 # rim), and at block11 and block15 more of its
 # positive mass lies on the cup than on the cat (the shares are printed); only at the head
@@ -48,11 +48,11 @@
 # of its mass, 8 % on the cup). Earlier layers are sharper but not yet about the class:
 # the reason both papers use the last convolutional layer.
 #
-# `12_guided_cat.png` (the post's figure 21 layout, as `numpycam explain chelsea` draws it):
+# `14_guided_cat.png` (the post's figure 21 layout, as `numpycam explain chelsea` draws it):
 # guided backprop draws the eyes, the nose and the fur's edges at pixel level; Grad-CAM is a
 # 7 x 7 map over the whole face, so Guided Grad-CAM keeps nearly all of guided backprop here.
 #
-# `12_boxes.png`: the box read off each top-class CAM (20 % of its maximum) against the
+# `14_boxes.png`: the box read off each top-class CAM (20 % of its maximum) against the
 # hand-drawn box. In chelsea and coffee the object fills the crop, so the hand-drawn box is
 # the whole crop: IoU 1.00 and 0.69 say little beyond "the map is on the object". The rocket
 # is the honest failure: the "missile" CAM has two bright stripes beside the rocket, on the
@@ -137,12 +137,12 @@ for a, m, k in zip(axes[0, 1:3], e_scene.maps, (cat, cup), strict=True):
     viz.draw_box(a, boxes[k])
 viz_photos.signed_map(axes[0, 3], e_scene.maps[0] - e_scene.maps[1],
                       f"CAM '{names[cat]}' - CAM 'espresso'\n(signed, 7 x 7)")
-print("wrote", viz.save(fig, OUT / "12_two_objects.png"))
+print("wrote", viz.save(fig, OUT / "14_two_objects.png"))
 
 # %% [markdown]
 # ## CAM and Grad-CAM at the head: the Generalized CAM identity on a real network
 #
-# Lesson 8 derived a_k^c = w_k^c / Z, hence L_Grad-CAM^c = ReLU(L_CAM^c) / Z, for any
+# Lesson 11 derived a_k^c = w_k^c / Z, hence L_Grad-CAM^c = ReLU(L_CAM^c) / Z, for any
 # network whose last conv maps feed GAP and one Dense layer. Here Z = 7 x 7 = 49 and the
 # gradient comes back through the real network's head (ReLU6, BatchNorm and GAP included).
 
@@ -168,7 +168,7 @@ viz.scatter(axes[0, 0], e_cam.weights[0], e_grad.weights[0], "one point per chan
 viz_photos.signed_map(axes[0, 1], e_cam.maps[0], "L_CAM (signed, 7 x 7)")
 viz_photos.map_overlay(axes[0, 2], crop_of(shots["chelsea"]), e_grad.maps[0], "L_Grad-CAM at the head")
 viz_photos.signed_map(axes[0, 3], e_grad.maps[0] - gap_cam, f"Grad-CAM - ReLU(CAM)/Z (max {diff.max():.0e})")
-print("wrote", viz.save(fig, OUT / "12_generalized_cam.png"))
+print("wrote", viz.save(fig, OUT / "14_generalized_cam.png"))
 
 # %% [markdown]
 # ## Grad-CAM at earlier blocks: why the last conv layer
@@ -191,7 +191,7 @@ for a, layer in zip(axes[0], layers, strict=True):
           f"on the cup {on_cup:.2f}")
     viz_photos.map_overlay(a, scene_crop, L, f"{layer} ({L.shape[0]} x {L.shape[1]})", colorbar=False)
     viz.draw_box(a, boxes[cat])
-print("wrote", viz.save(fig, OUT / "12_grad_cam_blocks.png"))
+print("wrote", viz.save(fig, OUT / "14_grad_cam_blocks.png"))
 
 # %% [markdown]
 # ## Guided backprop and Guided Grad-CAM on the cat
@@ -204,12 +204,12 @@ cat_box = imagenet.box_in_crop(photos.photo_box("chelsea"), shots["chelsea"].sha
 result = explain_photo(shots["chelsea"], model, top=1)
 assert result.classes[0][0] == top1["chelsea"]
 fig = viz_photos.explain_figure(result, 0, box=cat_box)
-print("wrote", viz.save(fig, OUT / "12_guided_cat.png"))
+print("wrote", viz.save(fig, OUT / "14_guided_cat.png"))
 
 # %% [markdown]
 # ## From a CAM to a box, on every shipped photo
 #
-# The CAM paper's protocol (lesson 10): keep the pixels above 20 % of the map's maximum, box
+# The CAM paper's protocol (lesson 7): keep the pixels above 20 % of the map's maximum, box
 # the largest connected region, and compare with the hand-drawn box of the photo's main
 # object (`numpycam.photos.photo_box`, drawn by eye; carried into the crop).
 
@@ -239,4 +239,4 @@ for m, k in zip(e_scene.maps, (cat, cup), strict=True):
           f"IoU {ious[names[k]]:.2f}")
     viz.draw_box(a, boxes[k])
     viz.draw_box(a, found, color="white", label=names[k])
-print("wrote", viz.save(fig, OUT / "12_boxes.png"))
+print("wrote", viz.save(fig, OUT / "14_boxes.png"))

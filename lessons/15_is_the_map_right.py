@@ -1,7 +1,7 @@
 # %% [markdown]
-# # Lesson 13 — Is the map right?
+# # Lesson 15 — Is the map right?
 #
-# Lessons 10 and 11 scored maps with the papers' box rule (keep 20 % of the maximum, box the
+# Lessons 7 and 13 scored maps with the papers' box rule (keep 20 % of the maximum, box the
 # largest region, a hit at IoU >= 0.5). Later work showed that this rule flatters some
 # methods, and that a map can look right while ignoring the model. This lesson asks "is this
 # map right?" four ways, each from a paper:
@@ -36,7 +36,7 @@
 #
 # **Look for** (numbers from this run, which uses few images; the README has the full ones):
 #
-# - `13_box_acc.png`: BoxAcc(t, 0.5) against the threshold t. On `gap` most methods are above
+# - `15_box_acc.png`: BoxAcc(t, 0.5) against the threshold t. On `gap` most methods are above
 #   85 % for t between about 0.15 and 0.35; on `fc` the curves peak between t = 0.02 and 0.07
 #   and fall fast: its maps are small spots, so only a very low threshold gives a box as large
 #   as the object. The two baselines stay at or below 10 % at every t. In the table, every method
@@ -45,10 +45,10 @@
 #   more of the object (higher MaxBoxAcc at delta 0.7). The threshold picked on the 20 images of
 #   the separate split (the dots) costs up to 12 points against the best threshold of the
 #   test set (CAM on `gap`: 80 % against 92.5 %): the best t of 20 images is not that of 40.
-# - `13_counterfactual.png`: the counterfactual map is dark on the object and lights small
+# - `15_counterfactual.png`: the counterfactual map is dark on the object and lights small
 #   patches of background next to it (and a spot on the triangle's lower edge): what would,
 #   removed, make the class more likely. It is exactly the negative part of CAM divided by Z (the assert below).
-# - `13_sanity_cascade.png` and `13_sanity_spearman.png`: Grad-CAM (and HiResCAM and
+# - `15_sanity_cascade.png` and `15_sanity_spearman.png`: Grad-CAM (and HiResCAM and
 #   XGrad-CAM, the same map here) changes as soon as fc is randomised: its Spearman correlation
 #   with the original drops from 1 to about 0.1, as the paper expects. Guided backprop
 #   barely changes while the top layers are random (about 0.95 after fc and 0.9 after conv4)
@@ -58,11 +58,11 @@
 #   gradients and with a random fc the map becomes "where the features are large" whatever the
 #   class. CAM's own correlation goes negative at the first step: with random w_k^c it is a
 #   random signed mix of the same maps.
-# - `13_data_randomisation.png` and the printed numbers: trained on shuffled labels, the small
+# - `15_data_randomisation.png` and the printed numbers: trained on shuffled labels, the small
 #   model memorises much of its training set but is at chance on test images; its CAM and
 #   Grad-CAM are unlike the true-label model's (Spearman near 0), while guided backprop is the
 #   most alike of the four (about 0.5): it shows the input's edges either way.
-# - `13_shortcut.png`: trained where the mark gives the label away, the model is right on 96 %
+# - `15_shortcut.png`: trained where the mark gives the label away, the model is right on 96 %
 #   of its training images and 100 % of test images whose mark agrees, but about 40 % on
 #   unbiased ones; its Grad-CAM sits on the corner mark in several images (cyan box). Trained
 #   without the cue, the same recipe scores about 75 % on unbiased test images and its maps
@@ -114,7 +114,7 @@ rows = evaluate(models, test, methods=methods, every_layer=(), faithfulness_n=2,
                 timing_n=2, val=val, val_name="shapes(n=20, seed=11)")
 base = baseline_rows(test, val=val, val_name="shapes(n=20, seed=11)")
 print(format_wsol_table(rows + base))
-print("wrote", viz.save(box_acc_figure(rows + base), OUT / "13_box_acc.png"))
+print("wrote", viz.save(box_acc_figure(rows + base), OUT / "15_box_acc.png"))
 best = max(r["max_box_acc"] for r in rows)
 assert best > max(b["max_box_acc"] for b in base)  # the methods beat the maps that know nothing
 
@@ -127,7 +127,7 @@ assert best > max(b["max_box_acc"] for b in base)  # the methods beat the maps t
 #
 #     L_cf^c = ReLU(sum_k (-a_k^c) f_k)
 #
-# On a GAP network a_k^c = w_k^c / Z (lesson 8), so L_cf^c = ReLU(-L_CAM^c) / Z: the negative
+# On a GAP network a_k^c = w_k^c / Z (lesson 11), so L_cf^c = ReLU(-L_CAM^c) / Z: the negative
 # part of CAM. tests/test_counterfactual.py proves it on random networks; here it is checked
 # on the shipped one.
 
@@ -144,7 +144,7 @@ for j in range(4):
     viz.overlay(axes[0, j], x[j], nc.grad_cam(gap, x[j:j + 1], c[j:j + 1])[0],
                 nc.data.CLASSES[c[j]], colorbar=False)
     viz.overlay(axes[1, j], x[j], cf[j], "against it", colorbar=False)
-print("wrote", viz.save(fig, OUT / "13_counterfactual.png"))
+print("wrote", viz.save(fig, OUT / "15_counterfactual.png"))
 
 # %% [markdown]
 # ## 4. Sanity checks: randomise the model from the top down
@@ -162,8 +162,8 @@ for name, res in (("cascading", casc), ("independent", indep)):
     print("   ", " ".join(f"{s:>12}" for s in res.steps))
     for m, d in res.scores.items():
         print(f"    {m:20s}", " ".join(f"{v:12.2f}" for v in d["spearman"]))
-print("wrote", viz.save(cascade_figure(casc, x[0]), OUT / "13_sanity_cascade.png"))
-print("wrote", viz.save(similarity_figure(casc), OUT / "13_sanity_spearman.png"))
+print("wrote", viz.save(cascade_figure(casc, x[0]), OUT / "15_sanity_cascade.png"))
+print("wrote", viz.save(similarity_figure(casc), OUT / "15_sanity_spearman.png"))
 # Eigen-CAM never reads the Dense layer: randomising fc alone leaves it exactly
 assert casc.scores["eigen_cam"]["spearman"][1] > 0.999
 
@@ -179,7 +179,7 @@ print("train accuracy", dr.train_acc, "\ntest accuracy", dr.test_acc)
 for m, d in dr.scores.items():
     print(f"    {m:20s}", {k: round(v, 2) for k, v in d.items()})
 test_dr = shapes(64, seed=22, size=32, clutter=0.0)
-print("wrote", viz.save(pair_figure(test_dr.images[0], dr.maps), OUT / "13_data_randomisation.png"))
+print("wrote", viz.save(pair_figure(test_dr.images[0], dr.maps), OUT / "15_data_randomisation.png"))
 
 # %% [markdown]
 # ## 6. Catching a shortcut
@@ -204,4 +204,4 @@ shown = shapes(6, seed=32, size=32, **RECIPE["shapes"])
 shown, marks, _ = plant_mark(shown, 0.25, seed=32)
 maps = {name: nc.upsample(nc.grad_cam(s.model, shown.images, s.model.predict(shown.images)), 32)
         for name, s in (("with the cue", biased), ("without (fix)", fixed))}
-print("wrote", viz.save(shortcut_figure(shown.images, marks, maps), OUT / "13_shortcut.png"))
+print("wrote", viz.save(shortcut_figure(shown.images, marks, maps), OUT / "15_shortcut.png"))

@@ -1,5 +1,5 @@
 # %% [markdown]
-# # Lesson 10 — Weakly supervised localisation: from a map to a box
+# # Lesson 7 — Weakly supervised localisation: from a map to a box
 #
 # Post sections: **Weakly Supervised learning** and **Class Activation Map (CAM) › Results**,
 # in "CNN visualization: CAM and Grad-CAM 설명". Papers: Zhou et al., "Learning Deep Features
@@ -24,7 +24,7 @@
 # box). A baseline with no network at all (a fixed bump in the image centre) shows what those
 # numbers are worth.
 #
-# **Look for** in `10_localization_table.png`: the methods against the centre baseline. On
+# **Look for** in `07_localization_table.png`: the methods against the centre baseline. On
 # the shipped `gap` model (four conv layers), CAM and Grad-CAM find the box (IoU >= 0.5) for
 # 94 % of the images (92 % when the class must be right as well, top-1 loc.: the model gets
 # 2 of the 100 images wrong) and put their peak on the object for 98 % of them, against
@@ -35,12 +35,12 @@
 # `gap_cnn`'s 0.77), but the box read off a spot is too small. A good classifier need not
 # give a good map, and a map can point at the object without showing how big it is. CAM and
 # Grad-CAM of `gap_cnn` give the same numbers, as expected from Grad-CAM = ReLU(CAM) / Z
-# (lesson 8).
+# (lesson 11).
 # (They are not computed identically: the library upsamples CAM with its negative values
 # and Grad-CAM after its ReLU, so near the edge of the kept region the two can differ
 # slightly; here that changes none of the rounded numbers.)
 #
-# In `10_localization_examples.png` (the first image of each class that both models classify
+# In `07_localization_examples.png` (the first image of each class that both models classify
 # correctly; that skips only the first triangle, which `gap_cnn` takes for a square): the
 # white box read off each map against the green true box. Each map is drawn as a fraction of
 # its own peak with negative values clipped to 0, so the colour bar reads directly against
@@ -128,7 +128,7 @@ assert round(100 * results["Grad-CAM, fc_cnn"]["accuracy"]) == 98
 fig, axes = viz.figure_grid(1, 1, size=7.5, height=1.5, title="localisation on 100 test images "
                             "(box threshold 20 % of the peak, IoU >= 0.5)")
 viz.text_panel(axes[0, 0], table, monospace=True, fontsize=8)
-print("wrote", viz.save(fig, OUT / "10_localization_table.png"))
+print("wrote", viz.save(fig, OUT / "07_localization_table.png"))
 
 # %%
 explain = {"CAM, gap_cnn": lambda i: nc.cam(gap, x[i], y[i]),
@@ -152,7 +152,7 @@ for r, i in enumerate(show):
                     colorbar=col == len(names) - 1)
         viz.draw_box(axes[r, col], test.boxes[i])
         viz.draw_box(axes[r, col], boxes[name][r], color=viz.PREDICTED)
-print("wrote", viz.save(fig, OUT / "10_localization_examples.png"))
+print("wrote", viz.save(fig, OUT / "07_localization_examples.png"))
 # the IoUs quoted at the top of the lesson, per method, for the circle, square, triangle, cross
 example_iou = {name: [round(float(nc.iou(boxes[name][r], test.boxes[i])), 2)
                       for r, i in enumerate(show)] for name in names}
@@ -162,5 +162,5 @@ assert example_iou == {"CAM, gap_cnn": [0.73, 0.70, 0.62, 0.56],
 
 # %% [markdown]
 # **Try this:** write `box_from_map`, `iou`, `pointing_game` yourself, in plain NumPy: section
-# "Lesson 10" of `lessons/exercises/exercises.py`. Grade your answers with `numpycam check
+# "Lesson 7" of `lessons/exercises/exercises.py`. Grade your answers with `numpycam check
 # lessons/exercises/exercises.py --only box_from_map iou pointing_game`.

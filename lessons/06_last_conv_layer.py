@@ -1,5 +1,5 @@
 # %% [markdown]
-# # Lesson 4 — Why the last conv layer
+# # Lesson 6 — Why the last conv layer
 #
 # Post section: **Reason for last conv layer**, in "CNN visualization: CAM and Grad-CAM 설명".
 # Paper: Selvaraju et al., "Grad-CAM: Visual Explanations from Deep Networks via
@@ -7,14 +7,14 @@
 #
 # $$L^c(i, j) = \mathrm{ReLU}\Big(\sum_k a_k^c f_k(i, j)\Big), \qquad a_k^c = \frac{1}{Z} \sum_i \sum_j \frac{\partial S^c}{\partial f_k(i, j)}$$
 #
-# CAM only exists at the maps that feed GAP; Grad-CAM (lesson 7) gives a map at any conv
+# CAM only exists at the maps that feed GAP; Grad-CAM (lesson 10) gives a map at any conv
 # layer, so we can look along the depth of the network. A unit of an early layer sees a small
 # patch of the image (its receptive field) and responds to edges and colours: specific, local
 # detail. Each 3 × 3 convolution and each 2 × 2 pooling widens the view, so the last layer's
 # units see whole objects and respond to parts of a class: broad, semantic evidence. That is
 # where a map of "where is class c" makes sense.
 #
-# **Look for** in `04_layers.png` (the first test image of each class that the model gets
+# **Look for** in `06_layers.png` (the first test image of each class that the model gets
 # right; the shipped `gap` model has four conv layers, so there are four depths), and the
 # "in box" number over each map, the share of the map inside the true box:
 # - relu1 is pixel-sharp. It fills the circle and the square, traces the edges of the
@@ -109,4 +109,4 @@ for r in range(len(rows)):
                   else "all zero after the ReLU")
         viz.overlay(axes[r, col], x[r], maps[name][r], title, colorbar=col == len(layers))
         viz.draw_box(axes[r, col], data.boxes[rows[r]])
-print("wrote", viz.save(fig, OUT / "04_layers.png"))
+print("wrote", viz.save(fig, OUT / "06_layers.png"))

@@ -1,5 +1,5 @@
 # %% [markdown]
-# # Lesson 5 — The limitation of CAM
+# # Lesson 8 — The limitation of CAM
 #
 # Post section: **Limitation of CAM** (and **CNN architecture for Grad-CAM**), in
 # "CNN visualization: CAM and Grad-CAM 설명". Papers: Zhou et al., "Learning Deep Features for
@@ -14,9 +14,9 @@
 # fine-tune (lesson 2), and even then CAM is only defined at that one last conv layer.
 # Grad-CAM takes its channel weights from the gradient instead, which every network has.
 #
-# **Look for** in `05_cam_limitation.png`: the CAM column of the conventional CNN holds the
+# **Look for** in `08_cam_limitation.png`: the CAM column of the conventional CNN holds the
 # library's error message; Grad-CAM fills both rows. On `gap_cnn` the CAM and Grad-CAM
-# panels look the same (lesson 8 shows why): one broad blob over the whole cross, hottest on
+# panels look the same (lesson 11 shows why): one broad blob over the whole cross, hottest on
 # three of its arms (top-right, bottom-left, bottom-right). On `fc_cnn`, Grad-CAM at its last
 # conv layer (also 16 × 16) gives a different, patchier picture: one bright spot on the
 # top-right arm, weaker spots at the tips of the two left-hand arms, and nothing in the
@@ -79,4 +79,4 @@ for r, (name, (L_cam, L_grad)) in enumerate(panels.items()):
         viz.draw_box(axes[r, 1], data.boxes[i])
     viz.overlay(axes[r, 2], x[0], L_grad, f"Grad-CAM at {layer_of[name]}")
     viz.draw_box(axes[r, 2], data.boxes[i])
-print("wrote", viz.save(fig, OUT / "05_cam_limitation.png"))
+print("wrote", viz.save(fig, OUT / "08_cam_limitation.png"))

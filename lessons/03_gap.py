@@ -1,5 +1,5 @@
 # %% [markdown]
-# # Lesson 1 — Global Average Pooling
+# # Lesson 3 — Global Average Pooling
 #
 # Post section: **Class Activation Map (CAM) › Global Average Pooling (GAP)**, in
 # "CNN visualization: CAM and Grad-CAM 설명". Paper: Zhou et al., "Learning Deep Features for
@@ -12,7 +12,7 @@
 # depth-4 block into a 4-vector; the whole spatial layout is averaged away, which is why the
 # post calls it an extreme reduction of dimension.
 #
-# **Look for** in `01_gap_toy.png`: maps 0 and 2 look nothing alike, yet both average to 2.
+# **Look for** in `03_gap_toy.png`: maps 0 and 2 look nothing alike, yet both average to 2.
 # GAP keeps *how much* of a feature there is, not *where*. (CAM will get the *where* back by
 # using the maps from before the averaging.)
 
@@ -48,7 +48,7 @@ for k in range(4):
     viz.heatmap(axes[0, k], f[0, k], f"f_{k}:  F_{k} = {F[0, k]:g}", annotate=True, fmt="{:g}",
                 vmin=0, vmax=9, colorbar=k == 3)
 viz.bars(axes[0, 4], F[0], [f"F_{k}" for k in range(4)], "the 4-vector F")
-print("wrote", viz.save(fig, OUT / "01_gap_toy.png"))
+print("wrote", viz.save(fig, OUT / "03_gap_toy.png"))
 
 # %% [markdown]
 # ## The same step inside the CAM network
@@ -58,7 +58,7 @@ print("wrote", viz.save(fig, OUT / "01_gap_toy.png"))
 #
 # $$S^c = \sum_k w_k^c F_k + b_c$$
 #
-# **Look for** in `01_gap_network.png`: the four channels with the largest average, and the
+# **Look for** in `03_gap_network.png`: the four channels with the largest average, and the
 # bar of all 64 F_k with those four in red. On this test image (the first of the seed-123
 # test set, a circle, which the model classifies correctly) each of the four maps is near zero
 # away from the circle and fires in one compact blob on it, with peaks between about 73 and
@@ -94,9 +94,9 @@ for col, k in enumerate(top, start=1):
     viz.heatmap(axes[0, col], f_real[0, k], f"f_{k}: F_{k} = {F_real[0, k]:.2f}",
                 vmin=0, vmax=hi, colorbar=col == 4)
 viz.bars(axes[0, 5], F_real[0], None, "F_k for k = 0..63", highlight=top, ylabel="F_k")
-print("wrote", viz.save(fig, OUT / "01_gap_network.png"))
+print("wrote", viz.save(fig, OUT / "03_gap_network.png"))
 
 # %% [markdown]
-# **Try this:** write `gap_forward`, `gap_backward` yourself, in plain NumPy: section "Lesson 1"
+# **Try this:** write `gap_forward`, `gap_backward` yourself, in plain NumPy: section "Lesson 3"
 # of `lessons/exercises/exercises.py`. Grade your answers with `numpycam check
 # lessons/exercises/exercises.py --only gap_forward gap_backward`.

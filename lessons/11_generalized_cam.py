@@ -1,5 +1,5 @@
 # %% [markdown]
-# # Lesson 8 — Generalized CAM: on a GAP network, Grad-CAM is CAM
+# # Lesson 11 — Generalized CAM: on a GAP network, Grad-CAM is CAM
 #
 # Post section: **Generalized CAM**, in "CNN visualization: CAM and Grad-CAM 설명". Paper:
 # Selvaraju et al., "Grad-CAM: Visual Explanations from Deep Networks via Gradient-based
@@ -23,13 +23,13 @@
 #
 # The gradient recovers the Dense weights, up to the constant 1/Z that no normalised map can
 # see. That is why the post calls Grad-CAM a generalisation: where CAM is defined, Grad-CAM
-# gives the same picture, and it keeps working where CAM is not (lesson 5).
+# gives the same picture, and it keeps working where CAM is not (lesson 8).
 #
 # This lesson checks the identity on the shipped model; the property test
 # `tests/test_cam.py::test_grad_cam_is_cam_over_Z_on_gap_networks` proves it for random
 # weights, shapes and inputs drawn by Hypothesis.
 #
-# **Look for** in `08_generalized_cam.png` (the first circle that `gap_cnn` classifies
+# **Look for** in `11_generalized_cam.png` (the first circle that `gap_cnn` classifies
 # correctly): the 64 points (w_k^c, a_k^c) on the line of slope 1/Z, and the difference map,
 # which is zero up to float32 rounding (about 6e-8, on map values up to 0.54). The signed CAM
 # also shows what the ReLU removes: a band of small negative values below the circle's hot
@@ -82,4 +82,4 @@ viz.heatmap(axes[0, 1], e_cam.maps[0], "L_CAM (signed)", signed=True)
 viz.heatmap(axes[0, 2], relu_cam_over_Z, "ReLU(L_CAM) / Z", vmin=0)
 viz.heatmap(axes[0, 3], e_grad.maps[0], "L_Grad-CAM", vmin=0)
 viz.heatmap(axes[0, 4], diff, f"difference (max {diff.max():.1e})", vmin=0)
-print("wrote", viz.save(fig, OUT / "08_generalized_cam.png"))
+print("wrote", viz.save(fig, OUT / "11_generalized_cam.png"))

@@ -1,5 +1,5 @@
 # %% [markdown]
-# # Lesson 11 — The CAM family side by side
+# # Lesson 13 — The CAM family side by side
 #
 # Post section: **Generalized CAM** (its idea carried further: every method below is a weighted
 # sum of feature maps), in "CNN visualization: CAM and Grad-CAM 설명". Papers: Zhou et al., CVPR
@@ -18,8 +18,8 @@
 # the maps on their main direction. `numpycam.family` has the rule of each, one file apiece, and
 # `nc.METHODS` lists them all with their rule, cost, default ReLU and paper.
 #
-# **Look for**: on `gap_cnn` (`11_cam_family_gap.png`, the shipped four-conv model, at the
-# maps feeding GAP) the gradient is w_k^c / Z at every position (lesson 8), so Grad-CAM,
+# **Look for**: on `gap_cnn` (`13_cam_family_gap.png`, the shipped four-conv model, at the
+# maps feeding GAP) the gradient is w_k^c / Z at every position (lesson 11), so Grad-CAM,
 # HiResCAM and XGrad-CAM are the same map, and CAM is too apart from its negative part (CAM
 # has no ReLU, and the normalised overlay lifts its zero background to light blue). LayerCAM
 # and Grad-CAM++ keep only the channels with w_k^c > 0 (Grad-CAM++ also divides each by 2 +
@@ -27,7 +27,7 @@
 # On these two images they hardly do: every method puts a blob in the middle of the circle
 # and a broad one over the whole cross, hottest on three of its arms; Score-CAM's cross map
 # is the only clearly different one, separate spots at the ends of the four arms with the
-# middle left cool. On `fc_cnn` (`11_cam_family_fc.png`) the gradient varies from position to
+# middle left cool. On `fc_cnn` (`13_cam_family_fc.png`) the gradient varies from position to
 # position and the maps are no longer the same, though here they roughly agree on where to
 # look. None of them fills the circle: each marks one small spot inside it (HiResCAM and
 # LayerCAM a small ring; Score-CAM a spot left of the centre and a patch just outside the
@@ -67,7 +67,7 @@ def family(model, layer):
             try:
                 maps[m.label] = m.function(model, x, c)
             except ValueError:
-                maps[m.label] = None  # no GAP: CAM is not defined (lesson 5)
+                maps[m.label] = None  # no GAP: CAM is not defined (lesson 8)
         else:
             maps[m.label] = m.function(model, x, c, layer)
     return maps
@@ -97,9 +97,9 @@ maps_gap = family(gap, gap_layer)
 # random networks).
 for name in ("HiResCAM", "XGrad-CAM"):
     assert np.allclose(maps_gap[name], maps_gap["Grad-CAM"], rtol=1e-4, atol=1e-8), name
-figure(maps_gap, f"the CAM family on gap_cnn ({gap_layer}, 16 x 16)", OUT / "11_cam_family_gap.png")
+figure(maps_gap, f"the CAM family on gap_cnn ({gap_layer}, 16 x 16)", OUT / "13_cam_family_gap.png")
 
 # %%
 fc = nc.pretrained("fc")
 figure(family(fc, "relu3"), "the CAM family on fc_cnn (relu3, 16 x 16)",
-       OUT / "11_cam_family_fc.png")
+       OUT / "13_cam_family_fc.png")

@@ -1,5 +1,5 @@
 # %% [markdown]
-# # Lesson 3 — Class Activation Map
+# # Lesson 5 — Class Activation Map
 #
 # Post section: **Class Activation Map (CAM)** (the definition after "Fine tuning", and the
 # "other case" figure), in "CNN visualization: CAM and Grad-CAM 설명". Paper: Zhou et al.,
@@ -20,7 +20,7 @@
 # so the score is the average of the CAM plus a bias: each position's share of the score is
 # written in the map.
 #
-# **Look for** in `03_cam_weighted_maps.png` (the first triangle of the seed-123 test set,
+# **Look for** in `05_cam_weighted_maps.png` (the first triangle of the seed-123 test set,
 # classified correctly): all six channels that move the score most fire on the triangle, but
 # not in the same place. Five of them (f_43, f_26, f_11, f_2, f_57) fire across the upper part
 # of the shape, strongest towards its two top corners, and have *positive* weights for
@@ -33,7 +33,7 @@
 # the bottom of the scale, because the overlay stretches the map's negative minimum to 0.
 # (On the circles and squares of the demo gallery, CAM is instead a blob on the object.)
 #
-# In `03_cam_per_class.png`: one image, a different map for every class asked about, drawn at
+# In `05_cam_per_class.png`: one image, a different map for every class asked about, drawn at
 # 64 x 64 on one signed colour scale per row (0 is the middle of the bar) with both objects'
 # boxes. Read it with care: the model was trained on one object per image, and on these
 # two-object scenes its top score is often a class that is not in the picture (here
@@ -104,7 +104,7 @@ viz.overlay(axes[2, 4], x[0], e.maps[0], "overlay (normalised)")
 viz.draw_box(axes[2, 4], data.boxes[i])
 viz.text_panel(axes[2, 5], f"S^c = {S:.3f}\n= mean(L_CAM) + b_c\n= {e.maps[0].mean():.3f} "
                f"+ {b:.3f}", "the worked number", monospace=True)
-print("wrote", viz.save(fig, OUT / "03_cam_weighted_maps.png"))
+print("wrote", viz.save(fig, OUT / "05_cam_weighted_maps.png"))
 
 # %% [markdown]
 # ## One image, one map per class
@@ -118,7 +118,7 @@ scenes = two_object_scene(2, seed=123)
 maps, scores = per_class_maps(model, scenes.images, nc.cam)  # (2, M, h, w), (2, M)
 fig = per_class_figure(scenes, maps, scores, title="the same image explained for each class "
                        "(CAM at 64 x 64, one signed scale per row)")
-print("wrote", viz.save(fig, OUT / "03_cam_per_class.png"))
+print("wrote", viz.save(fig, OUT / "05_cam_per_class.png"))
 
 # %% [markdown]
 # The same question over all 60 scenes: for each object, is the positive part of its class's
@@ -131,6 +131,6 @@ print(counts)
 assert (round(100 * counts.objects), round(100 * counts.both), round(100 * counts.top_present)) == (78, 57, 73)
 
 # %% [markdown]
-# **Try this:** write `cam_sum` yourself, in plain NumPy: section "Lesson 3" of
+# **Try this:** write `cam_sum` yourself, in plain NumPy: section "Lesson 5" of
 # `lessons/exercises/exercises.py`. Grade your answers with `numpycam check
 # lessons/exercises/exercises.py --only cam_sum`.

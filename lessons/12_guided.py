@@ -1,5 +1,5 @@
 # %% [markdown]
-# # Lesson 9 — Guided Backpropagation and Guided Grad-CAM
+# # Lesson 12 — Guided Backpropagation and Guided Grad-CAM
 #
 # Post section: **Gradient-weighted CAM (Grad-CAM) › Result** (panels (b) and (c) of the
 # Grad-CAM figure), in "CNN visualization: CAM and Grad-CAM 설명". Papers: Springenberg et al.,
@@ -27,7 +27,7 @@
 # coarse (16 × 16 here) but class-specific. Their element-wise product keeps the fine detail
 # only where Grad-CAM says the class is.
 #
-# **Look for** in `09_guided_grad_cam.png` (the first circle, square and triangle that
+# **Look for** in `12_guided_grad_cam.png` (the first circle, square and triangle that
 # `gap_cnn` classifies correctly): our shapes are flat patches of colour, so guided backprop
 # does not draw clean edges here; it covers each shape with fine, pixel-level speckle (most
 # of the disc, the square, the triangle's top corners and a streak down to its bottom
@@ -35,7 +35,7 @@
 # square, the stroke beside the triangle and a strip along the bottom of its image.
 # Multiplying by Grad-CAM removes the clutter and keeps the fine detail only where Grad-CAM
 # is high: the disc, the square (whose Grad-CAM is a blob over its middle), and the
-# triangle's two top corners (where its Grad-CAM has two blobs, lesson 4), with a fainter
+# triangle's two top corners (where its Grad-CAM has two blobs, lesson 6), with a fainter
 # trace towards its bottom corner. Every map here is for the true class, so the figure does
 # not test how class-specific guided backprop is.
 
@@ -66,7 +66,7 @@ fig, axes = viz.figure_grid(1, 1, size=4.6, height=2.6, title="the guided ReLU r
 viz.heatmap(axes[0, 0], np.concatenate([z, g, plain, guided]), None, signed=True, annotate=True,
             fmt="{:g}", ylabels=["z (forward input)", "g (from above)", "plain: g 1[z>0]",
                                  "guided: also 1[g>0]"])
-print("wrote", viz.save(fig, OUT / "09_guided_relu_rule.png"))
+print("wrote", viz.save(fig, OUT / "12_guided_relu_rule.png"))
 
 # %% [markdown]
 # ## The three images, side by side
@@ -93,9 +93,9 @@ for r in range(len(rows)):
     viz.draw_box(axes[r, 1], data.boxes[rows[r]])
     viz.show_gradient(axes[r, 2], gb[r], "guided backprop (fine)" if top else None)
     viz.show_gradient(axes[r, 3], ggc[r], "Guided Grad-CAM (both)" if top else None)
-print("wrote", viz.save(fig, OUT / "09_guided_grad_cam.png"))
+print("wrote", viz.save(fig, OUT / "12_guided_grad_cam.png"))
 
 # %% [markdown]
 # **Try this:** write `guided_relu_backward`, `guided_grad_cam` yourself, in plain NumPy: section
-# "Lesson 9" of `lessons/exercises/exercises.py`. Grade your answers with `numpycam check
+# "Lesson 12" of `lessons/exercises/exercises.py`. Grade your answers with `numpycam check
 # lessons/exercises/exercises.py --only guided_relu_backward guided_grad_cam`.
