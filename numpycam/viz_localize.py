@@ -16,7 +16,7 @@ from numpycam.data import CLASSES
 from numpycam.evaluate import THRESHOLDS, conv_relus, explain, plan
 from numpycam.localize import box_from_map, iou
 from numpycam.maps import normalize, upsample
-from numpycam.viz import draw_box, overlay, save
+from numpycam.viz import PREDICTED, TRUTH, draw_box, overlay, save
 
 
 def threshold_figure(rows: list[dict], threshold: float | None = None) -> Figure:
@@ -45,8 +45,9 @@ def threshold_figure(rows: list[dict], threshold: float | None = None) -> Figure
 
 def boxes_figure(models: dict, data, method: str, *, threshold: float = 0.2,
                  k: int = 8, chosen: dict | None = None) -> Figure:
-    """The first k images, map of the predicted class over each; true box green, predicted red.
+    """The first k images, map of the predicted class over each; true box green, predicted white.
 
+    Each map is divided by its max |map| (one colour bar per row; signed rows diverging).
     One row per model, at the method's last conv ReLU (the row the family is compared on). The
     box is the largest region of the map >= ``threshold`` x max (the papers' rule), or, for a
     model in ``chosen`` (model -> (t, split)), of the min-max normalised map >= t, t having been
@@ -64,19 +65,22 @@ def boxes_figure(models: dict, data, method: str, *, threshold: float = 0.2,
         L = upsample(explain(model, x, pred, method, s.layer), x.shape[2:])  # (k, H, W)
         t, split = (chosen or {}).get(s.model, (None, None))
         boxes = box_from_map(L, threshold) if t is None else box_from_map(normalize(L), t)
+        peak = np.abs(L).max(axis=(1, 2), keepdims=True)  # (k, 1, 1): each map on its own scale
+        shown, signed = L / np.where(peak > 0, peak, 1.0), bool((L < 0).any())
         for j, ax in enumerate(row):
-            overlay(ax, x[j], L[j], colorbar=False)
-            draw_box(ax, gt[j], "lime", linewidth=1.5)
-            draw_box(ax, boxes[j], "red", linewidth=1.5)
+            sm = overlay(ax, x[j], shown[j], colorbar=False, vmax=1.0, signed=signed)
+            draw_box(ax, gt[j], TRUTH, linewidth=1.5)
+            draw_box(ax, boxes[j], PREDICTED, linewidth=1.5)  # red would hide in the map's colours
             mark = "ok" if pred[j] == y[j] else f"true {CLASSES[y[j]]}"
             ax.set_title(f"{CLASSES[pred[j]]} ({mark})\nIoU {iou(boxes[j], gt[j]):.2f}",
                          fontsize=7)
         rule = f"t = {threshold:g} x max" if t is None else f"t = {t:.2f} (normalised)"
         row[0].set_ylabel(f"{s.model}, {s.layer}\n{rule}", fontsize=7)
+        fig.colorbar(sm, ax=row, fraction=0.02, pad=0.01, label="map / max |map|")
         splits.add(split)
     where = "" if splits == {None} else \
         f"; t chosen on {', '.join(sorted(str(p) for p in splits - {None}))}, not on these images"
-    fig.suptitle(f"{method}: true box green, predicted box red{where}", fontsize=9)
+    fig.suptitle(f"{method}: true box green, predicted box white{where}", fontsize=9)
     return fig
 
 
