@@ -28,7 +28,7 @@ from numpycam import viz
 from numpycam.layers import Dense, ReLU
 from numpycam.model import Sequential
 
-_CMAP = matplotlib.colormaps[getattr(viz, "DIVERGING", "RdBu_r")]
+_CMAP = matplotlib.colormaps[viz.DIVERGING]
 POSITIVE, NEGATIVE = _CMAP(0.88), _CMAP(0.12)  # edge colours: weight > 0, weight < 0
 OFF = "0.75"  # a hidden unit whose ReLU is off for this input
 
