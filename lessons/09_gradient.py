@@ -21,9 +21,9 @@
 # when input k moves a little: the influence of k on c. Grad-CAM uses this number with the
 # feature map values f_k(i, j) in the place of x_k (lesson 10).
 #
-# **Look for** in `09_gradient_paths.png` (seed 6): an edge's thickness is |weight|, its colour
-# the sign (legend below). In net A the highlighted edge x_0 → S^1 has weight +0.53, and that
-# is the whole gradient. In net B, h_2 is off for this x (grey, z = -0.78), so its path is
+# **Look for** in `09_gradient_paths.png` (seed 6): an edge is as thick as |weight|, red if the
+# weight is positive, blue if negative. In net A the highlighted edge x_0 → S^1 has weight +0.53,
+# and that is the whole gradient. In net B, h_2 is off for this x (grey, z = -0.78), so its path is
 # dashed and carries 0; the products along the other three paths, -0.551, -0.174 and -0.018,
 # add up to -0.743. In the table, backprop, the path sums and finite differences agree for
 # every input k of both networks.
