@@ -22,6 +22,7 @@ from numpycam import viz
 from numpycam._validate import positive_int
 from numpycam.classmaps import Explanation, cam, feature_layer, grad_cam, one_hot, score_gradient
 from numpycam.layers import Center, Conv2D, Dense, Flatten, GlobalAvgPool2D, MaxPool2D
+from numpycam.layers_extra import BatchNorm2D
 from numpycam.model import Sequential
 from numpycam.viz_network import draw_network, network_figure
 
@@ -49,6 +50,8 @@ def _describe(layer) -> str:
         return f"{layer.name}: GAP, mean over (i, j)"
     if isinstance(layer, Flatten):
         return f"{layer.name}: one long vector"
+    if isinstance(layer, BatchNorm2D):
+        return "BatchNorm"
     if isinstance(layer, Center):
         return f"{layer.name}: image − its mean colour"
     return type(layer).__name__
@@ -56,11 +59,12 @@ def _describe(layer) -> str:
 
 def _groups(model: Sequential) -> list[list[int]]:
     """Layer indices grouped into boxes: a layer with weights (or GAP, Flatten, Center) opens a
-    box; the parameter-free layers after it (ReLU, pooling, ...) join that box."""
+    box; the layers after it that only rescale or select (BatchNorm, ReLU, pooling) join it."""
     opens = (Conv2D, Dense, GlobalAvgPool2D, Flatten, Center)
     groups: list[list[int]] = []
     for i, layer in enumerate(model.layers):
-        if not groups or isinstance(layer, opens) or layer.has_params():
+        joins = isinstance(layer, BatchNorm2D) or not layer.has_params()
+        if not groups or isinstance(layer, opens) or not joins:
             groups.append([i])
         else:
             groups[-1].append(i)
@@ -81,9 +85,9 @@ def architecture_figure(models: dict, input_shape=(3, 64, 64)) -> Figure:
     """Each model as a column of boxes, the activation shape after each box on its arrow.
 
     ``models`` maps a title to a Sequential; ``input_shape`` is (C, H, W) of one image. The
-    shapes come from one forward pass of a zero batch (N = 1, written as N). The head (the
-    layers after the last 4-D map, where the two architectures differ) is shaded, with its
-    parameter count.
+    shapes come from one forward pass of a zero batch (N = 1, written as N; in eval mode, and
+    afterwards ``model.activation`` holds that pass). The head (the layers after the last 4-D
+    map, where the two architectures differ) is shaded, with its parameter count.
     """
     if not isinstance(models, dict) or not models:
         raise TypeError("models must be a non-empty dict {title: Sequential}, e.g. "
@@ -99,7 +103,9 @@ def architecture_figure(models: dict, input_shape=(3, 64, 64)) -> Figure:
         if model.in_channels not in (None, shape[0]):
             raise ValueError(f"models[{title!r}] takes {model.in_channels}-channel images, but "
                              f"input_shape has {shape[0]} channels")
-        model.forward(np.zeros((1, *shape), dtype=model.dtype or np.float32))
+        training = model.training  # a dummy batch must not move BatchNorm's running averages
+        model.eval().forward(np.zeros((1, *shape), dtype=model.dtype or np.float32))
+        model.train(training)
         runs.append((title, model, _groups(model), feature_layer(model, None)))
     rows = max(len(g) for _, _, g, _ in runs) + 2  # + the input box and the scores
     fig = Figure(figsize=(4.8 * len(runs), 0.85 * rows + 0.8), layout="constrained")

@@ -210,3 +210,16 @@ def test_bad_arguments_say_what_is_wrong(models, image):
         draw_network(ax, net, c=1, k=3)
     with pytest.raises(ValueError, match="x has 4 values"):
         draw_network(ax, net, np.zeros(4))
+
+
+def test_architecture_leaves_batchnorm_statistics_alone():
+    rng = np.random.default_rng(0)
+    model = nc.Sequential([nc.Conv2D(3, 4, 3, padding=1, rng=rng), nc.BatchNorm2D(4), nc.ReLU(),
+                           nc.GlobalAvgPool2D(), nc.Dense(4, 2, rng=rng)])
+    bn = model.layers[1]
+    before = (bn.running_mean.copy(), bn.running_var.copy())
+    shown = texts(architecture_figure({"bn": model}, input_shape=(3, 8, 8)), "shape:")
+    assert np.array_equal(bn.running_mean, before[0]) and np.array_equal(bn.running_var, before[1])
+    assert model.training  # the mode it was in
+    assert shown["shape:bn:relu1"] == "(N, 4, 8, 8)"  # BatchNorm and ReLU joined conv1's box
+    assert "shape:bn:bn1" not in shown and "shape:bn:conv1" not in shown
