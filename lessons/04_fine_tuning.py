@@ -16,9 +16,10 @@
 # **Look for** in `04_fine_tuned_cam.png` (seeds 7 and 123): each row is the first test image
 # of its class that the fine-tuned network gets right. Both map columns weigh the *same* maps f_k
 # (relu3 of `fc_cnn`): Grad-CAM with a_k^c (never negative: black to yellow), the new head's CAM
-# with w_k^c (signed: red above 0, blue below). They mark the same places: the middle of the
-# circle, the upper left of the square, one spot on the cross; on the triangle Grad-CAM picks its
-# lower edge, CAM a spot inside. The head reaches 94 % test accuracy here, `fc_cnn` 100 %.
+# with w_k^c (signed: red above 0, blue below). Mostly they mark the same places: the middle of
+# the circle, the upper half of the square (CAM further left), one spot on the cross; on the
+# triangle Grad-CAM picks its lower edge, CAM a spot inside. The head reaches 94 % test accuracy
+# here, `fc_cnn` 100 %.
 
 # %%
 import numpy as np
