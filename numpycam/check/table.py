@@ -98,7 +98,8 @@ EXERCISES = (
     ex("pointing_game", "07_localization", "pointing_game(m, box) -> bool",
        "hit = the first argmax (y, x) of m lies in the box: x0 <= x < x1 and y0 <= y < y1",
        "np.unravel_index(np.argmax(m), m.shape) gives (row, column) = (y, x)",
-       (HAND, pp.pointing_hand, 1), (LIB, pp.pointing_library, 1)),    ex("relu_backward", "09_gradient", "relu_backward(dout, x) -> dx", "dx = dout * [x > 0]",
+       (HAND, pp.pointing_hand, 1), (LIB, pp.pointing_library, 1)),
+    ex("relu_backward", "09_gradient", "relu_backward(dout, x) -> dx", "dx = dout * [x > 0]",
        "multiply dout by the mask x > 0: nothing passes where x <= 0, every gradient (positive "
        "or negative) passes where x > 0",
        (HAND, pb.relu_hand, 1), (FD, pb.relu_fd, 1), (LIB, pb.relu_library, 1)),
