@@ -134,7 +134,6 @@ EXERCISES = (
        "product[n, c] = guided[n, c] * L[n]: guided (N, C, H, W), L (N, H, W)",
        "every channel of the guided backprop image is multiplied by the same map: L[:, None]",
        (HAND, pp.guided_gc_hand, 1), (LIB, pp.guided_gc_library, 1)),
-
 )
 NAMES = tuple(e.name for e in EXERCISES)
 BY_NAME = {e.name: e for e in EXERCISES}
