@@ -132,8 +132,11 @@ def cam(model: Sequential, x, c, layer: str | int | None = None, *, details: boo
     p = gap_head(model)  # index of the GAP layer; f is the output of layer p - 1
     if layer is not None and (p == 0 or model.index(layer) != p - 1):
         raise ValueError(
-            f"CAM is defined only at the maps that feed GAP ({model.layers[p - 1].name!r}"
-            f" here), not at {layer!r}; use numpycam.grad_cam for other layers"
+            f"CAM is defined only at the maps that feed GAP -> Dense ({model.layers[p - 1].name!r}"
+            f" here), not at {layer!r}. Two ways to a map at {layer!r}: "
+            f"numpycam.grad_cam(model, x, c, layer={layer!r}), or put a GAP head there and train "
+            f"it: tuned = numpycam.gap_head_at(model, {layer!r}); numpycam.fit_head(tuned, "
+            "images, labels); numpycam.cam(tuned, x, c)"
             if p > 0 else "CAM of this model explains its input; call it with layer=None")
     scores = model.forward(x)
     f = model.activation(p - 1) if p > 0 else x  # (N, K, h, w)
