@@ -72,10 +72,12 @@ def test_bad_layers_are_refused_with_the_layers_that_would_do():
 
 def test_cam_at_another_layer_names_both_ways_out():
     model, x, c = small(0)
-    with pytest.raises(ValueError, match="GAP -> Dense") as err:
+    with pytest.raises(ValueError, match="feed GAP and the final Dense") as err:
         nc.cam(model, x, c, layer="relu1")
     assert "grad_cam(model, x, c, layer='relu1')" in str(err.value)
     assert "gap_head_at(model, 'relu1')" in str(err.value)
+    with pytest.raises(ValueError, match="gap_head_at"):
+        nc.cam(nc.fc_cnn(seed=0), np.zeros((1, 3, 64, 64), np.float32), 0)
     # and the message's recipe works
     tuned = nc.gap_head_at(model, "relu1")
     assert nc.cam(tuned, x, c).shape == nc.grad_cam(model, x, c, layer="relu1").shape
