@@ -59,9 +59,9 @@ print("wrote", viz.save(fig, OUT / "03_gap_toy.png"))
 # $$S^c = \sum_k w_k^c F_k + b_c$$
 #
 # **Look for** in `03_gap_network.png` (seed 123: the first test image the model gets right, a
-# circle): the four maps with the largest averages are each one compact blob on the circle and
-# near zero elsewhere. Their F_k (about 5 to 7 here) are the highlighted bars; the other bars
-# are mostly small. F_k says "much of this feature", no longer where: the blob could sit
+# circle): the four maps with the largest averages are each one bright blob on the circle,
+# black (zero) elsewhere. Their F_k (about 5 to 7 here) are the red bars; most grey bars are
+# much smaller. F_k says "much of this feature", no longer where: the blob could sit
 # anywhere in the image and give the same bar.
 #
 # %%
@@ -95,7 +95,9 @@ hi = float(f_real[0, top].max())  # one colour scale for the four maps
 for col, k in enumerate(top, start=1):
     viz.heatmap(axes[0, col], f_real[0, k], f"f_{k}: F_{k} = {F_real[0, k]:.2f}",
                 vmin=0, vmax=hi, colorbar=col == 4)
-viz.bars(axes[0, 5], F_real[0], None, "F_k for k = 0..63", highlight=top, ylabel="F_k")
+red = viz.bars(axes[0, 5], F_real[0], None, "F_k for k = 0..63 (the 4 largest in red)", top=4,
+               ylabel="F_k")
+assert set(red) == set(top)  # the red bars are the four maps drawn
 print("wrote", viz.save(fig, OUT / "03_gap_network.png"))
 
 # %% [markdown]

@@ -20,18 +20,18 @@
 # the same layer and with CAM at the last layer.
 #
 # **Look for** in `06_layers.png` (seed 123, the first test image of each class the model
-# gets right), with the share of each map inside the true box over it: relu1 is pixel-sharp and
-# lights up background texture as readily as the object (for this circle almost only the
-# texture); relu2 draws outlines and pieces of edges, and for the triangle nothing survives the
-# ReLU; relu3 and relu4 are coarse (16 x 16) blobs that sit on the object, on the corners of
-# the triangle and the arms of the cross. Over all 95 images the shares are 0.61, 0.67, 0.82
-# and 0.78 from relu1 to relu4 (seed 123).
+# gets right; each map over the grey image, brighter = larger, share inside the box on top):
+# relu1 is pixel-sharp and picks up texture as readily as objects (for the circle almost only
+# the speckle in a corner, 0.01 in the box); relu2 fills or outlines the object, and for the
+# triangle nothing survives its ReLU; relu3 and relu4 are coarse blobs on the object, on the
+# triangle's corners and the cross's arms. Means over 95 images (seed 123): 0.61, 0.67, 0.82, 0.78.
 #
-# **Look for** in `06_cam_at_earlier_layers.png` (same images): CAM at relu2, through a head
-# trained there, follows edges and outlines (a ring inside the triangle, the outline of the
-# cross) and its head classifies only about two images in three; Grad-CAM at relu2 is a
-# different picture of the same maps. At relu3 the new head classifies almost as well as the
-# whole network and its CAM comes close to the last layer's, which is one blob per object.
+# **Look for** in `06_cam_at_earlier_layers.png` (same images; "says" is the class the network
+# with that head picks): the relu2 head is wrong on the square and the triangle, and its CAM is
+# red over the whole circle and square but blue (negative) in the triangle's middle; relu3's
+# head is right on all four, and its CAM is close to relu4's: red blobs on the objects, blue
+# in the triangle's middle, where the last layer has red corners. Grad-CAM, ReLU'd, shows none
+# of the blue.
 
 # %%
 import numpy as np
@@ -91,8 +91,17 @@ print(f"share of the Grad-CAM map inside the box, mean over {len(right)} images:
       {name: round(v, 2) for name, v in in_box_all.items()})
 assert in_box_all[last] > in_box_all["relu1"] + 0.05
 
+
+
+def scaled(m):
+    """m / max |m|: every panel on the same -1..1 (or 0..1) scale as its colour bar."""
+    top = float(np.abs(m).max())
+    return m / top if top > 0 else m
+
+
 fig, axes = viz.figure_grid(len(rows), 1 + len(layers),
-                            title="Grad-CAM of the gap model at each depth: pixel-fine -> coarse and on the object")
+                            title="Grad-CAM of the gap model at each depth, each map / its maximum: "
+                            "pixel-fine -> coarse and on the object")
 for r in range(len(rows)):
     viz.show_image(axes[r, 0], x[r], CLASSES[c[r]])
     viz.draw_box(axes[r, 0], test.boxes[rows[r]])
@@ -101,7 +110,7 @@ for r in range(len(rows)):
         title = f"{name}: {h} x {h}, sees {rf[name]} px\n" if r == 0 else ""
         title += (f"in box: {in_box[name][r]:.2f}" if maps[name][r].max() > 0
                   else "all zero after the ReLU")
-        viz.overlay(axes[r, col], x[r], maps[name][r], title, colorbar=col == len(layers))
+        viz.overlay(axes[r, col], x[r], scaled(maps[name][r]), title, colorbar=col == len(layers))
         viz.draw_box(axes[r, col], test.boxes[rows[r]])
 print("wrote", viz.save(fig, OUT / "06_layers.png"))
 
@@ -157,8 +166,10 @@ cols = [("CAM", "relu2"), ("Grad-CAM", "relu2"), ("CAM", "relu3"), ("Grad-CAM", 
 shown = {("CAM", "relu2"): e.maps, ("CAM", "relu3"): nc.cam(heads["relu3"], x, c),
          ("Grad-CAM", "relu2"): maps["relu2"], ("Grad-CAM", "relu3"): maps["relu3"],
          ("CAM", last): nc.cam(model, x, c)}
+said = {name: net.predict(x) for name, net in [*heads.items(), (last, model)]}
 fig, axes = viz.figure_grid(len(rows), 1 + len(cols), title="CAM at an earlier layer (a GAP head "
-                            "trained there), Grad-CAM there, and CAM at the last layer")
+                            "trained there), Grad-CAM there, and CAM at the last layer; each map / "
+                            "its largest |value| (CAM: red +, blue -; Grad-CAM: >= 0, dark to yellow)")
 for r in range(len(rows)):
     viz.show_image(axes[r, 0], x[r], CLASSES[c[r]])
     viz.draw_box(axes[r, 0], test.boxes[rows[r]])
@@ -169,7 +180,10 @@ for r in range(len(rows)):
                 "(shipped model)" if method == "Grad-CAM" else
                 f"(new head, acc {head_acc[name]:.0%})" if name != last else
                 f"(own head, acc {head_acc[name]:.0%})")
-        viz.overlay(axes[r, col], x[r], shown[method, name][r], title, colorbar=col == len(cols))
+        if method == "CAM":  # what the network with this head says about the image
+            title += ("\n" if title else "") + f"says {CLASSES[said[name][r]]}"
+        viz.overlay(axes[r, col], x[r], scaled(shown[method, name][r]), title,
+                    colorbar=col == len(cols), vmax=1)
         viz.draw_box(axes[r, col], test.boxes[rows[r]])
 print("wrote", viz.save(fig, OUT / "06_cam_at_earlier_layers.png"))
 
