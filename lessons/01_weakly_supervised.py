@@ -32,6 +32,8 @@
 # white box read off it overlaps the green one; inside the green box, the pixels kept trim
 # the empty corners of the circle and the square, but cut holes in the triangle and the cross.
 
+# **Look for** in `01_scene_labels.png`: LOOKC
+
 # %%
 import numpy as np
 
@@ -39,6 +41,7 @@ import numpycam as nc
 from numpycam import viz
 from numpycam.boxlabels import box_masks, mask_in_box, mask_iou
 from numpycam.data import CLASSES, shapes
+from numpycam.data_multi import multi_object_scenes
 
 OUT = viz.figures_dir()
 
@@ -119,6 +122,28 @@ for r, i in enumerate(show):
                    f"given the box -> pixels: IoU {scores[i]:.2f}")
     viz.draw_box(axes[r, 3], data.boxes[i])
 print("wrote", viz.save(fig, OUT / "01_weak_labels.png"))
+
+# %% [markdown]
+# ## Several objects: the weak label is a set
+# A scene with several objects has an even weaker label: the *set* of classes present, with
+# no position and no count. `gap_multi` (lesson 5) is trained on such labels; its scores give
+# one probability per class, P(c present) = sigmoid(S^c).
+
+# %%
+scenes = multi_object_scenes(12, seed=123)
+multi = nc.pretrained("gap_multi")
+P = 1 / (1 + np.exp(-multi.forward(scenes.images)))  # (N, M)
+for n in range(len(scenes)):
+    # the weak label is exactly the classes of the scene's objects, as a set
+    assert set(np.flatnonzero(scenes.labels[n])) == set(scenes.objects[n][scenes.objects[n] >= 0])
+shown = np.flatnonzero(scenes.count >= 2)[:3]  # the first three scenes of two or more objects
+fig, axes = viz.figure_grid(1, len(shown), title="a scene's weak label: the set of classes present")
+for col, n in enumerate(shown):
+    label = {CLASSES[c] for c in np.flatnonzero(scenes.labels[n])}
+    said = {CLASSES[c] for c in np.flatnonzero(P[n] > 0.5)}
+    viz.show_image(axes[0, col], scenes.images[n], f"label: {sorted(label)}\n"
+                   f"gap_multi, P > 0.5: {sorted(said)}")
+print("wrote", viz.save(fig, OUT / "01_scene_labels.png"))
 
 # %% [markdown]
 # **Try this:** change `seed=123` in `shapes(32, seed=123)` to any number: the images change,

@@ -16,10 +16,11 @@
 # every network has.
 #
 # **Look for** in `08_cam_limitation.png` (seed 123: the first cross both models classify
-# right): the conventional CNN's CAM panel holds the library's error message, which names
-# the ways out; Grad-CAM fills both rows. On `gap_cnn`, CAM and Grad-CAM look the same
-# (lesson 11 shows why). On `fc_cnn`, Grad-CAM at its last conv layer is patchier: a few
-# spots on the arms of the cross rather than one blob over it.
+# right): the conventional CNN's CAM panel holds the library's error message, which names the
+# ways out; Grad-CAM fills both rows. On `gap_cnn`, CAM (signed: red) and Grad-CAM (>= 0: dark
+# to yellow) have the same shape, hottest at the ends of three arms, and their colour bars
+# differ by a factor Z = 256 (lesson 11). On `fc_cnn`, Grad-CAM at its last conv layer is one
+# bright spot on the top-right arm and little else.
 
 # %%
 import textwrap
