@@ -89,15 +89,18 @@ def draw_outline(ax, mask, color: str, label: str | None = None) -> None:
 
 
 def per_class_figure(scenes, maps, scores, *, title: str, label: str = "CAM",
-                     signed: bool = True, sigmoid: bool | None = None) -> Figure:
+                     signed: bool = True, sigmoid: bool | None = None,
+                     shared: bool = True) -> Figure:
     """One row per scene: the input, then the map of every class at the image size.
 
     scenes: the first R scenes of a :class:`numpycam.data.SceneData` (two objects) or a
     :class:`numpycam.data_multi.MultiSceneData` (one to three); maps (R, M, h, w) and scores
     (R, M) as from :func:`numpycam.scenes.per_class_maps`; ``title`` above the figure,
-    ``label`` the method's name in each panel title. One colour scale per row so the classes
-    can be compared: symmetric about 0 for ``signed`` maps (CAM), from 0 for maps after a ReLU
-    (Grad-CAM), where an all-zero map is marked. Every object is outlined and labelled with its
+    ``label`` the method's name in each panel title. ``shared``: one colour scale per row, so
+    the classes can be compared (a weak class may look blank beside a strong one); False gives
+    each map its own scale and colour bar, so each map's shape shows. Scales are symmetric
+    about 0 for ``signed`` maps (CAM), from 0 for maps after a ReLU (Grad-CAM), where an
+    all-zero map is marked. Every object is outlined and labelled with its
     class (the true masks). ``sigmoid``: also give P = sigma(S^c), the presence probability of
     a multi-label model (default: True for MultiSceneData scenes).
     """
@@ -113,15 +116,16 @@ def per_class_figure(scenes, maps, scores, *, title: str, label: str = "CAM",
         else:
             head = f"input (top score: {CLASSES[int(scores[r].argmax())]})"
         show_image(axes[r, 0], scenes.images[r], head)
-        hi = float(np.abs(maps[r]).max()) or 1.0
+        row_hi = float(np.abs(maps[r]).max()) or 1.0
         for k in range(m):
+            hi = row_hi if shared else float(np.abs(maps[r, k]).max()) or 1.0
             text = f"{label} '{CLASSES[k]}', S = {scores[r, k]:.2f}"
             if sigmoid:
                 text += f"\nP = sigmoid(S) = {float(_sigmoid(scores[r, k])):.2f}"
             if not signed and maps[r, k].max() <= 0:
                 text += "\n(all zero)"
             heatmap(axes[r, 1 + k], upsample(maps[r, k], size), text, vmin=-hi if signed else 0,
-                    vmax=hi, signed=signed, colorbar=k == m - 1)
+                    vmax=hi, signed=signed, colorbar=k == m - 1 or not shared)
         for col in range(1 + m):  # magenta stands out on every colour of the map
             for c, mask in _scene_objects(scenes, r):
                 draw_outline(axes[r, col], mask, "magenta" if col else TRUTH, CLASSES[c])
@@ -177,8 +181,8 @@ def demo(models: dict, out, *, n: int = 4, seed: int = 123, methods=DEMO_METHODS
     scenes = multi_object_scenes(SCENES_N, seed=seed)
     maps, scores = per_class_maps(multi, scenes.images[:3], cam)  # (3, M, h, w), (3, M)
     figs["demo_scene.png"] = per_class_figure(
-        scenes[:3], maps, scores, title="multi-label GAP model (gap_multi): one CAM per class, "
-        "P = sigmoid(S); one signed scale per row, 0 = middle of the bar")
+        scenes[:3], maps, scores, shared=False, title="multi-label GAP model (gap_multi): one "
+        "CAM per class, P = sigmoid(S); each map on its own signed scale, 0 = middle of its bar")
     for name, method in (("CAM", cam), ("Grad-CAM", grad_cam)):
         say(f"{name} of gap_multi (scenes of seed {seed}): "
             f"{own_class_counts(multi, scenes, method)}")
