@@ -32,7 +32,11 @@
 # white box read off it overlaps the green one; inside the green box, the pixels kept trim
 # the empty corners of the circle and the square, but cut holes in the triangle and the cross.
 
-# **Look for** in `01_scene_labels.png`: LOOKC
+# **Look for** in `01_scene_labels.png` (seed 123, the first three scenes of two or more
+# objects): each title gives the scene's weak label, the classes present with no place and no
+# order, and the classes `gap_multi` finds with P > 0.5; here the two agree for all three
+# scenes. Which shape is the square, and where it is, is not in the label: the CAM of each
+# class recovers it (lesson 5).
 
 # %%
 import numpy as np
