@@ -189,5 +189,6 @@ print("wrote", viz.save(fig, OUT / "06_cam_at_earlier_layers.png"))
 
 # %% [markdown]
 # **Try this:** put the head at `"relu1"` (16 channels, 64 x 64) instead of relu2: the
-# head's accuracy falls further towards a guess. Or change `seed=7` (the training images of
-# the heads): the head's weights change, its accuracy and map hardly do.
+# head's accuracy falls further, towards a guess (34 % with seed 7, against 66 % at relu2).
+# Or change `seed=7` (the training images of the heads): the accuracies move by a few points,
+# and the order relu2 < relu3 stays.
