@@ -13,10 +13,13 @@
 # their weights do not move, so the maps f_k stay the ones the conventional network learnt.
 # Only w_k^c and b_c are learnt, and with them the network becomes a CAM network.
 #
-# **Look for** in `04_fine_tuned_cam.png`: each row is the first test image of its class that
-# the fine-tuned network gets right. The two map columns use the *same* maps f_k (relu3 of the
-# conventional CNN); only the channel weights differ: Grad-CAM's a_k^c of `fc_cnn` against the
-# new head's w_k^c. (The rest of this paragraph is written after the colour merge.)
+# **Look for** in `04_fine_tuned_cam.png` (seeds 7 and 123): each row is the first test image
+# of its class that the fine-tuned network gets right. Both map columns weigh the *same* maps f_k
+# (relu3 of `fc_cnn`): Grad-CAM with a_k^c (never negative: black to yellow), the new head's CAM
+# with w_k^c (signed: red above 0, blue below). Mostly they mark the same places: the middle of
+# the circle, the upper half of the square (CAM further left), one spot on the cross; on the
+# triangle Grad-CAM picks its lower edge, CAM a spot inside. The head reaches 94 % test accuracy
+# here, `fc_cnn` 100 %.
 
 # %%
 import numpy as np
