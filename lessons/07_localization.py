@@ -37,11 +37,11 @@
 # size. The two gap_cnn rows agree, as Grad-CAM = ReLU(CAM) / Z says they must (lesson 11).
 #
 # **Look for** in `07_localization_examples.png` (the first image of each class both models get
-# right): the white box read off each map against the green true box, each map drawn as a
-# fraction of its peak so the colour bar reads against the 20 % threshold. gap_cnn's CAM and
-# Grad-CAM are the same blob covering most of the object, and their boxes are roughly the right
-# size; fc_cnn's maps are small spots on part of the object (one side of the circle and the
-# triangle, the middle of the square), so its boxes are too small.
+# right; maps as a fraction of their peak): the white box read off each map against the green
+# true box. gap_cnn's CAM and Grad-CAM are the same blob over most of the object; their boxes
+# are about the right size (the triangle's spills left, the cross's is too large). fc_cnn's
+# maps are spots on part of the object (the circle's side, the triangle's tip, the square's
+# middle), so its boxes are too small, all but the cross's under IoU 0.6.
 #
 # **Look for** in `07_box_to_pixels.png`: the pixels kept are shown in colour, the rest dimmed.
 # Inside the box the map cuts off the corners the circle and the rotated square leave empty,
