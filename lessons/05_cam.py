@@ -20,41 +20,37 @@
 # so the score is the average of the CAM plus a bias: each position's share of the score is
 # written in the map.
 #
-# **Look for** in `05_cam_weighted_maps.png` (the first triangle of the seed-123 test set,
-# classified correctly): all six channels that move the score most fire on the triangle, but
-# not in the same place. Five of them (f_43, f_26, f_11, f_2, f_57) fire across the upper part
-# of the shape, strongest towards its two top corners, and have *positive* weights for
-# "triangle"; f_8, the channel that moves the score most of all, fires in the middle of the
-# shape, with a negative weight. The sum over all 64 channels is strongly positive at the
-# triangle's two top corners and negative in its middle: the model's evidence for "triangle"
-# is the corners, and a filled middle counts against it.
-# The normalised overlay shows two red blobs on the top corners with a cooler hole between
-# them; the plain background, where L_CAM is about 0, comes out a middle colour rather than
-# the bottom of the scale, because the overlay stretches the map's negative minimum to 0.
-# (On the circles and squares of the demo gallery, CAM is instead a blob on the object.)
+# **Look for** in `05_cam_weighted_maps.png` (seed 123, the first triangle the model gets
+# right): f_8 fires in the middle of the triangle and has a negative weight, so w_8^c f_8 is a
+# blue blob; the five others fire on its corners with positive weights (red). Summed over all
+# 64 channels, L_CAM is red on the corners and blue in the middle: the model's evidence for
+# "triangle" is the corners, and a filled middle counts against it. The red bars are the six
+# largest |w_k^c F_k|, the channels drawn above; f_8's is the long negative one.
 #
-# In `05_cam_per_class.png`: one image, a different map for every class asked about, drawn at
-# 64 x 64 on one signed colour scale per row (0 is the middle of the bar) with both objects'
-# boxes. Read it with care: the model was trained on one object per image, and on these
-# two-object scenes its top score is often a class that is not in the picture (here
-# "triangle" in the second scene, well ahead of both present classes; in the first the top
-# score is 'cross', which is there). Still, in the second scene the 'circle' map is positive
-# on the circle and the 'cross' map on the cross, each negative on the other object: the
-# post's picture. In the first scene the 'cross' map is strongly positive on the cross and
-# negative on the square, but the 'square' map is only weakly positive on the square, and
-# the 'circle' map, for a class that is absent, is also weakly positive there (and strongly
-# negative on the cross).
-# The line printed at the end counts, over 60 scenes, how often a present class's map puts
-# more of its positive part on its own object than on the other one (78 % of the objects;
-# both objects of a scene in 57 %; the top score is a class in the scene 73 % of the time).
+# **Look for** in `05_cam_summary.png`: the post's CAM summary drawn from the same numbers:
+# four maps f_k (never negative: dark to yellow), each times its w_k^c (signed: red or blue),
+# the sum over all 64 (red corners, blue middle) and that map over the image. Under the sum,
+# its mean plus b_c gives the score S^c, to the digits printed.
+#
+# **Look for** in `05_cam_per_class.png` (seed 123, the first two scenes with two or more
+# objects; object outlines in magenta, each map on its own scale): in the first scene the maps
+# of the three present classes are each red on their own object, and the absent 'cross' gets
+# S < 0 (P = 0.01) with blue on the square and the triangle. In the second, 'cross' and
+# 'square' are red on their own objects, but 'circle', absent, has P = 0.85 and a red patch on
+# the square's left edge: a false alarm, and the map shows where it comes from.
+#
+# The same idea on a real photograph, with a network trained on ImageNet: lesson 14
+# (`14_real_photos.py`).
 
 # %%
 import numpy as np
 
 import numpycam as nc
 from numpycam import viz
-from numpycam.data import CLASSES, shapes, two_object_scene
-from numpycam.scenes import own_object_counts, per_class_maps
+from numpycam.data import CLASSES, shapes
+from numpycam.data_multi import multi_object_scenes
+from numpycam.scenes import own_class_counts, per_class_maps
+from numpycam.viz_diagrams import cam_summary_figure
 from numpycam.viz_gallery import per_class_figure
 
 OUT = viz.figures_dir()
@@ -97,40 +93,65 @@ for col, k in enumerate(top):
                 vmax=wmax, colorbar=col == 5)
 viz.show_image(axes[2, 0], x[0], f"input: {CLASSES[c]}")
 viz.draw_box(axes[2, 0], data.boxes[i])
-viz.bars(axes[2, 1], contribution, None, "w_k^c F_k, all K (top 6 red)", highlight=top)
+red = viz.bars(axes[2, 1], contribution, None, "w_k^c F_k, all K (6 largest |.| red)", top=6)
+assert set(red) == set(top)  # the red bars are the six channels drawn above
 viz.heatmap(axes[2, 2], e.maps[0], f"L_CAM = sum of all {len(w)}", signed=True)
 viz.heatmap(axes[2, 3], nc.upsample(e.maps[0], 64), "upsampled to 64 x 64", signed=True)
-viz.overlay(axes[2, 4], x[0], e.maps[0], "overlay (normalised)")
+viz.overlay(axes[2, 4], x[0], e.maps[0], "over the image")
 viz.draw_box(axes[2, 4], data.boxes[i])
 viz.text_panel(axes[2, 5], f"S^c = {S:.3f}\n= mean(L_CAM) + b_c\n= {e.maps[0].mean():.3f} "
                f"+ {b:.3f}", "the worked number", monospace=True)
 print("wrote", viz.save(fig, OUT / "05_cam_weighted_maps.png"))
 
 # %% [markdown]
-# ## One image, one map per class
-# The feature maps f_k do not depend on c; only the weights do. Asking for another class
-# swaps w^c for another row of the Dense weight matrix. The two-object scenes play the post's
-# dog-and-cat picture, where each object's class lights up that object. The first two scenes
-# of seed 123 are shown as they come, not chosen.
+# ## The whole computation in one picture
+# The post's CAM summary: the maps f_k, each times its weight w_k^c, summed position by
+# position into L_CAM, enlarged over the image. Only the few channels with the largest
+# |w_k^c F_k| fit on the page; the sum is over all of them.
 
 # %%
-scenes = two_object_scene(2, seed=123)
-maps, scores = per_class_maps(model, scenes.images, nc.cam)  # (2, M, h, w), (2, M)
-fig = per_class_figure(scenes, maps, scores, title="the same image explained for each class "
-                       "(CAM at 64 x 64, one signed scale per row)")
+fig = cam_summary_figure(model, x, c, k=4)
+print("wrote", viz.save(fig, OUT / "05_cam_summary.png"))
+
+# %% [markdown]
+# ## One image, one map per class
+# The feature maps f_k do not depend on c; only the weights do. Asking for another class
+# swaps w^c for another row of the Dense weight matrix. To play the post's dog-and-cat
+# picture we need images with several objects, and a network that was trained on such
+# images with a weak label: the *set* of classes present, nothing about where they are or how
+# many. That is `gap_multi`: the `gap` architecture, one sigmoid per class
+# (P(c present) = sigmoid(S^c), trained with binary cross-entropy), so S^c is still
+# Σ_k w_k^c F_k + b_c and CAM is unchanged.
+
+# %%
+multi = nc.pretrained("gap_multi")
+scenes = multi_object_scenes(40, seed=123)
+print(scenes)
+# the first two scenes with at least two objects, chosen by that rule
+shown = scenes[np.flatnonzero(scenes.count >= 2)[:2]]
+maps, scores = per_class_maps(multi, shown.images, nc.cam)  # (2, M, h, w), (2, M)
+# The identity holds for every class of every scene: mean of the CAM plus the bias is S^c.
+b_multi = multi["fc"].b  # (M,)
+assert np.allclose(maps.mean(axis=(2, 3)) + b_multi, scores, rtol=1e-4, atol=1e-3)
+fig = per_class_figure(shown, maps, scores, shared=False, title="the same image explained for "
+                       "each class (gap_multi, CAM at 64 x 64, each map on its own signed scale)")
 print("wrote", viz.save(fig, OUT / "05_cam_per_class.png"))
 
 # %% [markdown]
-# The same question over all 60 scenes: for each object, is the positive part of its class's
-# CAM larger on its own object (its mask) than on the other object?
+# The same question over many fresh scenes: for each object, does the positive part of its
+# class's CAM put more mass on that object (its mask) than on all the scene's other objects
+# together?
 
 # %%
-counts = own_object_counts(model, two_object_scene(60, seed=123), nc.cam)
+counts = own_class_counts(multi, multi_object_scenes(200, seed=7), nc.cam)
 print(counts)
-# the numbers quoted at the top of the lesson
-assert (round(100 * counts.objects), round(100 * counts.both), round(100 * counts.top_present)) == (78, 57, 73)
+# A present class's map favours its own object for the great majority of objects, whatever
+# the seed (99 % with seed 7), and the set of classes present is read off the scores.
+assert counts.objects >= 0.9 and counts.mean_ap >= 0.9
 
 # %% [markdown]
-# **Try this:** write `cam_sum` yourself, in plain NumPy: section "Lesson 5" of
-# `lessons/exercises/exercises.py`. Grade your answers with `numpycam check
-# lessons/exercises/exercises.py --only cam_sum`.
+# **Try this:** change `seed=123` in `multi_object_scenes(40, seed=123)` to see other scenes,
+# or ask `per_class_maps(model, shown.images, nc.cam)` of the single-label `gap` model (trained
+# on one object per image): its maps for absent classes are often strong too. Then write
+# `cam_sum` yourself, in plain NumPy: section "Lesson 5" of `lessons/exercises/exercises.py`.
+# Grade your answers with `numpycam check lessons/exercises/exercises.py --only cam_sum`.

@@ -10,18 +10,17 @@
 #
 # The weights w_k^c exist only when the last conv maps go through GAP into a single Dense
 # layer. A conventional CNN (Flatten, hidden Dense, ReLU, Dense) has no such number per
-# channel, so CAM cannot be computed on it; you would first have to rebuild its top and
-# fine-tune (lesson 2), and even then CAM is only defined at that one last conv layer.
-# Grad-CAM takes its channel weights from the gradient instead, which every network has.
+# channel, so CAM cannot be computed on it; you would first have to give it a GAP head and
+# fine-tune that head (lesson 4), and the map would then exist only at the layer under the
+# new head (lesson 6). Grad-CAM takes its channel weights from the gradient instead, which
+# every network has.
 #
-# **Look for** in `08_cam_limitation.png`: the CAM column of the conventional CNN holds the
-# library's error message; Grad-CAM fills both rows. On `gap_cnn` the CAM and Grad-CAM
-# panels look the same (lesson 11 shows why): one broad blob over the whole cross, hottest on
-# three of its arms (top-right, bottom-left, bottom-right). On `fc_cnn`, Grad-CAM at its last
-# conv layer (also 16 × 16) gives a different, patchier picture: one bright spot on the
-# top-right arm, weaker spots at the tips of the two left-hand arms, and nothing in the
-# middle of the cross.
-# (The cross is the first one of the test set; both models classify it correctly.)
+# **Look for** in `08_cam_limitation.png` (seed 123: the first cross both models classify
+# right): the conventional CNN's CAM panel holds the library's error message, which names the
+# ways out; Grad-CAM fills both rows. On `gap_cnn`, CAM (signed: red) and Grad-CAM (>= 0: dark
+# to yellow) have the same shape, hottest at the ends of three arms, and their colour bars
+# differ by a factor Z = 256 (lesson 11). On `fc_cnn`, Grad-CAM at its last conv layer is one
+# bright spot on the top-right arm and little else.
 
 # %%
 import textwrap
@@ -52,6 +51,7 @@ except ValueError as err:
 print("nc.cam(fc, x, c) raised ValueError:\n ", message)
 # The worked check: it fails, and says why (no GAP) and what to use instead.
 assert message is not None and "GlobalAvgPool2D" in message and "grad_cam" in message
+assert "gap_head_at" in message
 
 # %% [markdown]
 # ## Grad-CAM on both
@@ -67,6 +67,9 @@ panels = {
     "gap_cnn (GAP + Dense)": (nc.cam(gap, x, c)[0], nc.grad_cam(gap, x, c)[0]),
     "fc_cnn (Flatten + 2 Dense)": (None, nc.grad_cam(fc, x, c, layer=fc_layer)[0]),
 }
+# On gap_cnn both exist, and Grad-CAM is ReLU(CAM) / Z (lesson 11), for any image.
+L_cam, L_grad = panels["gap_cnn (GAP + Dense)"]
+assert np.allclose(L_grad, np.maximum(L_cam, 0) / L_cam.size, rtol=1e-4, atol=1e-6)
 fig, axes = viz.figure_grid(2, 3, title=f"CAM needs GAP; Grad-CAM does not ('{CLASSES[c[0]]}')")
 for r, (name, (L_cam, L_grad)) in enumerate(panels.items()):
     viz.show_image(axes[r, 0], x[0], name)
@@ -80,3 +83,8 @@ for r, (name, (L_cam, L_grad)) in enumerate(panels.items()):
     viz.overlay(axes[r, 2], x[0], L_grad, f"Grad-CAM at {layer_of[name]}")
     viz.draw_box(axes[r, 2], data.boxes[i])
 print("wrote", viz.save(fig, OUT / "08_cam_limitation.png"))
+
+# %% [markdown]
+# **Try this:** ask `nc.grad_cam(fc, x, c)` without `layer=`: it takes the last 4-D output,
+# pool3, and the map is 8 x 8, coarser still. Then follow the error message: lesson 6 puts a
+# GAP head on a conv layer and computes a CAM there.

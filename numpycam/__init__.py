@@ -41,6 +41,7 @@ from numpycam.family import (
     score_cam,
     xgrad_cam,
 )
+from numpycam.heads import fit_head, gap_head_at
 from numpycam.io import load, save
 from numpycam.layers import Center, Conv2D, Dense, Flatten, GlobalAvgPool2D, Layer, MaxPool2D, ReLU
 from numpycam.layers_extra import BatchNorm2D, DepthwiseConv2D, ReLU6, ZeroPad2D, same_padding
@@ -128,6 +129,8 @@ __all__ = [
     "Sequential",
     "fc_cnn",
     "gap_cnn",
+    "gap_head_at",
+    "fit_head",
     "load",
     "log_softmax",
     "save",

@@ -110,7 +110,9 @@ def gap_head(model: Sequential) -> int:
         raise ValueError(
             f"CAM needs a network whose last conv maps go through GlobalAvgPool2D into one final "
             f"Dense layer, but this model has {found} (layers: {model.names}). Use "
-            "numpycam.grad_cam(model, x, c), which works on any architecture."
+            "numpycam.grad_cam(model, x, c), which works on any architecture, or give a conv "
+            "layer a GAP head and train it: numpycam.gap_head_at(model, layer), "
+            "numpycam.fit_head."
         )
     return i
 
@@ -121,8 +123,9 @@ def cam(model: Sequential, x, c, layer: str | int | None = None, *, details: boo
 
     f is the input of the model's GlobalAvgPool2D, w = model's final Dense ``W``; ``c`` is an int
     or one int per image. CAM is defined at that one layer only: ``layer`` is accepted so that
-    every method is called alike (numpycam.methods), and must be None or name that layer.
-    ``details=True`` returns an :class:`Explanation` instead. Computed ``batch_size`` images
+    every method is called alike (numpycam.methods), and must be None or name that layer (for
+    a map at another layer: ``grad_cam(..., layer=...)``, or a GAP head trained there with
+    numpycam.heads). ``details=True`` returns an :class:`Explanation` instead. Computed ``batch_size`` images
     at a time.
     """
     x, c = model_inputs(model, x, c)
@@ -132,8 +135,11 @@ def cam(model: Sequential, x, c, layer: str | int | None = None, *, details: boo
     p = gap_head(model)  # index of the GAP layer; f is the output of layer p - 1
     if layer is not None and (p == 0 or model.index(layer) != p - 1):
         raise ValueError(
-            f"CAM is defined only at the maps that feed GAP ({model.layers[p - 1].name!r}"
-            f" here), not at {layer!r}; use numpycam.grad_cam for other layers"
+            f"CAM is defined only at the maps that feed GAP and the final Dense "
+            f"({model.layers[p - 1].name!r} here), not at {layer!r}. Two ways to a map at {layer!r}: "
+            f"numpycam.grad_cam(model, x, c, layer={layer!r}), or put a GAP head there and train "
+            f"it: tuned = numpycam.gap_head_at(model, {layer!r}); numpycam.fit_head(tuned, "
+            "images, labels); numpycam.cam(tuned, x, c)"
             if p > 0 else "CAM of this model explains its input; call it with layer=None")
     scores = model.forward(x)
     f = model.activation(p - 1) if p > 0 else x  # (N, K, h, w)
