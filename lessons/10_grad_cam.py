@@ -73,22 +73,31 @@ a = g.mean(axis=(1, 2))  # (K,): a_k^c = (1/Z) sum_ij dS^c/df_k(i, j)
 e = nc.grad_cam(model, x, c, layer=layer, details=True)
 before = nc.grad_cam(model, x, c, layer=layer, relu=False)[0]  # sum_k a_k^c f_k, signed
 # The worked number: the library's weight of the top channel is the mean of its gradient map.
-k0 = int(np.argmax(np.abs(a * f.mean(axis=(1, 2)))))
+k0 = int(np.argmax(np.abs(a)))  # the channel with the largest weight
 print(f"a_{k0}^c = mean of dS^c/df_{k0} = {g[k0].mean():.6f}; library: {e.weights[0, k0]:.6f}")
 assert np.isclose(e.weights[0, k0], g[k0].mean(), rtol=1e-5, atol=1e-9)
 assert np.allclose(e.maps[0], np.maximum(before, 0))  # step 3 is the ReLU
 
+# %% [markdown]
+# Which channels to show? Averaging the weighted sum over the Z positions gives
+# mean_ij sum_k a_k^c f_k(i, j) = sum_k a_k^c F_k, with F_k the mean of f_k: the bar of
+# channel k below, a_k^c F_k, is what that channel adds to the map on average. The five
+# columns are the five tallest bars (by size, up or down).
+
 # %%
-top = np.argsort(np.abs(a * f.mean(axis=(1, 2))))[::-1][:5]  # largest |a_k^c F_k|
+F = f.mean(axis=(1, 2))  # (K,) the mean of each map
+share = a * F  # (K,) a_k^c F_k: channel k's part of the mean of sum_k a_k^c f_k
+assert np.isclose(share.sum(), before.mean(), rtol=1e-4, atol=1e-7)  # the bars add up to that mean
+top = np.argsort(np.abs(share))[::-1][:5]  # the five largest |a_k^c F_k|
 fig, axes = viz.figure_grid(3, 5, title=f"Grad-CAM on fc_cnn at {layer}, class '{CLASSES[c]}'")
 gmax, fmax = float(np.abs(g[top]).max()), float(f[top].max())
 for col, k in enumerate(top):
     viz.heatmap(axes[0, col], g[k], f"dS^c/df_{k},  a = {a[k]:+.3g}", vmin=-gmax, vmax=gmax,
                 colorbar=col == 4)
-    viz.heatmap(axes[1, col], f[k], f"f_{k}", vmin=0, vmax=fmax, colorbar=col == 4)
+    viz.heatmap(axes[1, col], f[k], f"f_{k},  F = {F[k]:.3g}", vmin=0, vmax=fmax, colorbar=col == 4)
 viz.show_image(axes[2, 0], x[0], f"input: {CLASSES[c]}")
 viz.draw_box(axes[2, 0], data.boxes[i])
-viz.bars(axes[2, 1], a, None, "a_k^c for all K (top 5 red)", highlight=top)
+viz.bars(axes[2, 1], share, None, "a_k^c F_k for all K (the 5 shown above)", highlight=top)
 viz.heatmap(axes[2, 2], before, "sum_k a_k^c f_k", signed=True)
 viz.heatmap(axes[2, 3], e.maps[0], "after ReLU", vmin=0)
 viz.overlay(axes[2, 4], x[0], e.maps[0], "overlay (normalised)")
