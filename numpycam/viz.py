@@ -7,13 +7,24 @@ beside any backend the user has chosen.
     fig, axes = figure_grid(2, 3)           # axes is always a 2-D array (rows, cols)
     show_image(axes[0, 0], x[0], "input")    # (C, H, W) or (H, W, C), float [0, 1] or uint8
     heatmap(axes[0, 1], L[0], "CAM")         # one map (h, w), with a colour bar
-    overlay(axes[0, 2], x[0], L[0])          # the map upsampled, normalised and laid on top
+    overlay(axes[0, 2], x[0], L[0])          # the map upsampled and laid on the grey image
     draw_box(axes[0, 2], box, label="truth") # (x0, y0, x1, y1), exclusive ends
     save(fig, figures_dir() / "05_cam.png")  # creates folders, returns the path
 
-One colour map everywhere, :data:`CMAP` ("jet", the look of the CAM and Grad-CAM papers):
-red is high, blue is low. Signed maps (before a ReLU, or gradients) are drawn with limits
-symmetric about zero, so zero is always the middle of the bar.
+Colour tells the truth, the same way in every figure of the package:
+
+- a map that can be negative (CAM before its ReLU, a weighted map w_k^c f_k, a gradient, a
+  difference) is drawn in :data:`DIVERGING`: 0 is its white middle, red positive, blue negative,
+  limits -v .. v (one scale both sides) and a colour bar;
+- a map that is never negative (Grad-CAM, a ReLU'd CAM, a normalised map, f_k after a ReLU) is
+  drawn in :data:`SEQUENTIAL`, perceptually uniform, from 0 (black) up;
+- an overlay lays the map on the image's grey version with an opacity that grows with |value|:
+  where the map is 0 the grey image shows unchanged, so the background never changes colour from
+  image to image, and every colour seen is the map's;
+- rainbow maps (jet and its kin) are never used: their bright bands invent edges.
+
+:func:`colour_scale` is that rule for one map; :func:`heatmap`, :func:`overlay` and
+:func:`show_gradient` follow it, and so do the other viz_* modules.
 """
 
 from __future__ import annotations
@@ -23,17 +34,24 @@ import sys
 from pathlib import Path
 
 import numpy as np
+from matplotlib import colormaps
 from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.cm import ScalarMappable
+from matplotlib.colors import Normalize
 from matplotlib.figure import Figure
 from matplotlib.patches import Rectangle
 
-from numpycam.maps import normalize, upsample
+from numpycam.maps import upsample
+from numpycam.viz_plots import curve, scatter, text_panel  # plain plots, kept importable from here
 
-CMAP = "jet"
+SEQUENTIAL = "inferno"  # maps that are never negative: 0 black, the maximum pale yellow
+DIVERGING = "RdBu_r"    # signed maps: 0 white, positive red, negative blue
+CMAP = SEQUENTIAL       # the old name of the one map, kept for code that imports it
 TRUTH, PREDICTED = "lime", "white"  # box colours: ground truth, box read off a map
 
-__all__ = ["CMAP", "as_rgb", "bars", "curve", "draw_box", "figure_grid", "figures_dir", "heatmap",
-           "overlay", "save", "scatter", "show_gradient", "show_image", "text_panel"]
+__all__ = ["CMAP", "DIVERGING", "SEQUENTIAL", "as_rgb", "bars", "colour_scale", "curve", "draw_box",
+           "figure_grid", "figures_dir", "heatmap", "overlay", "save", "scatter", "show_gradient",
+           "show_image", "text_panel"]
 
 
 def figure_grid(rows: int, cols: int, *, size: float = 2.6, title: str | None = None,
@@ -76,30 +94,63 @@ def show_image(ax, img, title: str | None = None):
     _clean(ax, title)
 
 
-def heatmap(ax, m, title: str | None = None, *, colorbar: bool = True, signed: bool = False,
+def colour_scale(m, *, signed: bool | None = None, vmin=None, vmax=None) -> tuple[str, float, float]:
+    """The colour map and limits the house rule gives map m: (name, lo, hi).
+
+    ``signed=None`` decides from the data: m is signed if it has a negative value or ``vmin < 0``.
+    Signed: (DIVERGING, -v, v), v = max(|vmin|, |vmax|) of those given, else max |m|.
+    Not signed: (SEQUENTIAL, vmin or 0, vmax or max m). A constant 0 map gets v = 1.
+    """
+    m = np.asarray(m, dtype=np.float64)
+    finite = m[np.isfinite(m)]
+    low = float(finite.min()) if finite.size else 0.0
+    if signed is None:
+        signed = low < 0 or (vmin is not None and vmin < 0)
+    if signed:
+        given = [abs(float(v)) for v in (vmin, vmax) if v is not None]
+        v = max(given) if given else float(np.abs(finite).max(initial=0.0))
+        return DIVERGING, -(v or 1.0), v or 1.0
+    if low < 0 or (vmin is not None and vmin < 0):
+        raise ValueError(f"signed=False, but the map goes below 0 (min {min(low, vmin or 0):.3g}): "
+                         "a sequential scale from 0 would hide that. Leave signed=None to draw "
+                         "it diverging, or pass np.maximum(m, 0) to draw its positive part.")
+    lo = 0.0 if vmin is None else float(vmin)
+    hi = float(finite.max(initial=lo)) if vmax is None else float(vmax)
+    return SEQUENTIAL, lo, hi if hi > lo else lo + 1.0
+
+
+def _colorbar(ax, mappable, m, lo, hi, label=None):
+    """A colour bar beside ax; arrows at the ends the map's values run past."""
+    m = np.asarray(m)
+    extend = {(False, False): "neither", (True, False): "min", (False, True): "max",
+              (True, True): "both"}[bool((m < lo).any()), bool((m > hi).any())]
+    return ax.figure.colorbar(mappable, ax=ax, fraction=0.046, pad=0.03, extend=extend, label=label)
+
+
+def heatmap(ax, m, title: str | None = None, *, colorbar: bool = True, signed: bool | None = None,
             vmin=None, vmax=None, annotate: bool = False, fmt: str = "{:.2g}",
             xlabels=None, ylabels=None):
-    """Draw one map (h, w) in :data:`CMAP` at its own resolution (no smoothing).
+    """Draw one map (h, w) at its own resolution (no smoothing), coloured by :func:`colour_scale`.
 
-    ``signed=True`` centres the colour limits on zero; ``annotate=True`` writes every value in
-    its cell (for small maps, e.g. a toy feature map or a weight matrix); ``xlabels`` /
-    ``ylabels`` name the columns / rows.
+    A map with a negative value (or ``vmin < 0``, or ``signed=True``) is drawn DIVERGING with
+    limits -v .. v, v = max(|vmin|, |vmax|) or max |m|; any other map SEQUENTIAL from ``vmin``
+    (default 0) to ``vmax`` (default max m). Give the same vmin/vmax to several maps to share a
+    scale. ``annotate=True`` writes every value in its cell (for small maps, e.g. a toy feature
+    map or a weight matrix); ``xlabels`` / ``ylabels`` name the columns / rows.
     """
     m = np.asarray(m, dtype=np.float64)
     if m.ndim != 2:
         raise ValueError(f"heatmap draws one map (h, w), got shape {m.shape}")
-    if signed and vmin is None and vmax is None:
-        vmax = float(np.abs(m).max()) or 1.0
-        vmin = -vmax
-    im = ax.imshow(m, cmap=CMAP, vmin=vmin, vmax=vmax, interpolation="nearest")
+    cmap, lo, hi = colour_scale(m, signed=signed, vmin=vmin, vmax=vmax)
+    im = ax.imshow(m, cmap=cmap, vmin=lo, vmax=hi, interpolation="nearest")
     if annotate:
-        lo, hi = im.get_clim()
         for (i, j), v in np.ndenumerate(m):
-            t = (v - lo) / (hi - lo) if hi > lo else 0.5
+            r, g, b, _ = im.cmap(im.norm(v))
+            dark = 0.2126 * r + 0.7152 * g + 0.0722 * b < 0.45  # luminance of the cell's colour
             ax.text(j, i, fmt.format(v + 0.0), ha="center", va="center", fontsize=8,  # no "-0"
-                    color="white" if t < 0.2 or t > 0.8 else "black", fontweight="bold")
+                    color="white" if dark else "black", fontweight="bold")
     if colorbar:
-        ax.figure.colorbar(im, ax=ax, fraction=0.046, pad=0.03)
+        _colorbar(ax, im, m, lo, hi)
     _clean(ax, title)
     if xlabels is not None:
         ax.set_xticks(np.arange(m.shape[1]), xlabels, fontsize=7)
@@ -108,24 +159,41 @@ def heatmap(ax, m, title: str | None = None, *, colorbar: bool = True, signed: b
     return im
 
 
-def overlay(ax, img, m, title: str | None = None, *, alpha: float = 0.45,
-            colorbar: bool = True, vmin=None, vmax=None):
-    """The map upsampled (bilinear) to the image size and drawn over it with opacity ``alpha``.
+def overlay(ax, img, m, title: str | None = None, *, alpha: float = 0.75, colorbar: bool = True,
+            vmin=None, vmax=None, signed: bool | None = None, positive: bool = False,
+            grey: bool = True):
+    """The map upsampled (bilinear) to the image size and laid over the image's grey version,
+    each pixel's opacity following the map's value there.
 
-    By default the map is min-max normalised to [0, 1] first (the colour bar then reads
-    "fraction of this map's range"). Give ``vmin``/``vmax`` to keep its values instead, e.g.
-    one shared scale for maps that are to be compared.
+        u = upsample(m),   t = |u| / v   (clipped to [0, 1])
+        pixel = (1 - a) grey(image) + a colour(u),   a = alpha * t
+
+    v is the top of :func:`colour_scale` (max |m| unless ``vmax`` is given: give the same vmax
+    to several overlays to put them on one scale). Where the map is 0 the image shows unchanged,
+    so the background looks the same in every figure (a min-max stretch tints it differently in
+    each), and, the image being grey, every colour seen is the map's. A map that is never
+    negative is coloured SEQUENTIAL; a signed one DIVERGING, positive red and negative blue,
+    both fading out at 0; ``positive=True`` draws only max(m, 0). ``grey=False`` keeps the
+    image's own colours underneath. Returns the ScalarMappable of the colour bar.
     """
     rgb = as_rgb(img)
+    if grey:
+        rgb = np.repeat((rgb @ np.array([0.299, 0.587, 0.114]))[..., None], 3, axis=2)  # (H, W, 3)
     up = upsample(np.asarray(m, dtype=np.float64), rgb.shape[:2])  # (H, W)
-    if vmin is None and vmax is None:
-        up, vmin, vmax = normalize(up), 0.0, 1.0
+    if positive:
+        up = np.maximum(up, 0.0)
+    cmap, lo, hi = colour_scale(up, signed=signed, vmin=vmin, vmax=vmax)
+    norm = Normalize(lo, hi)
+    colour = colormaps[cmap](norm(up))  # (H, W, 4)
+    t = np.abs(up) / hi if cmap == DIVERGING else (up - lo) / (hi - lo)
+    colour[..., 3] = alpha * np.clip(np.nan_to_num(t), 0.0, 1.0)
     ax.imshow(rgb, interpolation="nearest")
-    im = ax.imshow(up, cmap=CMAP, alpha=alpha, vmin=vmin, vmax=vmax, interpolation="nearest")
+    ax.imshow(colour, interpolation="nearest")
+    sm = ScalarMappable(norm, cmap)
     if colorbar:
-        ax.figure.colorbar(im, ax=ax, fraction=0.046, pad=0.03)
+        _colorbar(ax, sm, up, lo, hi)
     _clean(ax, title)
-    return im
+    return sm
 
 
 def draw_box(ax, box, color: str = TRUTH, label: str | None = None, *, linewidth: float = 1.8):
@@ -139,23 +207,44 @@ def draw_box(ax, box, color: str = TRUTH, label: str | None = None, *, linewidth
                 bbox={"facecolor": color, "edgecolor": "none", "pad": 1, "alpha": 0.85})
 
 
-def show_gradient(ax, g, title: str | None = None):
-    """An input-space gradient (C, H, W) as an image: centred on 0, scaled by 3 std, grey = 0."""
+def show_gradient(ax, g, title: str | None = None, *, colorbar: bool = True, vmax=None,
+                  clip: float = 99.5):
+    """An input-space gradient (C, H, W), (H, W, C) or (H, W) as one signed map, DIVERGING.
+
+        G(i, j) = sum_c g[c, i, j]     (the derivative for brightening all channels of a pixel)
+
+    Limits -v .. v, v = ``vmax`` or the ``clip`` percentile of |G| (a few large values would
+    otherwise leave the rest white); the colour bar's arrows mark values beyond. 0 is white.
+    """
     g = np.asarray(g, dtype=np.float64)
-    std = g.std()
-    g = 0.5 + (g - g.mean()) / (6 * std) if std > 0 else np.full_like(g, 0.5)
-    show_image(ax, np.clip(g, 0, 1), title)
+    if g.ndim == 3:
+        g = g.sum(axis=0 if g.shape[0] in (1, 3) and g.shape[2] not in (1, 3) else 2)  # (H, W)
+    if g.ndim != 2:
+        raise ValueError(f"show_gradient draws a gradient (C, H, W) or (H, W), got shape {g.shape}")
+    if vmax is None:
+        vmax = float(np.percentile(np.abs(g), clip)) or float(np.abs(g).max())
+    return heatmap(ax, g, title, colorbar=colorbar, signed=True, vmax=vmax)
 
 
 def bars(ax, values, labels=None, title: str | None = None, *, ylabel: str | None = None,
-         highlight=None):
+         highlight=None, top: int | None = None) -> np.ndarray:
     """A bar chart of a vector, e.g. the K GAP outputs F_k or the weights a_k^c.
 
-    ``highlight``: indices drawn in red (the rest in grey).
+    Red bars (the rest grey) are picked by the values drawn: ``top=n``, or ``highlight="top<n>"``,
+    marks the n largest |values|, so what is red is what the axis shows to be large.
+    ``highlight=indices`` marks those indices as given (older code): the chart cannot check what
+    picked them, so the title must say. Returns the highlighted indices.
     """
     values = np.asarray(values, dtype=np.float64).ravel()
-    colors = np.where(np.isin(np.arange(len(values)), highlight if highlight is not None else []),
-                      "tab:red", "tab:gray")
+    if isinstance(highlight, str):
+        if not (highlight.startswith("top") and highlight[3:].isdigit()):
+            raise ValueError(f"highlight={highlight!r}: give 'top<n>' (e.g. 'top5'), top=n or indices")
+        top = int(highlight[3:])
+    if top is not None:
+        picked = np.argsort(-np.abs(values), kind="stable")[:top]
+    else:
+        picked = np.asarray(highlight if highlight is not None else [], dtype=int).ravel()
+    colors = np.where(np.isin(np.arange(len(values)), picked), "tab:red", "tab:gray")
     ax.bar(np.arange(len(values)), values, color=colors)
     ax.axhline(0, color="black", linewidth=0.6)
     if labels is not None:
@@ -166,49 +255,7 @@ def bars(ax, values, labels=None, title: str | None = None, *, ylabel: str | Non
     ax.tick_params(labelsize=7)
     if title:
         ax.set_title(title, fontsize=9)
-
-
-def curve(ax, values, title: str | None = None, *, xlabel: str = "epoch",
-          ylabel: str | None = None, ylim=None):
-    """A line through ``values`` against 1, 2, ..., e.g. a loss per epoch (too many for bars)."""
-    values = np.asarray(values, dtype=np.float64).ravel()
-    ax.plot(np.arange(1, len(values) + 1), values, color="tab:blue", linewidth=1.2)
-    if ylim is not None:
-        ax.set_ylim(*ylim)
-    ax.grid(alpha=0.3)
-    ax.set_xlabel(xlabel, fontsize=8)
-    if ylabel:
-        ax.set_ylabel(ylabel, fontsize=8)
-    ax.tick_params(labelsize=7)
-    if title:
-        ax.set_title(title, fontsize=9)
-
-
-def scatter(ax, x, y, title: str | None = None, *, xlabel: str = "", ylabel: str = "",
-            slope: float | None = None, line_label: str | None = None):
-    """Points (x, y); ``slope`` adds the line y = slope * x that they should lie on."""
-    x, y = np.ravel(x), np.ravel(y)
-    if slope is not None:
-        xs = np.array([x.min(), x.max()])
-        ax.plot(xs, slope * xs, color="tab:red", linewidth=1,
-                label=line_label or f"y = {slope:.4g} x")
-        ax.legend(fontsize=7, loc="upper left")
-    ax.scatter(x, y, s=12, color="tab:blue", zorder=3)
-    ax.set_xlabel(xlabel, fontsize=8)
-    ax.set_ylabel(ylabel, fontsize=8)
-    ax.tick_params(labelsize=7)
-    if title:
-        ax.set_title(title, fontsize=9)
-
-
-def text_panel(ax, text: str, title: str | None = None, *, color: str = "black",
-               monospace: bool = False, fontsize: float = 8):
-    """An empty panel carrying a message (why a method does not apply) or a small table."""
-    ax.set_axis_off()
-    ax.text(0.5, 0.5, text, ha="center", va="center", wrap=not monospace, fontsize=fontsize,
-            color=color, transform=ax.transAxes, family="monospace" if monospace else None)
-    if title:
-        ax.set_title(title, fontsize=9)
+    return picked
 
 
 def figures_dir() -> Path:

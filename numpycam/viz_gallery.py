@@ -52,7 +52,7 @@ def method_figure(data, maps, scores, title: str) -> Figure:
         draw_box(axes[r, 0], data.boxes[r])
         h, w = maps[r].shape
         heatmap(axes[r, 1], maps[r], f"map at {h} x {w}")
-        overlay(axes[r, 2], data.images[r], maps[r], "overlay (normalised)")
+        overlay(axes[r, 2], data.images[r], maps[r], "overlay")
         draw_box(axes[r, 2], data.boxes[r])
     return fig
 
@@ -63,8 +63,7 @@ def gallery_figure(data, runs: list[tuple[str, np.ndarray]], scores) -> Figure:
     for r in range(len(data)):
         show_image(axes[r, 0], data.images[r], _title(data, r, scores))
         for col, (label, maps) in enumerate(runs, start=1):
-            overlay(axes[r, col], data.images[r], maps[r], label if r == 0 else None,
-                    colorbar=col == len(runs))
+            overlay(axes[r, col], data.images[r], maps[r], label if r == 0 else None)  # own scale, own bar
             draw_box(axes[r, col], data.boxes[r])
     return fig
 

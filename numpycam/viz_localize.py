@@ -16,7 +16,7 @@ from numpycam.data import CLASSES
 from numpycam.evaluate import THRESHOLDS, conv_relus, explain, plan
 from numpycam.localize import box_from_map, iou
 from numpycam.maps import normalize, upsample
-from numpycam.viz import draw_box, overlay, save
+from numpycam.viz import PREDICTED, TRUTH, draw_box, overlay, save
 
 
 def threshold_figure(rows: list[dict], threshold: float | None = None) -> Figure:
@@ -45,7 +45,7 @@ def threshold_figure(rows: list[dict], threshold: float | None = None) -> Figure
 
 def boxes_figure(models: dict, data, method: str, *, threshold: float = 0.2,
                  k: int = 8, chosen: dict | None = None) -> Figure:
-    """The first k images, map of the predicted class over each; true box green, predicted red.
+    """The first k images, map of the predicted class over each; true box green, predicted white.
 
     One row per model, at the method's last conv ReLU (the row the family is compared on). The
     box is the largest region of the map >= ``threshold`` x max (the papers' rule), or, for a
@@ -66,8 +66,8 @@ def boxes_figure(models: dict, data, method: str, *, threshold: float = 0.2,
         boxes = box_from_map(L, threshold) if t is None else box_from_map(normalize(L), t)
         for j, ax in enumerate(row):
             overlay(ax, x[j], L[j], colorbar=False)
-            draw_box(ax, gt[j], "lime", linewidth=1.5)
-            draw_box(ax, boxes[j], "red", linewidth=1.5)
+            draw_box(ax, gt[j], TRUTH, linewidth=1.5)
+            draw_box(ax, boxes[j], PREDICTED, linewidth=1.5)  # red would hide in the map's colours
             mark = "ok" if pred[j] == y[j] else f"true {CLASSES[y[j]]}"
             ax.set_title(f"{CLASSES[pred[j]]} ({mark})\nIoU {iou(boxes[j], gt[j]):.2f}",
                          fontsize=7)
@@ -76,7 +76,7 @@ def boxes_figure(models: dict, data, method: str, *, threshold: float = 0.2,
         splits.add(split)
     where = "" if splits == {None} else \
         f"; t chosen on {', '.join(sorted(str(p) for p in splits - {None}))}, not on these images"
-    fig.suptitle(f"{method}: true box green, predicted box red{where}", fontsize=9)
+    fig.suptitle(f"{method}: true box green, predicted box white{where}", fontsize=9)
     return fig
 
 

@@ -1,28 +1,23 @@
 """Figures of photos explained by the ImageNet network (``numpycam explain``, lesson 14).
 
-Colours follow the house rules: a map that is never negative (Grad-CAM, the positive part of
-CAM) is drawn in a perceptual sequential map, :data:`SEQUENTIAL`; a signed map (raw CAM) in a
-diverging map centred at zero, :data:`DIVERGING`; never jet. An overlay divides the map by its
-own maximum and draws each pixel with opacity proportional to that value, so a pixel where the
-map is 0 shows the photo untouched: the background never changes colour from photo to photo.
-"""
+Colours follow the package's rule (see :mod:`numpycam.viz`): a map that is never negative
+(Grad-CAM, the positive part of CAM) in :data:`SEQUENTIAL`, a signed map (raw CAM, a gradient)
+in :data:`DIVERGING` centred at zero. An overlay divides the map by its own maximum and draws
+each pixel with opacity proportional to that value, so a pixel where the map is 0 shows the
+photo untouched: the background never changes colour from photo to photo."""
 
 from __future__ import annotations
 
 import re
 from pathlib import Path
 
-import numpy as np
-from matplotlib import colormaps
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.cm import ScalarMappable
 from matplotlib.colors import Normalize
 from matplotlib.figure import Figure
 
-from numpycam.maps import upsample
-from numpycam.viz import draw_box, save, show_gradient, show_image
+from numpycam.viz import DIVERGING, SEQUENTIAL, draw_box, heatmap, overlay, save, show_gradient, show_image
 
-SEQUENTIAL, DIVERGING = "inferno", "RdBu_r"
 TITLES = {"cam": "CAM", "grad_cam": "Grad-CAM", "grad_cam_plus_plus": "Grad-CAM++", "xgrad_cam": "XGrad-CAM",
           "layer_cam": "Layer-CAM", "hires_cam": "HiResCAM", "eigen_cam": "Eigen-CAM"}
 
@@ -46,34 +41,15 @@ def map_overlay(ax, image, m, title: str | None = None, *, colorbar: bool = True
 
     The colour bar reads "fraction of this map's maximum".
     """
-    rgb = np.asarray(image, dtype=np.float64)
-    up = upsample(np.asarray(m, dtype=np.float64), rgb.shape[:2])  # (H, W)
-    peak = up.max()
-    v = np.clip(up / peak, 0, 1) if peak > 0 else np.zeros_like(up)
-    colour = colormaps[SEQUENTIAL](v)  # (H, W, 4)
-    colour[..., 3] = max_alpha * v
-    ax.imshow(rgb, interpolation="nearest")
-    ax.imshow(colour, interpolation="nearest")
+    overlay(ax, image, m, title, alpha=max_alpha, colorbar=False, positive=True, grey=False)
     if colorbar:
         sm = ScalarMappable(Normalize(0, 1), SEQUENTIAL)
         ax.figure.colorbar(sm, ax=ax, fraction=0.046, pad=0.03, label="/ map maximum")
-    _clean(ax, title)
 
 
 def signed_map(ax, m, title: str | None = None):
     """A signed map (h, w) at its own resolution, diverging colours with 0 in the middle."""
-    m = np.asarray(m, dtype=np.float64)
-    vmax = float(np.abs(m).max()) or 1.0
-    im = ax.imshow(m, cmap=DIVERGING, vmin=-vmax, vmax=vmax, interpolation="nearest")
-    ax.figure.colorbar(im, ax=ax, fraction=0.046, pad=0.03)
-    _clean(ax, title)
-
-
-def _clean(ax, title):
-    ax.set_xticks([])
-    ax.set_yticks([])
-    if title:
-        ax.set_title(title, fontsize=9)
+    return heatmap(ax, m, title, signed=True)
 
 
 def explain_figure(result, i: int, *, box=None):

@@ -1,22 +1,29 @@
 """Figures of the sanity checks and of the shortcut experiment (headless Figures, Agg canvas).
 
-Maps are drawn as |L| / max |L| with a sequential colour map: the randomised maps change sign
-and scale, and the sanity checks ask where a map is large, not which sign it has.
+Maps are drawn as |L| / max |L| in the package's sequential colour map (numpycam.viz.SEQUENTIAL,
+one colour bar for the whole grid): the randomised maps change sign and scale, and the sanity
+checks ask where a map is large, not which sign it has.
 """
 
 from __future__ import annotations
 
 import numpy as np
+from matplotlib.cm import ScalarMappable
+from matplotlib.colors import Normalize
 from matplotlib.figure import Figure
 
-from numpycam.viz import draw_box, overlay, show_image
-
-_SEQ = "magma"
+from numpycam.viz import SEQUENTIAL, draw_box, overlay, show_image
 
 
 def _abs_norm(m: np.ndarray) -> np.ndarray:
     top = np.abs(m).max()
     return np.abs(m) / top if top > 0 else np.zeros_like(m)
+
+
+def _shared_colorbar(fig, axes) -> None:
+    """One colour bar for a grid of |L| / max |L| cells, all drawn from 0 to 1."""
+    fig.colorbar(ScalarMappable(Normalize(0, 1), SEQUENTIAL), ax=axes, fraction=0.02, pad=0.01,
+                 label="|map| / max |map|")
 
 
 def cascade_figure(result, image, title: str = "Cascading randomisation") -> Figure:
@@ -29,13 +36,14 @@ def cascade_figure(result, image, title: str = "Cascading randomisation") -> Fig
         show_image(axes[i, 0], image, "image" if i == 0 else None)
         for j, step in enumerate(steps):
             ax = axes[i, j + 1]
-            ax.imshow(_abs_norm(result.maps[m][j]), cmap=_SEQ, vmin=0, vmax=1)
+            ax.imshow(_abs_norm(result.maps[m][j]), cmap=SEQUENTIAL, vmin=0, vmax=1)
             ax.set_xticks([])
             ax.set_yticks([])
             if i == 0:
                 ax.set_title(step, fontsize=7)
             if j == 0:
                 ax.set_ylabel(m, fontsize=7)
+    _shared_colorbar(fig, axes[:, 1:])
     fig.suptitle(f"{title}: |map| / max |map|, one image", fontsize=9)
     return fig
 
@@ -68,11 +76,12 @@ def pair_figure(images, maps: dict, labels=("true labels", "random labels")) -> 
         axes[r, 0].set_visible(True)
         for j, m in enumerate(methods):
             ax = axes[r, j + 1]
-            ax.imshow(_abs_norm(maps[m][r]), cmap=_SEQ, vmin=0, vmax=1)
+            ax.imshow(_abs_norm(maps[m][r]), cmap=SEQUENTIAL, vmin=0, vmax=1)
             ax.set_xticks([])
             ax.set_yticks([])
             if r == 0:
                 ax.set_title(m, fontsize=8)
+    _shared_colorbar(fig, axes[:, 1:])
     fig.suptitle("Same recipe, true against permuted labels: |map| / max |map|", fontsize=9)
     return fig
 
