@@ -18,30 +18,6 @@
 #
 # Here on the conventional CNN, which has no GAP and so no CAM (lesson 8).
 #
-# **Look for** in `10_grad_cam_steps.png` (the first square of the test set, which `fc_cnn`
-# classifies correctly): the gradient maps are speckled, because the 2 × 2 max-pool after
-# relu3 passes gradient to one position in four; each a_k^c is the average of one such map,
-# a small number (|a_k^c| < 0.04 here). The channels with the largest weights are far from
-# busy: f_0, f_25, f_6 and f_11 each fire at only three to six positions, almost all in one
-# spot on the square, while f_10, with a small weight, fires weakly nearly everywhere. The
-# weighted sum is signed; after the ReLU one compact spot is left, on the upper half of the
-# square and strongest near its centre, with only faint specks elsewhere. For this image
-# `fc_cnn`'s Grad-CAM points at a small part of the square, not at the whole square.
-#
-# In `10_grad_cam_per_class.png`: the post's one-map-per-class picture, now on a network
-# without GAP, on the two scenes of lesson 5 (maps at 64 x 64, one colour scale per row).
-# As with CAM, `fc_cnn` never saw two objects in training, and its top score is a class that
-# is absent in both scenes ('triangle', then 'square'). In the first scene the 'square' map
-# sits on the square and the 'cross' map's brightest spots are on the cross, but the
-# brightest map of the row is the one for 'circle', also on the square, although S for
-# 'circle' is -24.48: the ReLU of step 3 throws the negative evidence away, so a bright
-# Grad-CAM does not mean the model believes in the class. In the second scene the 'circle'
-# map sits on the circle (the 'square' map too, more weakly), and the 'cross' map, with
-# S = -54.29, is faint and scattered. Over 60 scenes (the line printed at the end, the same
-# count as in lesson 5) a present class's map favours its own object for 70 % of the
-# objects, both objects of a scene in 40 %; the top score is a class in the scene 70 % of
-# the time.
-
 # %%
 import numpy as np
 
@@ -50,6 +26,7 @@ from numpycam import viz
 from numpycam.classmaps import one_hot
 from numpycam.data import CLASSES, shapes, two_object_scene
 from numpycam.scenes import own_object_counts, per_class_maps
+from numpycam.viz_diagrams import grad_cam_summary_figure
 from numpycam.viz_gallery import per_class_figure
 
 OUT = viz.figures_dir()
@@ -60,6 +37,23 @@ data = shapes(16, seed=123)
 ok = model.predict(data.images) == data.labels  # pick among correctly classified images
 i = int(np.flatnonzero((data.labels == CLASSES.index("square")) & ok)[0])
 x, c = data.images[i : i + 1], int(data.labels[i])
+
+# %% [markdown]
+# ## The post's summary, drawn from the network
+#
+# The post's Grad-CAM figure, with this network's own numbers: the gradient maps
+# ∂S^c/∂f_k, their means a_k^c, the maps f_k, the weighted maps a_k^c f_k, their sum over all
+# K channels, the ReLU, and the result upsampled over the image.
+
+# %%
+fig = grad_cam_summary_figure(model, x, c, layer)
+print("wrote", viz.save(fig, OUT / "10_grad_cam_summary.png"))
+
+# %% [markdown]
+# **Look for** in `10_grad_cam_summary.png` (seed 123, the first square `fc_cnn` gets right):
+# read it left to right as the equation. Each a_k^c f_k (fourth column) is small and sits where
+# f_k fires; only their sum over all 32 channels makes the patch on the square, and the ReLU
+# keeps its positive part. The next cells redo each step by hand.
 
 # %% [markdown]
 # ## Step 1: the gradient maps and their averages, by hand
@@ -88,8 +82,9 @@ assert np.allclose(e.maps[0], np.maximum(before, 0))  # step 3 is the ReLU
 F = f.mean(axis=(1, 2))  # (K,) the mean of each map
 share = a * F  # (K,) a_k^c F_k: channel k's part of the mean of sum_k a_k^c f_k
 assert np.isclose(share.sum(), before.mean(), rtol=1e-4, atol=1e-7)  # the bars add up to that mean
-top = np.argsort(np.abs(share))[::-1][:5]  # the five largest |a_k^c F_k|
 fig, axes = viz.figure_grid(3, 5, title=f"Grad-CAM on fc_cnn at {layer}, class '{CLASSES[c]}'")
+# the bars of all K channels; the five largest |a_k^c F_k| are red and shown above, largest first
+top = viz.bars(axes[2, 1], share, None, "a_k^c F_k for all K (red: the 5 above)", top=5)
 gmax, fmax = float(np.abs(g[top]).max()), float(f[top].max())
 for col, k in enumerate(top):
     viz.heatmap(axes[0, col], g[k], f"dS^c/df_{k},  a = {a[k]:+.3g}", vmin=-gmax, vmax=gmax,
@@ -97,12 +92,19 @@ for col, k in enumerate(top):
     viz.heatmap(axes[1, col], f[k], f"f_{k},  F = {F[k]:.3g}", vmin=0, vmax=fmax, colorbar=col == 4)
 viz.show_image(axes[2, 0], x[0], f"input: {CLASSES[c]}")
 viz.draw_box(axes[2, 0], data.boxes[i])
-viz.bars(axes[2, 1], share, None, "a_k^c F_k for all K (the 5 shown above)", highlight=top)
 viz.heatmap(axes[2, 2], before, "sum_k a_k^c f_k", signed=True)
 viz.heatmap(axes[2, 3], e.maps[0], "after ReLU", vmin=0)
-viz.overlay(axes[2, 4], x[0], e.maps[0], "overlay (normalised)")
+viz.overlay(axes[2, 4], x[0], e.maps[0], "overlay")
 viz.draw_box(axes[2, 4], data.boxes[i])
 print("wrote", viz.save(fig, OUT / "10_grad_cam_steps.png"))
+
+# %% [markdown]
+# **Look for** in `10_grad_cam_steps.png` (seed 123: the first square `fc_cnn` gets right): the
+# gradient maps (signed: red up, blue down) are a grid of dots, because the 2 x 2 max-pool after
+# relu3 sends gradient to one position in four. f_10 fires weakly all over the image, so its
+# small weight still adds the most; the other four fire at two to four positions on the square.
+# The weighted sum is mostly near zero with one positive patch; after the ReLU one compact spot
+# is left inside the square, a small part of it rather than the whole square.
 
 # %% [markdown]
 # ## One map per class, without GAP
