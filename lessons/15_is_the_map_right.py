@@ -124,9 +124,10 @@ for j in range(4):
 print("wrote", viz.save(fig, OUT / "15_counterfactual.png"))
 
 # %% [markdown]
-# **Look for** in `15_counterfactual.png`: the counterfactual map is dark on the object and
-# lights small patches of background beside it, the places that, removed, would make the class
-# more likely. It is exactly the negative part of CAM over Z (the assert above).
+# **Look for** in `15_counterfactual.png` (seed 7): the counterfactual map leaves the objects
+# dark and lights small patches of background beside them (and one spot on the triangle's
+# lower part): the places that, removed, would make the class more likely. It is exactly the
+# negative part of CAM over Z (the assert above).
 
 # %% [markdown]
 # ## 4. Sanity checks: randomise the model from the top down
@@ -173,11 +174,11 @@ test_dr = shapes(**small["test"], size=32, clutter=0.0)  # the test images the m
 print("wrote", viz.save(pair_figure(test_dr.images[0], dr.maps), OUT / "15_data_randomisation.png"))
 
 # %% [markdown]
-# **Look for** in `15_data_randomisation.png` and the printed numbers (seed 22): trained on
-# shuffled labels the small model still fits most of its training set (75 %) but is at chance
-# on test images (23 %, one in four). Its CAM and Grad-CAM are unlike the true-label model's
-# (Spearman 0.01 and 0.15), while guided backprop is the most alike of the four (0.5): it shows
-# the input's edges either way.
+# **Look for** in the printed numbers (seed 22): trained on shuffled labels, the small model
+# still fits 75 % of its training set but is at chance on test images (23 %, one in four). Over
+# the 64 test images its CAM and Grad-CAM are unlike the true-label model's (Spearman 0.01 and
+# 0.15) while guided backprop is the most alike of the four (0.5). `15_data_randomisation.png`
+# shows one image only: there the two models' maps differ in place and shape.
 
 # %% [markdown]
 # ## 6. Catching a shortcut
@@ -207,9 +208,9 @@ print("wrote", viz.save(shortcut_figure(shown.images, marks, maps), OUT / "15_sh
 # %% [markdown]
 # **Look for** in `15_shortcut.png` and the printed lines (seed 32): trained with the cue, the
 # model gets 96 % of its training images and every test image whose mark agrees, but only 37 %
-# of unbiased ones; its Grad-CAM sits on the corner mark (cyan box) in several images. Without
-# the cue it scores 74 % on unbiased images, its maps move to the objects, and the share of the
-# map inside the mark's box drops from 17 % to 3 % (the mark covers 3.5 % of the image).
+# of unbiased ones; its Grad-CAM sits on the corner mark (cyan box) in three of the six images.
+# Without the cue it scores 74 % on unbiased images, most of its maps move to the objects, and
+# the share of the map inside the mark's box drops from 17 % to 3 % (the mark covers 3.5 %).
 #
 # **Try this:** in section 6, train with a weaker cue, `train_on_marks(0.6, few)` (the mark
 # agrees in 60 % of training images). With seed 32 the model takes the cue half-way: 60 % on
