@@ -31,7 +31,7 @@
 #
 # **Look for** in `11_generalized_cam.png` (the first circle of `shapes(16, seed=123)` that
 # `gap_cnn` classifies correctly): the 64 points (w_k^c, a_k^c) all sit on the line of slope
-# 1/Z. The last panel, the difference, is float32 round-off (1.2e-7 with seed 123, on map
+# 1/Z. The last panel, the difference, is float32 round-off (about 1e-7 with seed 123, on map
 # values up to 0.54). The signed CAM also shows what the ReLU throws away: small negative
 # values around the circle's hot spot, most of them below it.
 

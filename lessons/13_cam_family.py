@@ -18,12 +18,12 @@
 # the maps on their main direction. `numpycam.family` has the rule of each, one file apiece, and
 # `nc.METHODS` lists them all with their rule, cost, default ReLU and paper.
 #
-# **Look for** (seed 123: the first circle and cross both models get right). On `gap_cnn`
-# (`13_cam_family_gap.png`) Grad-CAM, HiResCAM and XGrad-CAM are one map (lesson 11), CAM too
-# apart from its negative part; the others could differ but hardly do: a blob on the circle, a
-# broad patch over the cross. Only Score-CAM's cross is different, four spots at the arms' ends.
+# **Look for** (seed 123: the first circle and cross both models get right; each map divided
+# by its own largest value). On `gap_cnn` (`13_cam_family_gap.png`) Grad-CAM, HiResCAM and
+# XGrad-CAM are one map (lesson 11), and CAM, drawn signed, is its red part plus a faint blue
+# rest. The others could differ but hardly do; only Score-CAM's cross is four separate spots.
 # On `fc_cnn` (`13_cam_family_fc.png`) the gradient changes from place to place, so the maps
-# differ in detail: each marks a small spot inside the circle and the tip of one cross arm.
+# differ in detail: each marks a small spot in the circle and one near the middle of the cross.
 
 # %%
 import numpy as np
@@ -71,8 +71,10 @@ def figure(maps, title, path):
             if L is None:
                 viz.text_panel(axes[r, col], "not defined:\nno GAP layer", name if r == 0 else None)
                 continue
-            viz.overlay(axes[r, col], x[r], L[r], name if r == 0 else None,
-                        colorbar=col == len(maps))
+            # methods differ in scale (CAM's values are hundreds, Grad-CAM's below one): each
+            # map is divided by its own largest |value|, so one colour bar reads for all
+            viz.overlay(axes[r, col], x[r], L[r] / np.abs(L[r]).max(), name if r == 0 else None,
+                        colorbar=col == len(maps) or (L < 0).any())
             viz.draw_box(axes[r, col], data.boxes[rows[r]])
     print("wrote", viz.save(fig, path))
 
@@ -90,11 +92,11 @@ for name in ("HiResCAM", "XGrad-CAM"):
 # the object's box (pointing game, maps upsampled to the 64 x 64 image).
 for name, L in maps_gap.items():
     assert np.all(nc.pointing_game(L, data.boxes[rows], size=64)), f"{name}: peak off the object"
-figure(maps_gap, f"the CAM family on gap_cnn ({gap_layer}, 16 x 16)", OUT / "13_cam_family_gap.png")
+figure(maps_gap, f"the CAM family on gap_cnn ({gap_layer}, 16 x 16), each map / its max |value|", OUT / "13_cam_family_gap.png")
 
 # %%
 fc = nc.pretrained("fc")
-figure(family(fc, "relu3"), "the CAM family on fc_cnn (relu3, 16 x 16)",
+figure(family(fc, "relu3"), "the CAM family on fc_cnn (relu3, 16 x 16), each map / its max |value|",
        OUT / "13_cam_family_fc.png")
 
 # %% [markdown]
