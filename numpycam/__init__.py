@@ -32,6 +32,7 @@ from numpycam.classmaps import (
     one_hot,
     weighted_sum,
 )
+from numpycam.data_multi import multi_object_scenes
 from numpycam.family import (
     eigen_cam,
     grad_cam_plus_plus,
@@ -51,7 +52,7 @@ from numpycam.localize import (
     localization_accuracy,
     pointing_game,
 )
-from numpycam.losses import log_softmax, softmax, softmax_cross_entropy
+from numpycam.losses import log_softmax, sigmoid, sigmoid_cross_entropy, softmax, softmax_cross_entropy
 from numpycam.maps import normalize, upsample
 from numpycam.methods import METHODS, Method
 from numpycam.metrics import (
@@ -63,7 +64,7 @@ from numpycam.metrics import (
 )
 from numpycam.model import Sequential
 from numpycam.optim import SGD, Adam
-from numpycam.train import History, accuracy, fit
+from numpycam.train import History, accuracy, fit, mean_average_precision
 from numpycam.wsol import max_box_acc, pxap
 from numpycam.zoo import pretrained
 
@@ -132,4 +133,8 @@ __all__ = [
     "save",
     "softmax",
     "softmax_cross_entropy",
+    "mean_average_precision",
+    "multi_object_scenes",
+    "sigmoid",
+    "sigmoid_cross_entropy",
 ]

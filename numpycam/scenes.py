@@ -1,8 +1,11 @@
-"""One image, one map per class: the post's "dog and cat" question on two-object scenes.
+"""One image, one map per class: the post's "dog and cat" question on scenes of several objects.
 
-The models are trained on one object per image; :func:`numpycam.data.two_object_scene` puts
-two objects of different classes in one image. Asking a method for the class of each object
-shows whether its map picks out that object (lessons 5 and 10 and ``numpycam demo``).
+The single-label models are trained on one object per image; :func:`numpycam.data.two_object_scene`
+puts two objects of different classes in one image (:func:`own_object_counts`). The multi-label
+model ``gap_multi`` is trained on scenes of one to three objects labelled only with the set of
+classes present (:func:`numpycam.data_multi.multi_object_scenes`); :func:`own_class_counts`
+measures it. Asking a method for the class of each object shows whether its map picks out that
+object (the lessons and ``numpycam demo``).
 
 ``explain`` below is any map function called as ``explain(model, x, c)`` or, when a layer is
 given, ``explain(model, x, c, layer=layer)``: ``numpycam.cam``, ``numpycam.grad_cam``, or a
@@ -17,6 +20,8 @@ from typing import NamedTuple
 import numpy as np
 
 from numpycam.localize import favours_own_object
+from numpycam.maps import upsample
+from numpycam.train import mean_average_precision, scores
 
 
 def _maps(explain: Callable, model, x, c, layer) -> np.ndarray:
@@ -63,3 +68,60 @@ def own_object_counts(model, scenes, explain: Callable, layer=None) -> SceneCoun
     present = (scenes.labels == top[:, None]).any(axis=1)
     return SceneCounts(float(own.mean()), float(own.all(axis=1).mean()), float(present.mean()),
                        len(own))
+
+
+class ClassMapCounts(NamedTuple):
+    """Over ``n`` multi-label scenes (:func:`numpycam.data_multi.multi_object_scenes`): the share
+    of objects whose class's map puts more positive mass on them than on all the other objects
+    of their scene together, the same over the ``n_multi`` scenes with two or more objects, the
+    share of scenes with every present class right, and the presence prediction: mean average
+    precision of sigma(S) and exact-set accuracy (S^c > 0 for exactly the present classes)."""
+
+    objects: float
+    objects_multi: float
+    scenes: float
+    mean_ap: float
+    exact: float
+    n: int
+    n_multi: int
+
+    def __str__(self) -> str:
+        return (f"over {self.n} scenes of 1-3 objects, each present class's map favours its own "
+                f"object for {self.objects:.1%} of the objects ({self.objects_multi:.1%} in the "
+                f"{self.n_multi} scenes of 2-3 objects), every class right in {self.scenes:.1%} "
+                f"of the scenes; presence: mAP {self.mean_ap:.3f}, exact set {self.exact:.1%}")
+
+
+def own_class_counts(model, scenes, explain: Callable, layer=None, batch: int = 100) -> ClassMapCounts:
+    """For each object of each scene: the map of its class, upsampled and with its negative part
+    dropped, puts more mass on the object's mask than on the masks of the scene's other objects
+    together (a one-object scene only needs some mass on the object). ``batch`` scenes at a time.
+
+    scenes: a :class:`numpycam.data_multi.MultiSceneData` (objects (N, K), masks (N, K, H, W)).
+    """
+    objects, masks = np.asarray(scenes.objects), np.asarray(scenes.masks)
+    n, k = objects.shape
+    right = np.zeros((n, k), bool)
+    for start in range(0, n, batch):
+        sl = slice(start, min(start + batch, n))
+        m = masks[sl].astype(np.float64)  # (B, K, H, W)
+        for j in range(k):
+            rows = np.flatnonzero(objects[sl, j] >= 0)
+            if not len(rows):
+                continue
+            maps = _maps(explain, model, scenes.images[sl][rows], objects[sl][rows, j], layer)
+            up = np.maximum(upsample(np.asarray(maps, np.float64), masks.shape[2:]), 0)  # (R, H, W)
+            mass = np.einsum("rhw,rkhw->rk", up, m[rows])  # (R, K) mass on each object
+            own = mass[:, j]
+            right[start + rows, j] = own > mass.sum(axis=1) - own
+    present = objects >= 0
+    multi = present.sum(axis=1) >= 2
+    s = scores(model, scenes.images)  # (N, M)
+    labels = np.asarray(scenes.labels)
+    return ClassMapCounts(
+        objects=float(right[present].mean()),
+        objects_multi=float(right[present & multi[:, None]].mean()) if multi.any() else float("nan"),
+        scenes=float((right | ~present).all(axis=1).mean()),
+        mean_ap=mean_average_precision(s, labels),
+        exact=float(((s > 0) == (labels > 0)).all(axis=1).mean()),
+        n=n, n_multi=int(multi.sum()))

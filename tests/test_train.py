@@ -83,9 +83,14 @@ def test_the_train_command_trains_models_in_parallel_processes(tmp_path):
     assert nc.load(tmp_path / "gap.npz").names[-4:] == ["conv4", "relu4", "gap", "fc"]
     assert "fc1" in nc.load(tmp_path / "fc.npz").names
     log = json.loads((tmp_path / "training_log.json").read_text())
-    assert set(log["models"]) == {"gap", "fc"} and "2 process" in log["machine"]
+    assert set(log["models"]) == {"gap", "fc", "gap_multi"} and "2 process" in log["machine"]
     for record in log["models"].values():
         assert 0 <= record["test_accuracy"] <= 1 and record["peak_rss_mb"] > 0
+    # gap_multi: gap's two stages, then the multi-label stage, one epoch each
+    multi = log["models"]["gap_multi"]
+    assert multi["from"] == "gap" and len(multi["history"]) == 3 and multi["multi"]["n"] == 32
+    assert 0 <= multi["multi"]["test_map"] <= 1 and "test_map" in multi["history"][-1]
+    assert nc.load(tmp_path / "gap_multi.npz").names == nc.load(tmp_path / "gap.npz").names
 
 
 def test_warmup_scales_the_first_steps_and_is_checked():
@@ -137,10 +142,10 @@ def test_an_error_in_a_worker_process_reaches_the_caller(tmp_path, capsys):
     assert not_a_folder.read_text() == ""
 
 
-def test_demo_train_trains_both_models_with_the_recipe_defaults(monkeypatch):
+def test_demo_train_trains_every_model_with_the_recipe_defaults(monkeypatch):
     # `numpycam demo --train` calls recipes.trained_models, which trains into a temporary folder.
     # Real training takes minutes, so the worker pool is replaced by one that saves small
-    # untrained models: what is tested is that both models go to the pool with no override.
+    # untrained models: what is tested is that every model goes to the pool with no override.
     from numpycam import recipes
 
     calls = []
@@ -154,4 +159,5 @@ def test_demo_train_trains_both_models_with_the_recipe_defaults(monkeypatch):
     monkeypatch.setattr(recipes, "in_processes", fake_pool)
     monkeypatch.setattr(recipes.os, "cpu_count", lambda: 2)
     models = recipes.trained_models()
-    assert set(models) == {"gap", "fc"} and calls == [(["gap", "fc"], 2, None, None)]
+    assert set(models) == {"gap", "fc", "gap_multi"}
+    assert calls == [(["gap", "fc", "gap_multi"], 2, None, None)]

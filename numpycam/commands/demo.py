@@ -2,7 +2,7 @@
 
 Test images come from a fresh ``shapes`` set (seed 123 by default; training used seeds 1 and
 2). Every map explains the TRUE class of its image; each title also gives what the model
-predicted. ``--train`` retrains both models with the recipe of :mod:`numpycam.recipes` first
+predicted. ``--train`` retrains the models with the recipe of :mod:`numpycam.recipes` first
 (minutes); the retrained models are used for the figures only, the shipped files are untouched.
 The figures are drawn by :func:`numpycam.viz_gallery.demo`.
 """
@@ -21,7 +21,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--out", type=Path, default=Path("figures"),
                         help="folder for the PNGs (default figures/)")
     parser.add_argument("--train", action="store_true",
-                        help="retrain both models with the shipped recipe first (takes minutes)")
+                        help="retrain the models with the shipped recipe first (takes minutes)")
     parser.add_argument("--n", type=int_in(1, 64), default=4,
                         help="test images per figure (default 4)")
     parser.add_argument("--seed", type=non_negative_int, default=123,

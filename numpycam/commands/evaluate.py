@@ -21,7 +21,7 @@ from numpycam.io import load
 from numpycam.viz import save
 from numpycam.viz_localize import save_figures
 from numpycam.viz_wsol import box_acc_figure
-from numpycam.zoo import NAMES, pretrained
+from numpycam.zoo import NAMES, SINGLE_LABEL, pretrained
 
 N, SEED, OUT = 1000, 7, Path("evaluate_figures")  # the test set of the README's table
 VAL_N, VAL_SEED = 100, 11  # the separate split that chooses each method's box threshold
@@ -50,8 +50,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="images for Score-CAM, which needs K forward passes per image (default 32)")
     add("--methods", nargs="+", default=list(ALL_METHODS), choices=ALL_METHODS, metavar="M",
         help=f"methods to evaluate (default all: {' '.join(ALL_METHODS)})")
-    add("--models", nargs="+", default=list(NAMES), choices=NAMES,
-        help="models to evaluate (default gap fc)")
+    add("--models", nargs="+", default=list(SINGLE_LABEL), choices=NAMES,
+        help="models to evaluate (default gap fc, the single-label models)")
     add("--weights", type=Path, default=None, metavar="DIR",
         help="folder holding gap.npz / fc.npz to evaluate instead of the shipped weights")
     add("--val-n", type=non_negative_int, default=VAL_N, metavar="N",

@@ -30,7 +30,7 @@ from numpycam.notebooks import lesson_scripts
 from numpycam.viz import save
 from numpycam.viz_localize import save_figures
 from numpycam.viz_wsol import box_acc_figure
-from numpycam.zoo import INSTALL_IMAGENET, NAMES, imagenet_available, pretrained
+from numpycam.zoo import INSTALL_IMAGENET, NAMES, SINGLE_LABEL, imagenet_available, pretrained
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -70,6 +70,7 @@ def run(args: argparse.Namespace) -> int:
     models = {name: pretrained(name) for name in NAMES}
     made = viz_gallery.demo(models, out)
     print(f"demo: {len(made)} figures ({time.perf_counter() - start:.1f} s)")
+    models = {name: models[name] for name in SINGLE_LABEL}  # evaluate scores one-object images
     start = time.perf_counter()
     data = shapes(args.evaluate_n, seed=evaluate_command.SEED)
     val_n, val_seed = evaluate_command.VAL_N, evaluate_command.VAL_SEED

@@ -12,7 +12,9 @@ from numpycam.commands import int_in
 from numpycam.zoo import NAMES, pretrained, weights_path
 
 KINDS = {"gap": "the CAM architecture: convs, global average pooling, one Dense layer",
-         "fc": "a conventional CNN: convs with max pooling, Flatten, two Dense layers"}
+         "fc": "a conventional CNN: convs with max pooling, Flatten, two Dense layers",
+         "gap_multi": "the gap architecture fine-tuned on scenes of 1-3 objects labelled with the "
+                      "set of classes present (multi-label: sigmoid(S^c) = P(c in the image))"}
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -28,7 +30,11 @@ def describe(name: str, size: int, record: dict | None) -> str:
     model.forward(np.zeros((1, model.in_channels, size, size), model.dtype))
     lines = [f"{name}: {KINDS.get(name, 'a Sequential model')}",
              f"  {model.num_params():,} parameters, {model.dtype}; numpycam.pretrained({name!r})"]
-    if record:
+    if record and "multi" in record:
+        lines.append(f"  on the recipe's held-out scenes: mAP {record['multi']['test_map']:.3f}, "
+                     f"test accuracy {record['test_accuracy']:.1%} (the exact set of classes), "
+                     f"trained in {record['seconds']} s")
+    elif record:
         lines.append(f"  test accuracy {record['test_accuracy']:.1%} on the recipe's held-out "
                      f"images, trained in {record['seconds']} s")
     lines.append(f"  {'output at ' + str(size) + ' px':<18}layer")

@@ -1,4 +1,4 @@
-"""``numpycam train``: train both shipped models from scratch with the fixed recipe.
+"""``numpycam train``: train the shipped models from scratch with the fixed recipe.
 
 The recipe and the runner live in :mod:`numpycam.recipes`; this command parses the options and
 prints where the log went. Worker processes are started with "spawn", so a script that calls
@@ -20,7 +20,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--out", type=Path, default=None,
                         help="folder for the weights (default: the package's weights/ folder)")
     parser.add_argument("--models", nargs="+", choices=NAMES, default=list(NAMES),
-                        help="which models to train (default: both)")
+                        help="which models to train (default: all; gap_multi retrains gap's "
+                             "recipe first, then fine-tunes it on multi-object scenes)")
     parser.add_argument("--epochs", type=int_in(1, 10000), default=None,
                         help="override the recipe's epochs (every stage)")
     parser.add_argument("--n", type=int_in(1, 1_000_000), default=None,
