@@ -143,11 +143,11 @@ fig = per_class_figure(scenes, maps_fc, scores_fc, label="Grad-CAM", signed=Fals
 print("wrote", viz.save(fig, OUT / "10_grad_cam_per_class_fc.png"))
 
 # %% [markdown]
-# **Look for** in `10_grad_cam_per_class_fc.png`: the single-label network answers a different
-# question. In the first row its 'circle' map, for a class not in the picture, is the
-# brightest, on the square; in the second the 'cross' map lies on the cross although S for the
-# cross is negative (-5.8). Grad-CAM's ReLU keeps only the evidence *for* a class, so a bright
-# map does not mean the network believes the class is there: read the score beside it.
+# **Look for** in `10_grad_cam_per_class_fc.png` (the same scenes): the single-label network
+# answers another question. In the second row the 'circle' map (S = -33.5, no circle there) is
+# bright on the square and the triangle, and the 'cross' map lies on the cross with S = -5.8;
+# in the third row the cross, present, gets no map at all. Grad-CAM's ReLU keeps only evidence
+# *for* a class, so a bright map does not mean the network believes in it: read S beside it.
 
 # %% [markdown]
 # Counted over fresh scenes of one to three objects, with the true masks: for each class
