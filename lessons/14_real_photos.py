@@ -23,9 +23,9 @@
 # 256 pixels, the central 224 x 224, values scaled to [-1, 1]. All maps below are drawn on
 # that 224 x 224 crop, and every box is carried into it.
 #
-# The figures' "Look for" notes follow the cells that draw them. Each map is drawn over the
-# photo with a sequential colour map (dark = 0, bright = the map's maximum); signed maps use
-# red for positive and blue for negative, white at zero.
+# The figures' "Look for" notes follow the cells that draw them. A map laid over a photo uses
+# a sequential colour map whose opacity follows the value, so where the map is 0 the photo
+# shows unchanged; a signed map is drawn red for positive, blue for negative, white at zero.
 
 # %%
 import numpy as np
