@@ -16,8 +16,9 @@
 # (2) Weight the maps and add them up, as in CAM. (3) Keep the positive part: positions that
 # push the score of c up.
 #
-# Here on the conventional CNN, which has no GAP and so no CAM (lesson 8).
-#
+# First on the conventional CNN, `fc_cnn`, which has no GAP and so no CAM (lesson 8); then one
+# map per class on scenes of several objects, with the multi-label model `gap_multi`.
+
 # %%
 import numpy as np
 
