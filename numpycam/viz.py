@@ -98,7 +98,8 @@ def colour_scale(m, *, signed: bool | None = None, vmin=None, vmax=None) -> tupl
     """The colour map and limits the house rule gives map m: (name, lo, hi).
 
     ``signed=None`` decides from the data: m is signed if it has a negative value or ``vmin < 0``.
-    Signed: (DIVERGING, -v, v), v = max(|vmin|, |vmax|) of those given, else max |m|.
+    Signed: (DIVERGING, -v, v), v = max(|vmin|, |vmax|) of those given, else (or if that is 0)
+    max |m|; so a signed map given vmin=0 still shows its negative half.
     Not signed: (SEQUENTIAL, vmin or 0, vmax or max m). A constant 0 map gets v = 1.
     """
     m = np.asarray(m, dtype=np.float64)
@@ -107,9 +108,9 @@ def colour_scale(m, *, signed: bool | None = None, vmin=None, vmax=None) -> tupl
     if signed is None:
         signed = low < 0 or (vmin is not None and vmin < 0)
     if signed:
-        given = [abs(float(v)) for v in (vmin, vmax) if v is not None]
-        v = max(given) if given else float(np.abs(finite).max(initial=0.0))
-        return DIVERGING, -(v or 1.0), v or 1.0
+        v = max(abs(float(v)) for v in (vmin, vmax, 0.0) if v is not None)  # 0: none given
+        v = v or float(np.abs(finite).max(initial=0.0)) or 1.0
+        return DIVERGING, -v, v
     if low < 0 or (vmin is not None and vmin < 0):
         raise ValueError(f"signed=False, but the map goes below 0 (min {min(low, vmin or 0):.3g}): "
                          "a sequential scale from 0 would hide that. Leave signed=None to draw "

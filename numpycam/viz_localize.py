@@ -47,6 +47,7 @@ def boxes_figure(models: dict, data, method: str, *, threshold: float = 0.2,
                  k: int = 8, chosen: dict | None = None) -> Figure:
     """The first k images, map of the predicted class over each; true box green, predicted white.
 
+    Each map is divided by its max |map| (one colour bar per row; signed rows diverging).
     One row per model, at the method's last conv ReLU (the row the family is compared on). The
     box is the largest region of the map >= ``threshold`` x max (the papers' rule), or, for a
     model in ``chosen`` (model -> (t, split)), of the min-max normalised map >= t, t having been
@@ -64,8 +65,10 @@ def boxes_figure(models: dict, data, method: str, *, threshold: float = 0.2,
         L = upsample(explain(model, x, pred, method, s.layer), x.shape[2:])  # (k, H, W)
         t, split = (chosen or {}).get(s.model, (None, None))
         boxes = box_from_map(L, threshold) if t is None else box_from_map(normalize(L), t)
+        peak = np.abs(L).max(axis=(1, 2), keepdims=True)  # (k, 1, 1): each map on its own scale
+        shown, signed = L / np.where(peak > 0, peak, 1.0), bool((L < 0).any())
         for j, ax in enumerate(row):
-            overlay(ax, x[j], L[j], colorbar=False)
+            sm = overlay(ax, x[j], shown[j], colorbar=False, vmax=1.0, signed=signed)
             draw_box(ax, gt[j], TRUTH, linewidth=1.5)
             draw_box(ax, boxes[j], PREDICTED, linewidth=1.5)  # red would hide in the map's colours
             mark = "ok" if pred[j] == y[j] else f"true {CLASSES[y[j]]}"
@@ -73,6 +76,7 @@ def boxes_figure(models: dict, data, method: str, *, threshold: float = 0.2,
                          fontsize=7)
         rule = f"t = {threshold:g} x max" if t is None else f"t = {t:.2f} (normalised)"
         row[0].set_ylabel(f"{s.model}, {s.layer}\n{rule}", fontsize=7)
+        fig.colorbar(sm, ax=row, fraction=0.02, pad=0.01, label="map / max |map|")
         splits.add(split)
     where = "" if splits == {None} else \
         f"; t chosen on {', '.join(sorted(str(p) for p in splits - {None}))}, not on these images"

@@ -67,10 +67,11 @@ def explain_figure(result, i: int, *, box=None):
     rank = next((r for r, (j, _, _) in enumerate(result.top, 1) if j == k), None)
     head = f"class {k} '{name}', p = {p:.3f}" + (f" (#{rank})" if rank else "")
     # a fixed layout (no constrained layout): the figure is drawn in a fraction of the time
-    fig = Figure(figsize=(14.5, 3.4))
+    fig = Figure(figsize=(15.5, 3.4))
     FigureCanvasAgg(fig)
     axes = fig.subplots(1, 5, squeeze=False)
-    fig.subplots_adjust(left=0.005, right=0.935, bottom=0.02, top=0.80, wspace=0.04)
+    # the two gradient panels carry their own colour bars, hence the space between panels
+    fig.subplots_adjust(left=0.005, right=0.935, bottom=0.02, top=0.80, wspace=0.30)
     fig.suptitle(head, fontsize=12, fontweight="bold")
     cax = fig.add_axes((0.945, 0.06, 0.009, 0.68))
     fig.colorbar(ScalarMappable(Normalize(0, 1), SEQUENTIAL), cax=cax, label="map / its maximum")

@@ -87,18 +87,21 @@ def pair_figure(images, maps: dict, labels=("true labels", "random labels")) -> 
 
 
 def shortcut_figure(images, mark_boxes, rows: dict, titles=None) -> Figure:
-    """rows {label: maps (N, H, W)}: each model's maps over the same images, mark box in cyan."""
+    """rows {label: maps (N, H, W)}: each model's maps over the same images, mark box in cyan;
+    each map's positive part divided by its maximum (one colour bar for all)."""
     n = len(images)
     fig = Figure(figsize=(1.6 * n, 1.7 * len(rows) + 0.4), layout="constrained")
     axes = fig.subplots(len(rows), n, squeeze=False)
     for i, (label, maps) in enumerate(rows.items()):
         for j in range(n):
             ax = axes[i, j]
-            overlay(ax, images[j], np.maximum(maps[j], 0), colorbar=False)
+            overlay(ax, images[j], _abs_norm(np.maximum(maps[j], 0)), colorbar=False, vmax=1.0)
             draw_box(ax, mark_boxes[j], "cyan", linewidth=1.2)
             if i == 0 and titles is not None:
                 ax.set_title(titles[j], fontsize=7)
         axes[i, 0].set_ylabel(label, fontsize=8)
+    fig.colorbar(ScalarMappable(Normalize(0, 1), SEQUENTIAL), ax=axes, fraction=0.02, pad=0.01,
+                 label="map / its maximum")
     fig.suptitle("Grad-CAM of the predicted class on unbiased test images; the mark in cyan",
                  fontsize=9)
     return fig

@@ -84,6 +84,11 @@ def test_a_map_that_is_never_negative_is_drawn_sequential_from_zero(m):
     assert im.get_clim() == (0.0, (m + 1.0).max())
 
 
+def test_a_signed_map_given_vmin_0_still_shows_its_negative_half():
+    im = viz.heatmap(_axes(), np.array([[-1.0, 3.0]]), vmin=0)
+    assert im.get_cmap().name == viz.DIVERGING and im.get_clim() == (-3.0, 3.0)
+
+
 def test_signed_false_on_a_map_with_negative_values_is_refused():
     with pytest.raises(ValueError, match="below 0"):
         viz.heatmap(_axes(), np.array([[-1.0, 2.0]]), signed=False)
