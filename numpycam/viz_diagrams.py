@@ -22,6 +22,7 @@ from numpycam import viz
 from numpycam._validate import positive_int
 from numpycam.classmaps import Explanation, cam, feature_layer, grad_cam, one_hot, score_gradient
 from numpycam.layers import Center, Conv2D, Dense, Flatten, GlobalAvgPool2D, MaxPool2D
+from numpycam.layers_extra import BatchNorm2D
 from numpycam.model import Sequential
 from numpycam.viz_network import draw_network, network_figure
 
@@ -49,6 +50,8 @@ def _describe(layer) -> str:
         return f"{layer.name}: GAP, mean over (i, j)"
     if isinstance(layer, Flatten):
         return f"{layer.name}: one long vector"
+    if isinstance(layer, BatchNorm2D):
+        return "BatchNorm"
     if isinstance(layer, Center):
         return f"{layer.name}: image − its mean colour"
     return type(layer).__name__
@@ -56,11 +59,12 @@ def _describe(layer) -> str:
 
 def _groups(model: Sequential) -> list[list[int]]:
     """Layer indices grouped into boxes: a layer with weights (or GAP, Flatten, Center) opens a
-    box; the parameter-free layers after it (ReLU, pooling, ...) join that box."""
+    box; the layers after it that only rescale or select (BatchNorm, ReLU, pooling) join it."""
     opens = (Conv2D, Dense, GlobalAvgPool2D, Flatten, Center)
     groups: list[list[int]] = []
     for i, layer in enumerate(model.layers):
-        if not groups or isinstance(layer, opens) or layer.has_params():
+        joins = isinstance(layer, BatchNorm2D) or not layer.has_params()
+        if not groups or isinstance(layer, opens) or not joins:
             groups.append([i])
         else:
             groups[-1].append(i)
@@ -81,9 +85,9 @@ def architecture_figure(models: dict, input_shape=(3, 64, 64)) -> Figure:
     """Each model as a column of boxes, the activation shape after each box on its arrow.
 
     ``models`` maps a title to a Sequential; ``input_shape`` is (C, H, W) of one image. The
-    shapes come from one forward pass of a zero batch (N = 1, written as N). The head (the
-    layers after the last 4-D map, where the two architectures differ) is shaded, with its
-    parameter count.
+    shapes come from one forward pass of a zero batch (N = 1, written as N; in eval mode, and
+    afterwards ``model.activation`` holds that pass). The head (the layers after the last 4-D
+    map, where the two architectures differ) is shaded, with its parameter count.
     """
     if not isinstance(models, dict) or not models:
         raise TypeError("models must be a non-empty dict {title: Sequential}, e.g. "
@@ -99,7 +103,9 @@ def architecture_figure(models: dict, input_shape=(3, 64, 64)) -> Figure:
         if model.in_channels not in (None, shape[0]):
             raise ValueError(f"models[{title!r}] takes {model.in_channels}-channel images, but "
                              f"input_shape has {shape[0]} channels")
-        model.forward(np.zeros((1, *shape), dtype=model.dtype or np.float32))
+        training = model.training  # a dummy batch must not move BatchNorm's running averages
+        model.eval().forward(np.zeros((1, *shape), dtype=model.dtype or np.float32))
+        model.train(training)
         runs.append((title, model, _groups(model), feature_layer(model, None)))
     rows = max(len(g) for _, _, g, _ in runs) + 2  # + the input box and the scores
     fig = Figure(figsize=(4.8 * len(runs), 0.85 * rows + 0.8), layout="constrained")
@@ -185,13 +191,17 @@ def _summary_grid(k: int, cols: int, title: str):
     return fig, fig.add_gridspec(k, cols)
 
 
-def _column(fig, gs, col: int, maps, titles, *, signed: bool, gids=None, plus: bool = False):
-    """One map per row, all on one colour scale, with one colour bar for the column."""
+def _column(fig, gs, col: int, maps, titles, *, signed: bool = False, gids=None,
+            plus: bool = False):
+    """One map per row, all on one colour scale, with one colour bar for the column: diverging
+    if ``signed`` (a signed quantity: gradients, weighted maps) or any map is negative, else
+    sequential from 0."""
     vmax = float(np.abs(maps).max()) or 1.0
+    signed = signed or bool((maps < 0).any())
+    lim = {"vmin": -vmax, "vmax": vmax} if signed else {"vmin": 0.0, "vmax": vmax}
     axes, im = [], None
     for r, m in enumerate(maps):
         ax = fig.add_subplot(gs[r, col])
-        lim = {"vmin": -vmax, "vmax": vmax} if signed else {"vmin": 0.0, "vmax": vmax}
         im = viz.heatmap(ax, m, None, colorbar=False, signed=signed, **lim)
         ax.set_title(titles[r], fontsize=9, gid=None if gids is None else gids[r])
         if plus and r:
@@ -205,23 +215,28 @@ def _tall(fig, gs, col: int, rows=slice(None)):
     return fig.add_subplot(gs[rows, col])
 
 
-def cam_summary_figure(model: Sequential, x, c: int, *, k: int = 4) -> Figure:
+def _class(c: int, class_names) -> str:
+    return f"class {c}" if class_names is None else f"class {c} ({class_names[c]})"
+
+
+def cam_summary_figure(model: Sequential, x, c: int, *, k: int = 4, class_names=None) -> Figure:
     """The post's CAM summary: L_CAM^c(i, j) = sum_k w_k^c f_k(i, j), term by term.
 
     x is one image (1, C, H, W), c a class. Shown: the k of the K maps f_k with the largest
     |w_k^c F_k| (their share of the map's mean), each times w_k^c; the sum L_CAM is over ALL
     K maps; last, L_CAM upsampled over the image. Numbers from ``nc.cam(..., details=True)``.
+    ``class_names`` (e.g. ``numpycam.data.CLASSES``) names c in the title.
     """
     x, c = _one_image(model, x, c)
     ex = cam(model, x, c, details=True)
     top = _top_k(ex, k)
     K = ex.f.shape[1]
     b = float(model.layers[-1].b[c])
-    fig, gs = _summary_grid(len(top), 5, f"CAM of class {c}:  L_CAM = Σ_k w_k^c f_k  (all K = {K}"
+    fig, gs = _summary_grid(len(top), 5, f"CAM of {_class(c, class_names)}:  L_CAM = Σ_k w_k^c f_k  (all K = {K}"
                             f" maps; shown: the {len(top)} with the largest |w_k^c F_k|)")
     viz.show_image(_tall(fig, gs, 0), x[0], f"input, S^{c} = {ex.scores[0, c]:.3g}")
     _column(fig, gs, 1, ex.f[0, top], [f"$f_{{{j}}}$  ($F_{{{j}}}$ = {ex.f[0, j].mean():.3g})"
-                                       for j in top], signed=False)
+                                       for j in top])
     axes = _column(fig, gs, 2, ex.weighted[0, top],
                    [f"× $w_{{{j}}}^{{c}}$ = {ex.weights[0, j]:+.3g}" for j in top],
                    signed=True, gids=[f"w:{j}" for j in top], plus=True)
@@ -235,7 +250,8 @@ def cam_summary_figure(model: Sequential, x, c: int, *, k: int = 4) -> Figure:
     return fig
 
 
-def grad_cam_summary_figure(model: Sequential, x, c: int, layer=None, *, k: int = 4) -> Figure:
+def grad_cam_summary_figure(model: Sequential, x, c: int, layer=None, *, k: int = 4,
+                            class_names=None) -> Figure:
     """The post's Grad-CAM summary: a_k^c = (1/Z) sum_ij dS^c/df_k(i, j),
     L = ReLU(sum_k a_k^c f_k(i, j)), term by term.
 
@@ -243,6 +259,7 @@ def grad_cam_summary_figure(model: Sequential, x, c: int, layer=None, *, k: int 
     last 4-D map). Shown: the k channels with the largest |a_k^c F_k|, their gradient maps,
     the average a_k^c, f_k and a_k^c f_k; the sum is over ALL K, then the ReLU, then the map
     upsampled over the image. Numbers from ``nc.grad_cam(..., details=True)``.
+    ``class_names`` names c in the title.
     """
     x, c = _one_image(model, x, c)
     ex = grad_cam(model, x, c, layer, details=True)
@@ -250,14 +267,14 @@ def grad_cam_summary_figure(model: Sequential, x, c: int, layer=None, *, k: int 
                              model.index(ex.layer))
     top = _top_k(ex, k)
     K, n = ex.f.shape[1], len(top)
-    fig, gs = _summary_grid(n, 7, f"Grad-CAM of class {c} at {ex.layer!r}:  a_k^c = mean of "
+    fig, gs = _summary_grid(n, 7, f"Grad-CAM of {_class(c, class_names)} at {ex.layer!r}:  a_k^c = mean of "
                             f"dS^c/df_k,  L = ReLU(Σ_k a_k^c f_k)  (all K = {K}; shown: the {n} "
                             "with the largest |a_k^c F_k|)")
     viz.show_image(_tall(fig, gs, 0), x[0], f"input, S^{c} = {ex.scores[0, c]:.3g}")
-    _column(fig, gs, 1, g[0, top], [f"$∂S^c/∂f_{{{j}}}$, mean $a_{{{j}}}^c$ = "
+    _column(fig, gs, 1, g[0, top], [f"$∂S^c/∂f_{{{j}}}$\nmean: $a_{{{j}}}^c$ = "
                                     f"{ex.weights[0, j]:+.3g}" for j in top],
             signed=True, gids=[f"a:{j}" for j in top])
-    _column(fig, gs, 2, ex.f[0, top], [f"$f_{{{j}}}$" for j in top], signed=False)
+    _column(fig, gs, 2, ex.f[0, top], [f"$f_{{{j}}}$" for j in top])
     axes = _column(fig, gs, 3, ex.weighted[0, top], [f"$a_{{{j}}}^c f_{{{j}}}$" for j in top],
                    signed=True, plus=True)
     if K > n:

@@ -28,11 +28,11 @@ from numpycam import viz
 from numpycam.layers import Dense, ReLU
 from numpycam.model import Sequential
 
-_CMAP = matplotlib.colormaps[getattr(viz, "DIVERGING", "RdBu_r")]
+_CMAP = matplotlib.colormaps[viz.DIVERGING]
 POSITIVE, NEGATIVE = _CMAP(0.88), _CMAP(0.12)  # edge colours: weight > 0, weight < 0
 OFF = "0.75"  # a hidden unit whose ReLU is off for this input
 
-__all__ = ["NEGATIVE", "POSITIVE", "NetworkDrawing", "draw_network", "network_figure"]
+__all__ = ["NEGATIVE", "POSITIVE", "NetworkDrawing", "draw_network", "legend", "network_figure"]
 
 
 class NetworkDrawing(NamedTuple):
@@ -200,7 +200,7 @@ def _path_list(ax, Ws, paths, k, c, gradient) -> None:
             lines.append(f"... {len(paths) - 8} more paths")
         text = "\n".join(lines) + f"\nsum over paths = dS^{c}/dx_{k} = {gradient:+.3f}"
     ax.text(0.5, -0.02, text, transform=ax.transAxes, ha="center", va="top", fontsize=8,
-            family="monospace", gid="gradient")
+            family="monospace", multialignment="left", gid="gradient")
 
 
 def legend(fig) -> None:
