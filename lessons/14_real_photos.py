@@ -199,9 +199,9 @@ fig = viz_photos.explain_figure(result, 0, box=cat_box)
 print("wrote", viz.save(fig, OUT / "14_guided_cat.png"))
 
 # %% [markdown]
-# **Look for** in `14_guided_cat.png` (the post's figure 21 layout): guided backprop draws the
-# eyes, the nose and the edges of the fur pixel by pixel; Grad-CAM is a 7 x 7 map over the
-# whole face, so Guided Grad-CAM keeps nearly all of guided backprop here.
+# **Look for** in `14_guided_cat.png` (the post's figure 21 layout): guided backprop (signed,
+# summed over colours) draws the eyes and the nose pixel by pixel, with a few strands of fur;
+# Grad-CAM is a 7 x 7 map over the whole face, so Guided Grad-CAM keeps nearly all of it here.
 
 # %% [markdown]
 # ## From a CAM to a box, on every shipped photo
