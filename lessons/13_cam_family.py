@@ -18,22 +18,12 @@
 # the maps on their main direction. `numpycam.family` has the rule of each, one file apiece, and
 # `nc.METHODS` lists them all with their rule, cost, default ReLU and paper.
 #
-# **Look for**: on `gap_cnn` (`13_cam_family_gap.png`, the shipped four-conv model, at the
-# maps feeding GAP) the gradient is w_k^c / Z at every position (lesson 11), so Grad-CAM,
-# HiResCAM and XGrad-CAM are the same map, and CAM is too apart from its negative part (CAM
-# has no ReLU, and the normalised overlay lifts its zero background to light blue). LayerCAM
-# and Grad-CAM++ keep only the channels with w_k^c > 0 (Grad-CAM++ also divides each by 2 +
-# w_k^c F_k), and Score-CAM and Eigen-CAM use no gradient at all, so those four could differ.
-# On these two images they hardly do: every method puts a blob in the middle of the circle
-# and a broad one over the whole cross, hottest on three of its arms; Score-CAM's cross map
-# is the only clearly different one, separate spots at the ends of the four arms with the
-# middle left cool. On `fc_cnn` (`13_cam_family_fc.png`) the gradient varies from position to
-# position and the maps are no longer the same, though here they roughly agree on where to
-# look. None of them fills the circle: each marks one small spot inside it (HiResCAM and
-# LayerCAM a small ring; Score-CAM a spot left of the centre and a patch just outside the
-# box; Eigen-CAM the upper-left part). On the cross all of them are brightest at the tip of
-# the top-right arm; the five gradient methods add weaker spots on the left-hand arms and
-# the middle, while Score-CAM and Eigen-CAM mark little else.
+# **Look for** (seed 123: the first circle and cross both models get right; each map divided
+# by its own largest value). On `gap_cnn` (`13_cam_family_gap.png`) Grad-CAM, HiResCAM and
+# XGrad-CAM are one map (lesson 11), and CAM, drawn signed, is its red part plus a faint blue
+# rest. The others could differ but hardly do; only Score-CAM's cross is four separate spots.
+# On `fc_cnn` (`13_cam_family_fc.png`) the gradient changes from place to place, so the maps
+# differ in detail: each marks a small spot in the circle and one near the middle of the cross.
 
 # %%
 import numpy as np
@@ -46,8 +36,7 @@ OUT = viz.figures_dir()
 
 data = shapes(16, seed=123)
 # two images: Score-CAM costs one forward pass per channel and image (64 x 2 on gap_cnn).
-# The first circle and the first cross that both models classify correctly (with the shipped
-# weights both get all 16 images of this set right, so these are simply the first ones).
+# The first circle and the first cross that both models classify correctly.
 ok = ((nc.pretrained("gap").predict(data.images) == data.labels)
       & (nc.pretrained("fc").predict(data.images) == data.labels))
 rows = [int(np.flatnonzero((data.labels == CLASSES.index(name)) & ok)[0])
@@ -82,8 +71,10 @@ def figure(maps, title, path):
             if L is None:
                 viz.text_panel(axes[r, col], "not defined:\nno GAP layer", name if r == 0 else None)
                 continue
-            viz.overlay(axes[r, col], x[r], L[r], name if r == 0 else None,
-                        colorbar=col == len(maps))
+            # methods differ in scale (CAM's values are hundreds, Grad-CAM's below one): each
+            # map is divided by its own largest |value|, so one colour bar reads for all
+            viz.overlay(axes[r, col], x[r], L[r] / np.abs(L[r]).max(), name if r == 0 else None,
+                        colorbar=col == len(maps) or (L < 0).any())
             viz.draw_box(axes[r, col], data.boxes[rows[r]])
     print("wrote", viz.save(fig, path))
 
@@ -97,9 +88,20 @@ maps_gap = family(gap, gap_layer)
 # random networks).
 for name in ("HiResCAM", "XGrad-CAM"):
     assert np.allclose(maps_gap[name], maps_gap["Grad-CAM"], rtol=1e-4, atol=1e-8), name
-figure(maps_gap, f"the CAM family on gap_cnn ({gap_layer}, 16 x 16)", OUT / "13_cam_family_gap.png")
+# The property: on gap_cnn every method, whatever its weights, puts the map's maximum inside
+# the object's box (pointing game, maps upsampled to the 64 x 64 image).
+for name, L in maps_gap.items():
+    assert np.all(nc.pointing_game(L, data.boxes[rows], size=64)), f"{name}: peak off the object"
+figure(maps_gap, f"the CAM family on gap_cnn ({gap_layer}, 16 x 16), each map / its max |value|", OUT / "13_cam_family_gap.png")
 
 # %%
 fc = nc.pretrained("fc")
-figure(family(fc, "relu3"), "the CAM family on fc_cnn (relu3, 16 x 16)",
+figure(family(fc, "relu3"), "the CAM family on fc_cnn (relu3, 16 x 16), each map / its max |value|",
        OUT / "13_cam_family_fc.png")
+
+# %% [markdown]
+# **Try this:** replace `("circle", "cross")` by `("square", "triangle")`: on the triangle the
+# methods part ways (with seed 123, Grad-CAM has a blob on each top corner, Eigen-CAM one in the
+# middle). Then ask `fc_cnn` about an earlier layer, `family(fc, "relu2")` (32 x 32 maps):
+# sharper maps that disagree more; Grad-CAM++ and Eigen-CAM also light up the clutter strokes.
+# `numpycam evaluate` scores every method on a thousand images (lesson 15).

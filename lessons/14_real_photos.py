@@ -23,44 +23,9 @@
 # 256 pixels, the central 224 x 224, values scaled to [-1, 1]. All maps below are drawn on
 # that 224 x 224 crop, and every box is carried into it.
 #
-# **Look for.** The top three classes of each photo (printed first): the cat is "Egyptian
-# cat" 0.37, "tiger cat" 0.37, "tabby" 0.17; the coffee "espresso" 0.94; the rocket
-# "missile" 0.31, then "projectile" 0.20 (ImageNet has no "rocket" class; these two are the
-# nearest).
-# These equal PyTorch's probabilities on the same weights and crop to the printed digits.
-#
-# `14_two_objects.png`: on the picture of the cat beside the cup, the CAM for "Egyptian cat"
-# covers the cat's face and the CAM for "espresso" the cup, its brightest part on the
-# coffee; the signed difference of the two 7 x 7 maps is positive (red) over the left half
-# and negative (blue) over the right. The same 1280 feature maps, weighted by two rows of
-# the Dense layer, point at two different objects: the post's dog-and-cat figure.
-#
-# `14_generalized_cam.png`: the 1280 points (w_k^c, a_k^c) lie on the line of slope 1/49
-# and Grad-CAM at the head differs from ReLU(CAM)/Z by about 1e-7 (float32 round-off) on
-# map values up to 0.43. The cat's CAM is positive almost everywhere, highest on the left
-# cheek beside the nose.
-#
-# `14_grad_cam_blocks.png`: for the same cat class, Grad-CAM at block3, block8, block11 and
-# block15 is scattered spots over both objects (block15's brightest spot is on the cup's
-# rim), and at block11 and block15 more of its
-# positive mass lies on the cup than on the cat (the shares are printed); only at the head
-# (head_relu, the layer that feeds GAP) does the map sit on the cat (about three quarters
-# of its mass, 8 % on the cup). Earlier layers are sharper but not yet about the class:
-# the reason both papers use the last convolutional layer.
-#
-# `14_guided_cat.png` (the post's figure 21 layout, as `numpycam explain chelsea` draws it):
-# guided backprop draws the eyes, the nose and the fur's edges at pixel level; Grad-CAM is a
-# 7 x 7 map over the whole face, so Guided Grad-CAM keeps nearly all of guided backprop here.
-#
-# `14_boxes.png`: the box read off each top-class CAM (20 % of its maximum) against the
-# hand-drawn box. In chelsea and coffee the object fills the crop, so the hand-drawn box is
-# the whole crop: IoU 1.00 and 0.69 say little beyond "the map is on the object". The rocket
-# is the honest failure: the "missile" CAM has two bright stripes beside the rocket, on the
-# sky between it and the towers, and almost none on the rocket itself (IoU 0.09, its peak
-# outside the box): a 7 x 7 map has cells of 32 pixels, wider than the 21-pixel rocket, and
-# the network may use the launch pad around it. On the two-object picture the CAM boxes of
-# the cat and of the espresso overlap their objects' boxes with IoU 0.61 and 0.64, each a
-# little larger than its object.
+# The figures' "Look for" notes follow the cells that draw them. A map laid over a photo uses
+# a sequential colour map whose opacity follows the value, so where the map is 0 the photo
+# shows unchanged; a signed map is drawn red for positive, blue for negative, white at zero.
 
 # %%
 import numpy as np
@@ -106,6 +71,11 @@ for name, s in zip(shots, S, strict=True):
 assert top1["chelsea"] in photos.CAT_CLASSES
 
 # %% [markdown]
+# **Look for** in the printed lines: the cat is "Egyptian cat" 0.37, "tiger cat" 0.37, "tabby"
+# 0.17; the coffee "espresso" 0.94; the rocket "missile" 0.31, then "projectile" 0.20 (ImageNet
+# has no "rocket"). PyTorch gives the same probabilities on the same weights and crop.
+
+# %% [markdown]
 # ## CAM per class: one picture, two objects
 #
 # The post's first figure explains one photo twice, once for "dog" and once for "cat", and
@@ -140,6 +110,13 @@ viz_photos.signed_map(axes[0, 3], e_scene.maps[0] - e_scene.maps[1],
 print("wrote", viz.save(fig, OUT / "14_two_objects.png"))
 
 # %% [markdown]
+# **Look for** in `14_two_objects.png`: the CAM for "Egyptian cat" covers the cat's face, the
+# CAM for "espresso" the cup, brightest on the coffee. Their signed difference is positive
+# (red) over the left half and negative (blue) over the right: the same 1280 maps f_k,
+# weighted by two rows of the Dense layer, point at two objects, as in the post's dog-and-cat
+# figure.
+
+# %% [markdown]
 # ## CAM and Grad-CAM at the head: the Generalized CAM identity on a real network
 #
 # Lesson 11 derived a_k^c = w_k^c / Z, hence L_Grad-CAM^c = ReLU(L_CAM^c) / Z, for any
@@ -171,6 +148,11 @@ viz_photos.signed_map(axes[0, 3], e_grad.maps[0] - gap_cam, f"Grad-CAM - ReLU(CA
 print("wrote", viz.save(fig, OUT / "14_generalized_cam.png"))
 
 # %% [markdown]
+# **Look for** in `14_generalized_cam.png`: the 1280 points (w_k^c, a_k^c) lie on the line of
+# slope 1/49, and Grad-CAM differs from ReLU(CAM)/Z by about 1e-7 (float32 round-off) on map
+# values up to 0.43. The signed CAM is positive almost everywhere, highest on the left cheek.
+
+# %% [markdown]
 # ## Grad-CAM at earlier blocks: why the last conv layer
 #
 # Grad-CAM works at any layer. Earlier blocks have finer maps (56 x 56 at block3, 14 x 14
@@ -192,6 +174,16 @@ for a, layer in zip(axes[0], layers, strict=True):
     viz_photos.map_overlay(a, scene_crop, L, f"{layer} ({L.shape[0]} x {L.shape[1]})", colorbar=False)
     viz.draw_box(a, boxes[cat])
 print("wrote", viz.save(fig, OUT / "14_grad_cam_blocks.png"))
+# the class's own map, at the layer that feeds GAP, lies mostly on the cat
+assert on_cat[e_cam.layer] > 0.5
+
+# %% [markdown]
+# **Look for** in `14_grad_cam_blocks.png` and the printed shares: at block3 to block15 the
+# cat's Grad-CAM is a few scattered spots over both objects (at block11 and block15 more of it
+# lies on the cup than on the cat; block15's brightest spot is on the cup's rim). Only at the
+# head (head_relu, feeding GAP) does it sit on the cat: about three quarters of its mass, 8 %
+# on the cup. Earlier layers are sharper but not yet about the class: why both papers use the
+# last convolutional layer.
 
 # %% [markdown]
 # ## Guided backprop and Guided Grad-CAM on the cat
@@ -205,6 +197,11 @@ result = explain_photo(shots["chelsea"], model, top=1)
 assert result.classes[0][0] == top1["chelsea"]
 fig = viz_photos.explain_figure(result, 0, box=cat_box)
 print("wrote", viz.save(fig, OUT / "14_guided_cat.png"))
+
+# %% [markdown]
+# **Look for** in `14_guided_cat.png` (the post's figure 21 layout): guided backprop (signed,
+# summed over colours) draws the eyes and the nose pixel by pixel, with a few strands of fur;
+# Grad-CAM is a 7 x 7 map over the whole face, so Guided Grad-CAM keeps nearly all of it here.
 
 # %% [markdown]
 # ## From a CAM to a box, on every shipped photo
@@ -240,3 +237,17 @@ for m, k in zip(e_scene.maps, (cat, cup), strict=True):
     viz.draw_box(a, boxes[k])
     viz.draw_box(a, found, color="white", label=names[k])
 print("wrote", viz.save(fig, OUT / "14_boxes.png"))
+
+# %% [markdown]
+# **Look for** in `14_boxes.png`: in chelsea and coffee the object fills the crop, so IoU 1.00
+# and 0.69 say little beyond "the map is on the object". The rocket is the honest failure: the
+# "missile" CAM lights two stripes of sky beside the rocket and almost none of the rocket (IoU
+# 0.09, peak outside the box): a 7 x 7 cell is 32 pixels wide, the rocket 21. In the two-object
+# picture the cat's and the espresso's CAM boxes overlap their objects with IoU 0.61 and 0.64.
+#
+# **Try this:** explain the picture for a class that is not the top one, e.g.
+# `numpycam explain coffee --classes cup "tiger cat"`: the "tiger cat" map of a photo without
+# a cat lights the coffee anyway (a map scaled to its maximum always has a bright spot); only
+# the printed p = 0.000 says how little it means. Then `numpycam explain chelsea --method cam --layer block11`: CAM refuses (no GAP there,
+# lesson 8), while `--method grad_cam --layer block11` gives the scattered map above. Try your
+# own photo with `numpycam explain path/to/photo.jpg`.

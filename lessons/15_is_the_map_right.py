@@ -34,41 +34,9 @@
 # README gives the numbers of the full recipes (numpycam.sanity_data.RECIPE,
 # numpycam.shortcut.RECIPE) and the commands that made them.
 #
-# **Look for** (numbers from this run, which uses few images; the README has the full ones):
-#
-# - `15_box_acc.png`: BoxAcc(t, 0.5) against the threshold t. On `gap` most methods are above
-#   85 % for t between about 0.15 and 0.35; on `fc` the curves peak between t = 0.02 and 0.07
-#   and fall fast: its maps are small spots, so only a very low threshold gives a box as large
-#   as the object. The two baselines stay at or below 10 % at every t. In the table, every method
-#   beats both baselines on MaxBoxAccV2 and PxAP; on `gap` the three identical maps (Grad-CAM,
-#   HiResCAM, XGrad-CAM) sit below Grad-CAM++, LayerCAM and Eigen-CAM, whose maps spread over
-#   more of the object (higher MaxBoxAcc at delta 0.7). The threshold picked on the 20 images of
-#   the separate split (the dots) costs up to 12 points against the best threshold of the
-#   test set (CAM on `gap`: 80 % against 92.5 %): the best t of 20 images is not that of 40.
-# - `15_counterfactual.png`: the counterfactual map is dark on the object and lights small
-#   patches of background next to it (and a spot on the triangle's lower edge): what would,
-#   removed, make the class more likely. It is exactly the negative part of CAM divided by Z (the assert below).
-# - `15_sanity_cascade.png` and `15_sanity_spearman.png`: Grad-CAM (and HiResCAM and
-#   XGrad-CAM, the same map here) changes as soon as fc is randomised: its Spearman correlation
-#   with the original drops from 1 to about 0.1, as the paper expects. Guided backprop
-#   barely changes while the top layers are random (about 0.95 after fc and 0.9 after conv4)
-#   and keeps the circle's outline until conv1 goes; the paper's finding holds here. Three
-#   CAM-family maps behave like guided backprop: Eigen-CAM ignores fc entirely (exactly 1.0),
-#   and Grad-CAM++ and LayerCAM stay above 0.9 after fc, because they keep only positive
-#   gradients and with a random fc the map becomes "where the features are large" whatever the
-#   class. CAM's own correlation goes negative at the first step: with random w_k^c it is a
-#   random signed mix of the same maps.
-# - `15_data_randomisation.png` and the printed numbers: trained on shuffled labels, the small
-#   model memorises much of its training set but is at chance on test images; its CAM and
-#   Grad-CAM are unlike the true-label model's (Spearman near 0), while guided backprop is the
-#   most alike of the four (about 0.5): it shows the input's edges either way.
-# - `15_shortcut.png`: trained where the mark gives the label away, the model is right on 96 %
-#   of its training images and 100 % of test images whose mark agrees, but about 40 % on
-#   unbiased ones; its Grad-CAM sits on the corner mark in several images (cyan box). Trained
-#   without the cue, the same recipe scores about 75 % on unbiased test images and its maps
-#   move to the objects; the share of the map's energy inside the mark's box drops from about
-#   17 % to 3 % (the mark covers 3.5 % of the image), and the map's peak is on the mark in 0 %
-#   of images instead of about 44 %.
+# The notes after each section quote the numbers of this file's seeds (7 and 11 for the
+# evaluation, 22 and 32 for the test images of sections 5 and 6); the README has those of the
+# full recipes.
 
 # %%
 import numpy as np
@@ -109,14 +77,23 @@ assert nc.pxap(np.ones((1, 32, 32)), perfect > 0) == 128 / 1024
 # %%
 models = {"gap": nc.pretrained("gap"), "fc": nc.pretrained("fc")}
 test, val = shapes(40, seed=7), shapes(20, seed=11)
+val_name = f"the separate split, {len(val.labels)} images"
 methods = [m for m, spec in nc.METHODS.items() if spec.needs != "forward passes"]
 rows = evaluate(models, test, methods=methods, every_layer=(), faithfulness_n=2, steps=2,
-                timing_n=2, val=val, val_name="shapes(n=20, seed=11)")
-base = baseline_rows(test, val=val, val_name="shapes(n=20, seed=11)")
+                timing_n=2, val=val, val_name=val_name)
+base = baseline_rows(test, val=val, val_name=val_name)
 print(format_wsol_table(rows + base))
 print("wrote", viz.save(box_acc_figure(rows + base), OUT / "15_box_acc.png"))
 best = max(r["max_box_acc"] for r in rows)
 assert best > max(b["max_box_acc"] for b in base)  # the methods beat the maps that know nothing
+
+# %% [markdown]
+# **Look for** in `15_box_acc.png`, BoxAcc(t, 0.5) against the threshold t: on `gap` most
+# methods stay high over a broad band of t; on `fc` the curves peak at small t and fall fast
+# (its maps are small spots, so only a low threshold gives a box as large as the object). The
+# two baselines stay low at every t. In the table (seeds 7 and 11) every method beats both
+# baselines; the threshold chosen on the separate split costs up to 12.5 points against the
+# test set's best (CAM on `gap`: 80 % against 92.5 %).
 
 # %% [markdown]
 # ## 3. Counterfactual Grad-CAM: what speaks against the class
@@ -147,6 +124,12 @@ for j in range(4):
 print("wrote", viz.save(fig, OUT / "15_counterfactual.png"))
 
 # %% [markdown]
+# **Look for** in `15_counterfactual.png` (seed 7): the counterfactual map leaves the objects
+# dark and lights small patches of background beside them (and one spot on the triangle's
+# lower part): the places that, removed, would make the class more likely. It is exactly the
+# negative part of CAM over Z (the assert above).
+
+# %% [markdown]
 # ## 4. Sanity checks: randomise the model from the top down
 #
 # Four images, every method except Score-CAM (one forward pass per channel would make this the
@@ -168,18 +151,34 @@ print("wrote", viz.save(similarity_figure(casc), OUT / "15_sanity_spearman.png")
 assert casc.scores["eigen_cam"]["spearman"][1] > 0.999
 
 # %% [markdown]
+# **Look for** in `15_sanity_cascade.png` and `15_sanity_spearman.png` (seed 7): Grad-CAM (and
+# HiResCAM, XGrad-CAM, the same map here) changes as soon as fc is random (Spearman 0.15), as
+# the paper expects; guided backprop barely does (0.93, then 0.88 with conv4). Grad-CAM++,
+# LayerCAM and Eigen-CAM behave like guided backprop: they stay above 0.9 after fc, since with
+# only positive gradients (or none) the map becomes "where the features are large" whatever the
+# class. CAM's correlation drops to about 0: random w_k^c make a random signed mix of the maps.
+
+# %% [markdown]
 # ## 5. Data randomisation: the same recipe on shuffled labels
 #
 # Here 64 images and 40 epochs (the README: numpycam.sanity_data.RECIPE, 128 images, 60).
 
 # %%
-small = {"n": 64, "fit": {"epochs": 40, "lr": 5e-3, "batch_size": 16, "flip": False}}
+small = {"n": 64, "test": dict(n=64, seed=22),
+         "fit": {"epochs": 40, "lr": 5e-3, "batch_size": 16, "flip": False}}
 dr = data_randomisation(recipe=small)
 print("train accuracy", dr.train_acc, "\ntest accuracy", dr.test_acc)
 for m, d in dr.scores.items():
     print(f"    {m:20s}", {k: round(v, 2) for k, v in d.items()})
-test_dr = shapes(64, seed=22, size=32, clutter=0.0)
+test_dr = shapes(**small["test"], size=32, clutter=0.0)  # the test images the maps were made on
 print("wrote", viz.save(pair_figure(test_dr.images[0], dr.maps), OUT / "15_data_randomisation.png"))
+
+# %% [markdown]
+# **Look for** in the printed numbers (seed 22): trained on shuffled labels, the small model
+# still fits 75 % of its training set but is at chance on test images (23 %, one in four). Over
+# the 64 test images its CAM and Grad-CAM are unlike the true-label model's (Spearman 0.01 and
+# 0.15) while guided backprop is the most alike of the four (0.5). `15_data_randomisation.png`
+# shows one image only: there the two models' maps differ in place and shape.
 
 # %% [markdown]
 # ## 6. Catching a shortcut
@@ -191,7 +190,7 @@ print("wrote", viz.save(pair_figure(test_dr.images[0], dr.maps), OUT / "15_data_
 # the README's 400.
 
 # %%
-few = {"test": {"n": 100, "seed": 32}}
+few = {"test": dict(n=100, seed=32)}
 biased, fixed = train_on_marks(0.95, few), train_on_marks(0.25, few)
 for name, s in (("trained with the cue (95 %)", biased), ("trained without it (25 %)", fixed)):
     print(f"{name}: train {s.train_acc:.1%}, unbiased test {s.test_acc:.1%}, "
@@ -205,3 +204,17 @@ shown, marks, _ = plant_mark(shown, 0.25, seed=32)
 maps = {name: nc.upsample(nc.grad_cam(s.model, shown.images, s.model.predict(shown.images)), 32)
         for name, s in (("with the cue", biased), ("without (fix)", fixed))}
 print("wrote", viz.save(shortcut_figure(shown.images, marks, maps), OUT / "15_shortcut.png"))
+
+# %% [markdown]
+# **Look for** in `15_shortcut.png` and the printed lines (seed 32): trained with the cue, the
+# model gets 96 % of its training images and every test image whose mark agrees, but only 37 %
+# of unbiased ones; its Grad-CAM sits on the corner mark (cyan box) in three of the six images.
+# Without the cue it scores 74 % on unbiased images, most of its maps move to the objects, and
+# the share of the map inside the mark's box drops from 17 % to 3 % (the mark covers 3.5 %).
+#
+# **Try this:** in section 6, train with a weaker cue, `train_on_marks(0.6, few)` (the mark
+# agrees in 60 % of training images). With seed 32 the model takes the cue half-way: 60 % on
+# unbiased test images (between the 37 % and 74 % above), 95 % where the mark agrees, and its
+# Grad-CAM puts 6 % of its mass on the mark, its peak there in 19 % of images: the map's share
+# on the mark follows how much the model leans on it. `numpycam evaluate` runs section 2 on
+# 1,000 images.
