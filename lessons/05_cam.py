@@ -110,7 +110,7 @@ print("wrote", viz.save(fig, OUT / "05_cam_weighted_maps.png"))
 # |w_k^c F_k| fit on the page; the sum is over all of them.
 
 # %%
-fig = cam_summary_figure(model, x, c, k=4)
+fig = cam_summary_figure(model, x, c, k=4, class_names=CLASSES)
 print("wrote", viz.save(fig, OUT / "05_cam_summary.png"))
 
 # %% [markdown]

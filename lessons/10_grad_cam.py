@@ -48,7 +48,7 @@ x, c = data.images[i : i + 1], int(data.labels[i])
 # K channels, the ReLU, and the result upsampled over the image.
 
 # %%
-fig = grad_cam_summary_figure(model, x, c, layer)
+fig = grad_cam_summary_figure(model, x, c, layer, class_names=CLASSES)
 print("wrote", viz.save(fig, OUT / "10_grad_cam_summary.png"))
 
 # %% [markdown]

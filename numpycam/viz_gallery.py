@@ -112,7 +112,7 @@ def per_class_figure(scenes, maps, scores, *, title: str, label: str = "CAM",
     for r in range(rows):
         if sigmoid:
             said = [CLASSES[c] for c in np.flatnonzero(scores[r] > 0)]  # P > 0.5
-            head = f"input (P > 0.5: {', '.join(said) or 'none'})"
+            head = f"input\nP > 0.5: {', '.join(said) or 'none'}"
         else:
             head = f"input (top score: {CLASSES[int(scores[r].argmax())]})"
         show_image(axes[r, 0], scenes.images[r], head)
