@@ -122,6 +122,13 @@ def class_indices(c, n: int, num_classes: int) -> np.ndarray:
     return arr.astype(np.intp)
 
 
+def as_fraction(value: float, name: str) -> float:
+    """``value`` as a float in [0, 1] (a threshold, a share); ValueError naming ``name`` otherwise."""
+    if not isinstance(value, numbers.Real) or isinstance(value, bool) or not 0 <= value <= 1:
+        raise ValueError(f"{name} must be a number in [0, 1], got {value!r}")
+    return float(value)
+
+
 def positive_int(value, name: str, minimum: int = 1, hint: str = "") -> int:
     """Check an int option such as a kernel size or a batch size; ``hint`` says what to do."""
     if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, np.integer)):

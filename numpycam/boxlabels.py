@@ -22,8 +22,8 @@ from __future__ import annotations
 import numpy as np
 from numpy.typing import ArrayLike
 
-from numpycam._validate import as_maps, as_size
-from numpycam.localize import _check_fraction, _targets_as_masks
+from numpycam._validate import as_fraction, as_maps, as_size
+from numpycam.localize import targets_as_masks
 
 __all__ = ["box_masks", "mask_in_box", "mask_iou"]
 
@@ -34,7 +34,7 @@ def box_masks(boxes: ArrayLike, size: int | tuple[int, int]) -> np.ndarray:
     boxes = np.asarray(boxes)
     if boxes.ndim != 2:
         raise ValueError(f"boxes must have shape (N, 4), got {boxes.shape}")
-    _, masks = _targets_as_masks(np.zeros((len(boxes), h, w)), False, boxes, None, "boxes")
+    _, masks = targets_as_masks(np.zeros((len(boxes), h, w)), False, boxes, None, "boxes")
     return masks
 
 
@@ -45,11 +45,11 @@ def mask_in_box(maps: ArrayLike, boxes: ArrayLike, threshold: float = 0.2,
 
     maps (N, h, w), boxes (N, 4) in pixels of the ``size`` grid -> masks (N, H, W) bool.
     """
-    threshold = _check_fraction(threshold, "threshold")
+    threshold = as_fraction(threshold, "threshold")
     arr, single = as_maps(maps, "maps")
     if single:
         raise ValueError(f"maps must be a batch (N, h, w), got shape {arr.shape}; use maps[None]")
-    up, inside = _targets_as_masks(arr, False, boxes, size, "boxes")  # (N, H, W) x2
+    up, inside = targets_as_masks(arr, False, boxes, size, "boxes")  # (N, H, W) x2
     peak = np.where(inside, up, 0).max(axis=(1, 2), keepdims=True, initial=0)  # (N, 1, 1)
     keep = np.where(peak > 0, up >= threshold * peak, True)  # no positive evidence: all
     return inside & keep

@@ -13,14 +13,14 @@ nothing says where, or how many. ``objects``, ``boxes`` and ``masks`` are for EV
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
 
 from numpycam._validate import positive_int
-from numpycam.data import _CIRCUMRADIUS, _MIN_RADIUS_PX, CLASSES, _check_common, _render, _tight_boxes
+from numpycam.data import take
+from numpycam.render import CIRCUMRADIUS, CLASSES, MIN_RADIUS_PX, check_common, render, tight_boxes
 
 __all__ = ["MultiSceneData", "multi_object_scenes"]
 
@@ -51,12 +51,7 @@ class MultiSceneData:
 
     def __getitem__(self, index: int | slice | Sequence[int] | np.ndarray) -> MultiSceneData:
         """Subset with a slice, an index array or a boolean array (an int gives a subset of one)."""
-        if isinstance(index, (int, np.integer)):
-            index = [index]
-        if not isinstance(index, slice):
-            index = np.asarray(index)
-        fields = ("images", "labels", "count", "objects", "boxes", "masks")
-        return dataclasses.replace(self, **{f: getattr(self, f)[index] for f in fields})
+        return take(self, index, ("images", "labels", "count", "objects", "boxes", "masks"))
 
     @property
     def class_masks(self) -> np.ndarray:
@@ -88,7 +83,7 @@ def multi_object_scenes(n: int, seed: int = 0, size: int = 64, *, min_objects: i
     :func:`numpycam.data.shapes`); an object too large for its cell is shrunk to fit (at 64
     pixels the defaults always fit). ``clutter``, ``noise`` and ``dtype`` as in ``shapes``.
     """
-    n, seed, size, dtype = _check_common(n, seed, size, clutter, noise, dtype)
+    n, seed, size, dtype = check_common(n, seed, size, clutter, noise, dtype)
     most = min(len(CLASSES), _GRID**2)
     min_objects = positive_int(min_objects, "min_objects", 1, "a scene holds at least one object")
     max_objects = positive_int(max_objects, "max_objects", 1, "a scene holds at least one object")
@@ -98,9 +93,9 @@ def multi_object_scenes(n: int, seed: int = 0, size: int = 64, *, min_objects: i
     if not (0 < min_scale <= max_scale <= 0.6):
         raise ValueError(f"need 0 < min_scale <= max_scale <= 0.6 (fractions of the image side), "
                          f"got min_scale={min_scale}, max_scale={max_scale}")
-    if min_scale * size < 2 * _MIN_RADIUS_PX:
+    if min_scale * size < 2 * MIN_RADIUS_PX:
         raise ValueError(f"min_scale * size = {min_scale * size:.2f} pixels is too small; "
-                         f"objects need at least {2 * _MIN_RADIUS_PX:g} pixels, raise min_scale")
+                         f"objects need at least {2 * MIN_RADIUS_PX:g} pixels, raise min_scale")
     rng = np.random.default_rng(seed)
     k = max_objects
     count = rng.integers(min_objects, max_objects + 1, n)
@@ -109,8 +104,8 @@ def multi_object_scenes(n: int, seed: int = 0, size: int = 64, *, min_objects: i
     side = size // _GRID
     rc_max = (side - 1) / 2 - 0.5  # the disc of radius rc around the centre stays in the cell
     radius = rng.uniform(min_scale, max_scale, (n, k)) * size / 2
-    radius = np.minimum(radius, rc_max / _CIRCUMRADIUS[labels])
-    rc = radius * _CIRCUMRADIUS[labels]  # (N, K)
+    radius = np.minimum(radius, rc_max / CIRCUMRADIUS[labels])
+    rc = radius * CIRCUMRADIUS[labels]  # (N, K)
     lo = np.stack([cell % _GRID, cell // _GRID], axis=-1) * side + rc[..., None] + 0.5
     hi = lo + (side - 1) - 2 * rc[..., None] - 1.0  # (N, K, 2) as (x, y)
     centre = lo + rng.random(lo.shape) * (hi - lo)
@@ -120,12 +115,12 @@ def multi_object_scenes(n: int, seed: int = 0, size: int = 64, *, min_objects: i
     for j in range(min_objects, max_objects + 1):  # render each object count on its own
         rows = np.flatnonzero(count == j)
         if len(rows):
-            images[rows], masks[rows, :j] = _render(
+            images[rows], masks[rows, :j] = render(
                 rng, labels[rows, :j], radius[rows, :j], centre[rows, :j], angle[rows, :j],
                 size, clutter, noise, dtype)
     present = np.arange(k) < count[:, None]  # (N, K)
     objects = np.where(present, labels, -1).astype(np.int64)
     multi_hot = np.zeros((n, len(CLASSES)), np.int64)
     np.put_along_axis(multi_hot, np.where(present, labels, labels[:, :1]), 1, axis=1)
-    boxes = np.where(present[..., None], _tight_boxes(masks), 0).astype(np.int64)
+    boxes = np.where(present[..., None], tight_boxes(masks), 0).astype(np.int64)
     return MultiSceneData(images, multi_hot, count.astype(np.int64), objects, boxes, masks)

@@ -16,19 +16,13 @@ import numpy as np
 from numpy.typing import ArrayLike
 from scipy import ndimage
 
-from numpycam._validate import as_boxes, as_maps, as_size
+from numpycam._validate import as_boxes, as_fraction, as_maps, as_size
 from numpycam.maps import upsample
 
 __all__ = ["box_from_map", "energy_in_box", "favours_own_object", "iou", "localization_accuracy",
            "pointing_game"]
 
 _EIGHT_NEIGHBOURS = np.ones((3, 3), dtype=bool)
-
-
-def _check_fraction(value: float, name: str) -> float:
-    if not isinstance(value, numbers.Real) or isinstance(value, bool) or not 0 <= value <= 1:
-        raise ValueError(f"{name} must be a number in [0, 1], got {value!r}")
-    return float(value)
 
 
 def box_from_map(
@@ -55,7 +49,7 @@ def box_from_map(
     Returns:
         int64 array (4,) for one map, (N, 4) for a batch; ends are exclusive.
     """
-    threshold = _check_fraction(threshold, "threshold")
+    threshold = as_fraction(threshold, "threshold")
     maps, single = as_maps(cam_map, "cam_map")  # (N, h, w)
     if size is not None:
         maps = upsample(maps, size)  # (N, H, W)
@@ -103,8 +97,13 @@ def iou(box_a: ArrayLike, box_b: ArrayLike) -> float | np.ndarray:
     return float(out) if out.ndim == 0 else out
 
 
-def _targets_as_masks(maps: np.ndarray, single: bool, targets: ArrayLike, size, name: str):
-    """Return (maps upsampled to the image grid, boolean masks (N, H, W)) from masks or boxes."""
+def targets_as_masks(maps: np.ndarray, single: bool, targets: ArrayLike, size, name: str):
+    """Maps and their targets on one pixel grid: (maps upsampled (N, H, W), masks (N, H, W) bool).
+
+    maps (N, h, w), or (h, w) with ``single``; targets are boolean masks (N, H, W) (or (H, W)),
+    whose grid is the image's, or boxes (N, 4) (or (4,)) as (x0, y0, x1, y1) with exclusive ends
+    on an image of ``size`` (int or (H, W)). ``name`` names the targets in error messages.
+    """
     t = np.asarray(targets)
     n = maps.shape[0]
     if t.dtype == bool:
@@ -173,7 +172,7 @@ def pointing_game(
     if not isinstance(tolerance, numbers.Real) or isinstance(tolerance, bool) or not tolerance >= 0:
         raise ValueError(f"tolerance must be a non-negative number of pixels, got {tolerance!r}")
     arr, single = as_maps(maps)  # (N, h, w)
-    up, masks = _targets_as_masks(arr, single, masks_or_boxes, size, "boxes")  # (N, H, W) x2
+    up, masks = targets_as_masks(arr, single, masks_or_boxes, size, "boxes")  # (N, H, W) x2
     hits = np.zeros(len(up), dtype=bool)  # (N,)
     for i, (m, mask) in enumerate(zip(up, masks, strict=True)):
         if mask.any():
@@ -201,7 +200,7 @@ def energy_in_box(
     if np.asarray(boxes).dtype == bool:
         raise TypeError("boxes must be int or float (x0, y0, x1, y1), not a boolean mask")
     arr, single = as_maps(maps)  # (N, h, w)
-    up, masks = _targets_as_masks(arr, single, boxes, size, "boxes")  # (N, H, W) x2
+    up, masks = targets_as_masks(arr, single, boxes, size, "boxes")  # (N, H, W) x2
     energy = np.maximum(up, 0).astype(np.float64)  # (N, H, W)
     # the share does not depend on a map's scale: dividing by its peak first keeps the sums
     # finite for maps near the float64 maximum (1e308 everywhere would overflow)
@@ -236,7 +235,7 @@ def localization_accuracy(
     Returns:
         Fraction of correct images, a float in [0, 1].
     """
-    t = _check_fraction(iou_threshold, "iou_threshold")
+    t = as_fraction(iou_threshold, "iou_threshold")
     pred = as_boxes(pred_boxes, "pred_boxes")
     true = as_boxes(true_boxes, "true_boxes")
     pl, tl = np.asarray(pred_labels), np.asarray(true_labels)
