@@ -19,8 +19,8 @@ from matplotlib.figure import Figure
 from matplotlib.patches import FancyBboxPatch
 
 from numpycam import viz
-from numpycam._validate import positive_int
-from numpycam.classmaps import Explanation, cam, feature_layer, grad_cam, one_hot, score_gradient
+from numpycam._validate import model_inputs, positive_int
+from numpycam.classmaps import Explanation, cam, feature_layer, finish, grad_cam_weights, one_hot, score_gradient
 from numpycam.layers import Center, Conv2D, Dense, Flatten, GlobalAvgPool2D, MaxPool2D
 from numpycam.layers_extra import BatchNorm2D
 from numpycam.model import Sequential
@@ -196,13 +196,11 @@ def _column(fig, gs, col: int, maps, titles, *, signed: bool = False, gids=None,
     """One map per row, all on one colour scale, with one colour bar for the column: diverging
     if ``signed`` (a signed quantity: gradients, weighted maps) or any map is negative, else
     sequential from 0."""
-    vmax = float(np.abs(maps).max()) or 1.0
-    signed = signed or bool((maps < 0).any())
-    lim = {"vmin": -vmax, "vmax": vmax} if signed else {"vmin": 0.0, "vmax": vmax}
+    _, lo, hi = viz.colour_scale(maps, signed=True if signed else None)  # one scale, all rows
     axes, im = [], None
     for r, m in enumerate(maps):
         ax = fig.add_subplot(gs[r, col])
-        im = viz.heatmap(ax, m, None, colorbar=False, signed=signed, **lim)
+        im = viz.heatmap(ax, m, None, colorbar=False, signed=lo < 0, vmin=lo, vmax=hi)
         ax.set_title(titles[r], fontsize=9, gid=None if gids is None else gids[r])
         if plus and r:
             ax.set_ylabel("+", fontsize=16, rotation=0, labelpad=10, va="center")
@@ -258,13 +256,17 @@ def grad_cam_summary_figure(model: Sequential, x, c: int, layer=None, *, k: int 
     x is one image (1, C, H, W), c a class, ``layer`` as in ``nc.grad_cam`` (default: the
     last 4-D map). Shown: the k channels with the largest |a_k^c F_k|, their gradient maps,
     the average a_k^c, f_k and a_k^c f_k; the sum is over ALL K, then the ReLU, then the map
-    upsampled over the image. Numbers from ``nc.grad_cam(..., details=True)``.
+    upsampled over the image. Numbers computed as ``nc.grad_cam(..., details=True)`` computes
+    them (its forward and backward pass, done once here to keep the gradient maps too).
     ``class_names`` names c in the title.
     """
     x, c = _one_image(model, x, c)
-    ex = grad_cam(model, x, c, layer, details=True)
-    _, _, g = score_gradient(model, x, one_hot(np.array([c]), model.num_classes),
-                             model.index(ex.layer))
+    x, _ = model_inputs(model, x, c)  # float images of the model's dtype, as nc.grad_cam takes them
+    # one forward and one backward pass give f and g = dS^c/df, as inside nc.grad_cam
+    i = feature_layer(model, layer)
+    scores, f, g = score_gradient(model, x, one_hot(np.array([c]), model.num_classes), i)
+    ex = finish(f, grad_cam_weights(f, g), scores, np.array([c]), model.layers[i].name, relu=True,
+                details=True)
     top = _top_k(ex, k)
     K, n = ex.f.shape[1], len(top)
     fig, gs = _summary_grid(n, 7, f"Grad-CAM of {_class(c, class_names)} at {ex.layer!r}:  a_k^c = mean of "
