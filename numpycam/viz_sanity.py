@@ -20,10 +20,10 @@ def _abs_norm(m: np.ndarray) -> np.ndarray:
     return np.abs(m) / top if top > 0 else np.zeros_like(m)
 
 
-def _shared_colorbar(fig, axes) -> None:
-    """One colour bar for a grid of |L| / max |L| cells, all drawn from 0 to 1."""
+def _shared_colorbar(fig, axes, label: str = "|map| / max |map|") -> None:
+    """One colour bar for a grid of cells that each map divided by its own maximum: 0 to 1."""
     fig.colorbar(ScalarMappable(Normalize(0, 1), SEQUENTIAL), ax=axes, fraction=0.02, pad=0.01,
-                 label="|map| / max |map|")
+                 label=label)
 
 
 def cascade_figure(result, image, title: str = "Cascading randomisation") -> Figure:
@@ -100,8 +100,7 @@ def shortcut_figure(images, mark_boxes, rows: dict, titles=None) -> Figure:
             if i == 0 and titles is not None:
                 ax.set_title(titles[j], fontsize=7)
         axes[i, 0].set_ylabel(label, fontsize=8)
-    fig.colorbar(ScalarMappable(Normalize(0, 1), SEQUENTIAL), ax=axes, fraction=0.02, pad=0.01,
-                 label="map / its maximum")
+    _shared_colorbar(fig, axes, "map / its maximum")
     fig.suptitle("Grad-CAM of the predicted class on unbiased test images; the mark in cyan",
                  fontsize=9)
     return fig
