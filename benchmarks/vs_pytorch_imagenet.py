@@ -38,7 +38,7 @@ import numpy as np  # noqa: E402
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 import numpycam as nc  # noqa: E402
-from numpycam.bench import peak_memory_mb  # noqa: E402
+from numpycam.evaluation.speed import peak_memory_mb  # noqa: E402
 
 try:
     import torch

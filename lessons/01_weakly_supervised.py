@@ -43,9 +43,9 @@ import numpy as np
 
 import numpycam as nc
 from numpycam import viz
-from numpycam.boxlabels import box_masks, mask_in_box, mask_iou
 from numpycam.data import CLASSES, shapes
-from numpycam.data_multi import multi_object_scenes
+from numpycam.data.multi import multi_object_scenes
+from numpycam.evaluation.boxlabels import box_masks, mask_in_box, mask_iou
 
 OUT = viz.figures_dir()
 

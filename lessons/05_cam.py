@@ -48,10 +48,10 @@ import numpy as np
 import numpycam as nc
 from numpycam import viz
 from numpycam.data import CLASSES, shapes
-from numpycam.data_multi import multi_object_scenes
-from numpycam.scenes import own_class_counts, per_class_maps
-from numpycam.viz_diagrams import cam_summary_figure
-from numpycam.viz_gallery import per_class_figure
+from numpycam.data.multi import multi_object_scenes
+from numpycam.evaluation.own_object import own_class_counts, per_class_maps
+from numpycam.viz.diagrams import cam_summary_figure
+from numpycam.viz.gallery import per_class_figure
 
 OUT = viz.figures_dir()
 model = nc.pretrained("gap")

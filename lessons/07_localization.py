@@ -55,9 +55,9 @@ import numpy as np
 
 import numpycam as nc
 from numpycam import viz
-from numpycam.boxlabels import box_masks, mask_in_box, mask_iou
 from numpycam.data import CLASSES, shapes
-from numpycam.evaluate import evaluate
+from numpycam.evaluation.boxlabels import box_masks, mask_in_box, mask_iou
+from numpycam.evaluation.evaluate import evaluate
 
 OUT = viz.figures_dir()
 
@@ -75,7 +75,7 @@ assert np.isclose(nc.iou([0, 0, 10, 10], [5, 0, 15, 10]), 1 / 3)
 # %% [markdown]
 # ## Scores for 100 test images
 #
-# `numpycam.evaluate` computes every score above for any method of the registry
+# `numpycam.evaluation.evaluate` computes every score above for any method of the registry
 # (`nc.METHODS`), the same numbers as `numpycam evaluate`; here CAM and Grad-CAM at the last
 # conv layer of each model. Its *mean IoU* is over the boxes of the predicted class, as is
 # top-1 loc. The centre bump is no method, so its row is computed here with the same tools.

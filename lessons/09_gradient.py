@@ -33,8 +33,8 @@ import numpy as np
 
 import numpycam as nc
 from numpycam import viz
-from numpycam.gradcheck import numerical_gradient, rel_error
-from numpycam.viz_network import draw_network, legend
+from numpycam.nn.gradcheck import numerical_gradient, rel_error
+from numpycam.viz.network import draw_network, legend
 
 OUT = viz.figures_dir()
 rng = np.random.default_rng(6)

@@ -33,7 +33,7 @@ import numpy as np
 import numpycam as nc
 from numpycam import viz
 from numpycam.data import CLASSES, shapes
-from numpycam.data_multi import multi_object_scenes
+from numpycam.data.multi import multi_object_scenes
 
 OUT = viz.figures_dir()
 

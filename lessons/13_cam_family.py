@@ -15,7 +15,7 @@
 # HiResCAM and LayerCAM keep the gradient per position instead of averaging it; Grad-CAM++ and
 # XGrad-CAM average it with position weights; Score-CAM replaces gradients by how much each
 # map, used as a mask on the image, raises the score; Eigen-CAM ignores the class and projects
-# the maps on their main direction. `numpycam.family` has the rule of each, one file apiece, and
+# the maps on their main direction. `numpycam.methods` has the rule of each, one file apiece, and
 # `nc.METHODS` lists them all with their rule, cost, default ReLU and paper.
 #
 # **Look for** (seed 123: the first circle and cross both models get right; each map divided

@@ -19,7 +19,7 @@
 # $$S^c = \sum_k w_k^c F_k + b_c, \qquad F_k = \frac{1}{49} \sum_{i,j} f_k(i, j)$$
 #
 # so CAM is defined on it, and every layer in front still has a hand-written backward pass.
-# A photo becomes the network's input with `numpycam.imagenet.preprocess`: shorter side to
+# A photo becomes the network's input with `numpycam.imagenet.photos.preprocess`: shorter side to
 # 256 pixels, the central 224 x 224, values scaled to [-1, 1]. All maps below are drawn on
 # that 224 x 224 crop, and every box is carried into it.
 #
@@ -31,8 +31,11 @@
 import numpy as np
 
 import numpycam as nc
-from numpycam import imagenet, photos, viz, viz_photos
-from numpycam.explain import explain_photo
+from numpycam import viz
+from numpycam.imagenet import boxes as photos
+from numpycam.imagenet import photos as imagenet
+from numpycam.imagenet.explainer import explain_photo
+from numpycam.viz import photos as viz_photos
 
 OUT = viz.figures_dir()
 model = nc.pretrained("efficientnet_lite0")
@@ -80,7 +83,7 @@ assert top1["chelsea"] in photos.CAT_CLASSES
 #
 # The post's first figure explains one photo twice, once for "dog" and once for "cat", and
 # each map lights up its own animal. Our version: the cat beside the espresso cup
-# (`numpycam.photos.two_objects`). The network is asked about both classes; the two CAMs come
+# (`numpycam.imagenet.boxes.two_objects`). The network is asked about both classes; the two CAMs come
 # from the same feature maps f_k and differ only in the weights w_k^c.
 
 # %%
@@ -208,7 +211,7 @@ print("wrote", viz.save(fig, OUT / "14_guided_cat.png"))
 #
 # The CAM paper's protocol (lesson 7): keep the pixels above 20 % of the map's maximum, box
 # the largest connected region, and compare with the hand-drawn box of the photo's main
-# object (`numpycam.photos.photo_box`, drawn by eye; carried into the crop).
+# object (`numpycam.imagenet.boxes.photo_box`, drawn by eye; carried into the crop).
 
 # %%
 fig, axes = viz.figure_grid(1, len(shots) + 1, size=2.9,

@@ -31,8 +31,8 @@
 #
 # Costs: the model trainings in sections 4 and 5 use small recipes made smaller still here
 # (a few hundred images of 32 x 32, a few epochs), so the lesson runs in under a minute; the
-# README gives the numbers of the full recipes (numpycam.sanity_data.RECIPE,
-# numpycam.shortcut.RECIPE) and the commands that made them.
+# README gives the numbers of the full recipes (numpycam.evaluation.sanity_data.RECIPE,
+# numpycam.evaluation.shortcut.RECIPE) and the commands that made them.
 #
 # The notes after each section quote the numbers of this file's seeds (7 and 11 for the
 # evaluation, 22 and 32 for the test images of sections 5 and 6); the README has those of the
@@ -42,14 +42,15 @@
 import numpy as np
 
 import numpycam as nc
-from numpycam import sanity, viz
+from numpycam import viz
 from numpycam.data import shapes
-from numpycam.evaluate import evaluate
-from numpycam.evaluate_wsol import baseline_rows, format_wsol_table
-from numpycam.sanity_data import data_randomisation
-from numpycam.shortcut import RECIPE, plant_mark, train_on_marks
-from numpycam.viz_sanity import cascade_figure, pair_figure, shortcut_figure, similarity_figure
-from numpycam.viz_wsol import box_acc_figure
+from numpycam.evaluation import sanity
+from numpycam.evaluation.evaluate import evaluate
+from numpycam.evaluation.sanity_data import data_randomisation
+from numpycam.evaluation.shortcut import RECIPE, plant_mark, train_on_marks
+from numpycam.evaluation.threshold_free import baseline_rows, format_wsol_table
+from numpycam.viz.sanity import cascade_figure, pair_figure, shortcut_figure, similarity_figure
+from numpycam.viz.wsol import box_acc_figure
 
 OUT = viz.figures_dir()
 
@@ -161,7 +162,7 @@ assert casc.scores["eigen_cam"]["spearman"][1] > 0.999
 # %% [markdown]
 # ## 5. Data randomisation: the same recipe on shuffled labels
 #
-# Here 64 images and 40 epochs (the README: numpycam.sanity_data.RECIPE, 128 images, 60).
+# Here 64 images and 40 epochs (the README: numpycam.evaluation.sanity_data.RECIPE, 128 images, 60).
 
 # %%
 small = {"n": 64, "test": dict(n=64, seed=22),
@@ -184,8 +185,8 @@ print("wrote", viz.save(pair_figure(test_dr.images[0], dr.maps), OUT / "15_data_
 # ## 6. Catching a shortcut
 #
 # A 6 x 6 mark in the top-left corner has the class's colour in 95 % of the training images
-# (`numpycam.shortcut.plant_mark`); at test its colour is random (agreement 25 %, one colour in
-# four). Both models follow numpycam.shortcut.RECIPE (800 images of 32 x 32, large shapes on
+# (`numpycam.evaluation.shortcut.plant_mark`); at test its colour is random (agreement 25 %, one colour in
+# four). Both models follow numpycam.evaluation.shortcut.RECIPE (800 images of 32 x 32, large shapes on
 # a plain background, 12 epochs: about 20 s each), scored here on 100 test images instead of
 # the README's 400.
 

@@ -15,14 +15,38 @@ Glossary (the notation of the post "CNN visualization: CAM and Grad-CAM" and of 
     a_k^c       Grad-CAM channel weight, a_k^c = (1/Z) sum_ij g_k(i, j)
     L^c(i, j)   a map, sum_k weight_k f_k(i, j) (with a final ReLU for most methods)
 
-Every method: ``numpycam.METHODS`` (numpycam.methods), in display order.
+Every method: ``numpycam.METHODS`` (numpycam.methods.registry), in display order.
 """
 
 from numpycam import data
-from numpycam._validate import NonFiniteError
-from numpycam.blocks import Block, Residual
-from numpycam.builders import fc_cnn, gap_cnn
-from numpycam.classmaps import (
+from numpycam.data.multi import multi_object_scenes
+from numpycam.evaluation.faithfulness import (
+    average_drop_increase,
+    deletion_auc,
+    deletion_curve,
+    insertion_auc,
+    insertion_curve,
+)
+from numpycam.evaluation.localize import (
+    box_from_map,
+    energy_in_box,
+    favours_own_object,
+    iou,
+    localization_accuracy,
+    pointing_game,
+)
+from numpycam.evaluation.wsol import max_box_acc, pxap
+from numpycam.files.load import load, save
+from numpycam.files.zoo import pretrained
+from numpycam.methods import (
+    eigen_cam,
+    grad_cam_plus_plus,
+    hires_cam,
+    layer_cam,
+    score_cam,
+    xgrad_cam,
+)
+from numpycam.methods.classmaps import (
     Explanation,
     cam,
     grad_cam,
@@ -32,42 +56,18 @@ from numpycam.classmaps import (
     one_hot,
     weighted_sum,
 )
-from numpycam.data_multi import multi_object_scenes
-from numpycam.family import (
-    eigen_cam,
-    grad_cam_plus_plus,
-    hires_cam,
-    layer_cam,
-    score_cam,
-    xgrad_cam,
-)
-from numpycam.heads import fit_head, gap_head_at
-from numpycam.io import load, save
-from numpycam.layers import Center, Conv2D, Dense, Flatten, GlobalAvgPool2D, Layer, MaxPool2D, ReLU
-from numpycam.layers_extra import BatchNorm2D, DepthwiseConv2D, ReLU6, ZeroPad2D, same_padding
-from numpycam.localize import (
-    box_from_map,
-    energy_in_box,
-    favours_own_object,
-    iou,
-    localization_accuracy,
-    pointing_game,
-)
-from numpycam.losses import log_softmax, sigmoid, sigmoid_cross_entropy, softmax, softmax_cross_entropy
-from numpycam.maps import normalize, upsample
-from numpycam.methods import METHODS, Method
-from numpycam.metrics import (
-    average_drop_increase,
-    deletion_auc,
-    deletion_curve,
-    insertion_auc,
-    insertion_curve,
-)
-from numpycam.model import Sequential
-from numpycam.optim import SGD, Adam
-from numpycam.train import History, accuracy, fit, mean_average_precision
-from numpycam.wsol import max_box_acc, pxap
-from numpycam.zoo import pretrained
+from numpycam.methods.postprocess import normalize, upsample
+from numpycam.methods.registry import METHODS, Method
+from numpycam.nn.blocks import Block, Residual
+from numpycam.nn.builders import fc_cnn, gap_cnn
+from numpycam.nn.layers import Center, Conv2D, Dense, Flatten, GlobalAvgPool2D, Layer, MaxPool2D, ReLU
+from numpycam.nn.losses import log_softmax, sigmoid, sigmoid_cross_entropy, softmax, softmax_cross_entropy
+from numpycam.nn.mobile import BatchNorm2D, DepthwiseConv2D, ReLU6, ZeroPad2D, same_padding
+from numpycam.nn.sequential import Sequential
+from numpycam.train.fit import History, accuracy, fit, mean_average_precision
+from numpycam.train.heads import fit_head, gap_head_at
+from numpycam.train.optim import SGD, Adam
+from numpycam.validate import NonFiniteError
 
 __version__ = "0.1.0"
 

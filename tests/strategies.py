@@ -2,21 +2,21 @@
 
 ``gap_networks`` draws a random CAM-shaped network (depth, widths, kernels, paddings, pooling,
 classes, input size and all weights, float64, non-zero biases) with an input batch and one
-class per image, the same family the grader uses (numpycam.builders.random_gap_network);
+class per image, the same family the grader uses (numpycam.nn.builders.random_gap_network);
 ``close`` compares to a relative tolerance; ``seeds`` draws NumPy seeds.
 """
 
 import numpy as np
 from hypothesis import strategies as st
 
-from numpycam.builders import random_gap_network
+from numpycam.nn.builders import random_gap_network
 
 seeds = st.integers(0, 2**32 - 1)
 
 
 @st.composite
 def gap_networks(draw, relu_after_last=True):
-    """A random CAM-shaped network with a batch and classes: numpycam.builders.random_gap_network
+    """A random CAM-shaped network with a batch and classes: numpycam.nn.builders.random_gap_network
     (conv blocks, a last conv (+ ReLU), GAP, Dense), drawn from a hypothesis-chosen seed."""
     return random_gap_network(np.random.default_rng(draw(seeds)), relu_after_last)
 

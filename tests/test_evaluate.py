@@ -11,7 +11,7 @@ import pytest
 import numpycam as nc
 from numpycam.cli import main
 from numpycam.data import shapes
-from numpycam.evaluate import (
+from numpycam.evaluation.evaluate import (
     ALL_METHODS,
     COLUMNS,
     evaluate,
@@ -102,7 +102,7 @@ def test_rows_have_the_threshold_free_columns(api_rows):
 
 
 def test_a_separate_split_chooses_tau_and_baselines_score_alike(api_rows):
-    from numpycam.evaluate_wsol import baseline_rows, format_wsol_table
+    from numpycam.evaluation.threshold_free import baseline_rows, format_wsol_table
 
     _, models, data = api_rows
     val = shapes(8, seed=8, size=32)
@@ -150,7 +150,7 @@ def test_table_has_every_column_and_one_line_per_row(api_rows):
 def weights(tmp_path_factory):
     folder = tmp_path_factory.mktemp("weights")
     for name, model in small_models().items():
-        model.save(folder / f"{name}.npz")
+        nc.save(model, folder / f"{name}.npz")
     return folder
 
 
@@ -189,9 +189,9 @@ def test_cli_reports_a_size_the_fc_model_cannot_take(weights, capsys, one_blas_t
 def test_a_method_added_to_the_registry_appears_in_the_plan_and_the_table(monkeypatch):
     """Adding a method is one registry entry: one with a weight rule (computed in the shared
     pass) and one without (run through its function) both get their rows."""
-    import numpycam.evaluate as ev
-    from numpycam.family._base import from_rule
-    from numpycam.methods import METHODS, Method, Paper
+    import numpycam.evaluation.evaluate as ev
+    from numpycam.methods.family_base import from_rule
+    from numpycam.methods.registry import METHODS, Method, Paper
 
     def ones(f, g):  # every channel weight 1: the map is sum_k f_k
         return np.ones(f.shape[:2], dtype=f.dtype)
@@ -223,7 +223,7 @@ def test_a_method_added_to_the_registry_appears_in_the_plan_and_the_table(monkey
 
 
 def test_box_figures_use_the_threshold_chosen_on_the_separate_split():
-    from numpycam.viz_localize import boxes_figure
+    from numpycam.viz.localize import boxes_figure
 
     models, data = small_models(size=32), shapes(4, seed=7, size=32)
     papers = boxes_figure(models, data, "grad_cam", k=2)

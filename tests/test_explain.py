@@ -1,4 +1,4 @@
-"""``numpycam explain`` end to end, and numpycam.explain on the real ImageNet network.
+"""``numpycam explain`` end to end, and numpycam.imagenet.explainer on the real ImageNet network.
 
 The command runs in a fresh process as a user runs it (``python -m numpycam explain ...``).
 Tests that need the network skip, with the reason, only when the ``imagenet`` extra
@@ -18,7 +18,7 @@ import matplotlib
 import numpy as np
 import pytest
 
-from numpycam.photos import CAT_CLASSES
+from numpycam.imagenet.boxes import CAT_CLASSES
 
 REPO = Path(__file__).resolve().parent.parent
 HOPPER = Path(matplotlib.get_data_path()) / "sample_data" / "grace_hopper.jpg"
@@ -94,8 +94,8 @@ def test_an_unknown_layer_is_a_usage_error(tmp_path):
 
 @needs_network
 def test_explain_photo_maps_and_guided_grad_cam():
-    from numpycam.explain import explain_photo
-    from numpycam.maps import upsample
+    from numpycam.imagenet.explainer import explain_photo
+    from numpycam.methods.postprocess import upsample
 
     r = explain_photo("coffee", classes=["espresso", 281], layer="block12")
     assert [k for k, _, _ in r.classes] == [967, 281] and r.layer == "block12"

@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 from strategies import close, gap_networks, seeds
 
 import numpycam as nc
-from numpycam.family import (
+from numpycam.methods import (
     eigen_cam,
     eigen_cam_weights,
     grad_cam_plus_plus,
@@ -24,7 +24,7 @@ from numpycam.family import (
     xgrad_cam,
     xgrad_cam_weights,
 )
-from numpycam.methods import METHODS
+from numpycam.methods.registry import METHODS
 
 any_gap_networks = st.one_of(gap_networks(), gap_networks(relu_after_last=False))
 

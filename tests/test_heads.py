@@ -1,4 +1,4 @@
-"""A GAP head at an earlier layer (numpycam.heads): the post's way to a CAM away from the end.
+"""A GAP head at an earlier layer (numpycam.train.heads): the post's way to a CAM away from the end.
 
 The identities: the tuned network is the original network's layers up to the cut (the same
 objects) followed by GAP + Dense, so its scores are the head applied to the stored maps; CAM of
@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 from strategies import close, seeds
 
 import numpycam as nc
-from numpycam.heads import stored_maps
+from numpycam.train.heads import stored_maps
 
 
 def small(seed: int):

@@ -20,7 +20,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import numpycam as nc
-from numpycam.modelcheck import MAX_DEPTH, MAX_LAYERS, MAX_PARAMS
+from numpycam.files.rules import MAX_DEPTH, MAX_LAYERS, MAX_PARAMS
 
 
 def npy_bytes(arr) -> bytes:
@@ -179,9 +179,9 @@ def test_messages_say_what_is_wrong(tmp_path):
 def test_max_params_override(tmp_path):
     model = nc.Sequential([nc.Dense(100, 50)])
     with pytest.raises(ValueError, match="more than the cap of 1,000.*max_params"):
-        model.save(tmp_path / "m.npz", max_params=1000)
+        nc.save(model, tmp_path / "m.npz", max_params=1000)
     assert not (tmp_path / "m.npz").exists()
-    path = model.save(tmp_path / "m.npz")
+    path = nc.save(model, tmp_path / "m.npz")
     with pytest.raises(ValueError, match="5,050 parameters, more than the cap of 1,000"):
         nc.load(path, max_params=1000)
     assert nc.load(path, max_params=5050)["fc1"].W.shape == (50, 100)
@@ -190,7 +190,7 @@ def test_max_params_override(tmp_path):
 def test_a_long_model_loads_in_linear_time(tmp_path):
     # 20,000 layers is the cap; before the fix 20,000 names took 5.8 s (a quadratic check)
     model = nc.Sequential([nc.ReLU() for _ in range(MAX_LAYERS - 1)] + [nc.Dense(2, 2)])
-    path = model.save(tmp_path / "long.npz")
+    path = nc.save(model, tmp_path / "long.npz")
     t0 = time.process_time()
     loaded = nc.load(path)
     assert len(loaded) == MAX_LAYERS and time.process_time() - t0 < 3.0
@@ -214,7 +214,7 @@ def test_save_refuses_a_layer_shared_after_construction(tmp_path):
     model["block1"].body.layers.append(relu)  # reached round the constructor's check
     (tmp_path / "m.npz").write_bytes(b"old")
     with pytest.raises(ValueError, match="sits at two positions.*nothing was written"):
-        model.save(tmp_path / "m.npz")
+        nc.save(model, tmp_path / "m.npz")
     assert (tmp_path / "m.npz").read_bytes() == b"old"
 
 
@@ -254,7 +254,7 @@ def test_load_of_save_round_trips_or_save_refuses(tmp_path_factory, fault, seed,
     path.write_bytes(b"the old file")
     model = make_model(fault, seed).train(training)
     try:
-        model.save(path)
+        nc.save(model, path)
     except (ValueError, TypeError) as err:
         assert fault != "none" and fault != "float64", err
         assert "nothing was written" in str(err)
@@ -272,22 +272,22 @@ def test_load_of_save_round_trips_or_save_refuses(tmp_path_factory, fault, seed,
 
 def test_resave_keeps_permissions_and_unwritable_folder_names_the_file(tmp_path):
     model = nc.Sequential([nc.Dense(2, 2)])
-    path = model.save(tmp_path / "m.npz")
+    path = nc.save(model, tmp_path / "m.npz")
     os.chmod(path, 0o600)
-    model.save(path)
+    nc.save(model, path)
     assert stat.S_IMODE(path.stat().st_mode) == 0o600
     blocker = tmp_path / "a_file"
     blocker.write_text("not a folder")
     for target in (blocker / "m.npz", blocker / "sub" / "m.npz"):
         with pytest.raises(OSError) as info:
-            model.save(target)
+            nc.save(model, target)
         assert str(target) in str(info.value) and ".tmp" not in str(info.value), str(info.value)
     assert sorted(p.name for p in tmp_path.iterdir()) == ["a_file", "m.npz"]
 
 
 def test_an_interrupted_save_leaves_the_old_file_and_no_temporary(tmp_path, monkeypatch):
     model = nc.Sequential([nc.Dense(2, 2)])
-    path = model.save(tmp_path / "m.npz")
+    path = nc.save(model, tmp_path / "m.npz")
     old = path.read_bytes()
 
     def interrupted(*args, **kwargs):
@@ -295,5 +295,5 @@ def test_an_interrupted_save_leaves_the_old_file_and_no_temporary(tmp_path, monk
 
     monkeypatch.setattr(np, "savez_compressed", interrupted)
     with pytest.raises(KeyboardInterrupt):
-        model.save(path)
+        nc.save(model, path)
     assert path.read_bytes() == old and [p.name for p in tmp_path.iterdir()] == ["m.npz"]

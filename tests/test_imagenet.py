@@ -1,4 +1,4 @@
-"""numpycam.imagenet and numpycam.photos: class names, loading photos, preprocessing, shipped data.
+"""numpycam.imagenet.photos and numpycam.imagenet.boxes: class names, loading photos, preprocessing, shipped data.
 
 None of these tests needs the network. Image files are written with Pillow (a dependency of
 matplotlib) in the modes a user's photo may have: greyscale, greyscale + alpha, RGBA, RGB JPEG.
@@ -14,8 +14,10 @@ import pytest
 from hypothesis import given
 from PIL import Image
 
-from numpycam import imagenet, iou, photos
-from numpycam.imagenet import class_index, class_names, load_image, preprocess, resize, to_rgb
+from numpycam import iou
+from numpycam.imagenet import boxes as photos
+from numpycam.imagenet import photos as imagenet
+from numpycam.imagenet.photos import class_index, class_names, load_image, preprocess, resize, to_rgb
 
 REPO = Path(__file__).resolve().parent.parent
 

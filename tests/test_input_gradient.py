@@ -12,7 +12,7 @@ from hypothesis import assume, given
 from hypothesis import strategies as st
 
 import numpycam as nc
-from numpycam.gradcheck import numerical_gradient, rel_error
+from numpycam.nn.gradcheck import numerical_gradient, rel_error
 
 
 @given(st.integers(0, 2**32 - 1), st.integers(1, 3), st.booleans())

@@ -12,7 +12,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 import numpycam as nc
-from numpycam.gradcheck import away_from_zero, numerical_gradient, rel_error
+from numpycam.nn.gradcheck import away_from_zero, numerical_gradient, rel_error
 
 TOL = 1e-7
 ERRORS: dict[str, float] = {}  # largest relative error seen per check, printed at the end

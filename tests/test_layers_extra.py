@@ -11,7 +11,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 import numpycam as nc
-from numpycam.gradcheck import numerical_gradient, rel_error
+from numpycam.nn.gradcheck import numerical_gradient, rel_error
 from numpycam.ops import depthwise as dw
 
 TOL = 1e-7
@@ -248,11 +248,11 @@ def test_state_paths_train_eval_and_save_load_round_trip(tmp_path):
     assert model.locate("block2/inner/project_bn").training is False
     x = rng.standard_normal((2, 2, 6, 6))
     before = model.forward(x)
-    loaded = nc.load(model.save(tmp_path / "m.npz")).astype(np.float64)
+    loaded = nc.load(nc.save(model, tmp_path / "m.npz")).astype(np.float64)
     assert loaded.state().keys() == state.keys()
     assert not loaded.training  # the mode is saved: an eval model loads in eval mode
     np.testing.assert_array_equal(loaded.forward(x), before)
-    assert nc.load(model.train().save(tmp_path / "t.npz")).training
+    assert nc.load(nc.save(model.train(), tmp_path / "t.npz")).training
     # a trained-mode forward moves the running averages; eval mode does not
     loaded.train().forward(x)
     assert not np.array_equal(loaded.locate("block1/expand_bn").running_mean,
@@ -304,7 +304,7 @@ def test_a_bad_nested_layer_in_a_file_is_a_clear_error(tmp_path):
 
     model = nc.Sequential([("block1", nc.Residual([("bn", nc.BatchNorm2D(2))])), ("gap", nc.GlobalAvgPool2D()),
                            ("fc", nc.Dense(2, 2))])
-    path = model.save(tmp_path / "m.npz")
+    path = nc.save(model, tmp_path / "m.npz")
     with np.load(path) as f:
         arrays = {k: f[k] for k in f.files}
     header = json.loads(str(arrays["__numpycam__"]))

@@ -20,7 +20,7 @@ from pathlib import Path
 
 import pytest
 
-from numpycam.zoo import NAMES, weights_path
+from numpycam.files.zoo import NAMES, weights_path
 
 REPO = Path(__file__).resolve().parent.parent
 LESSONS = sorted((REPO / "lessons").glob("[0-9][0-9]_*.py"))
@@ -108,7 +108,7 @@ def test_lesson_passes_with_other_seeds(lesson: Path, offset: int, tmp_path: Pat
 
 
 def test_demo_writes_the_gallery(tmp_path: Path):
-    from numpycam.viz_gallery import GALLERY
+    from numpycam.viz.gallery import GALLERY
 
     out = tmp_path / "gallery"
     proc = run(["-m", "numpycam", "demo", "--out", str(out), "--n", "2"], tmp_path)

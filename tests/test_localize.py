@@ -1,4 +1,4 @@
-"""Tests for numpycam.localize: boxes from maps, IoU, pointing games, localisation accuracy."""
+"""Tests for numpycam.evaluation.localize: boxes from maps, IoU, pointing games, localisation accuracy."""
 
 import warnings
 
@@ -8,7 +8,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 
-from numpycam.localize import (
+from numpycam.evaluation.localize import (
     box_from_map,
     energy_in_box,
     iou,
@@ -281,7 +281,7 @@ def test_localization_accuracy_errors():
 
 
 def test_favours_own_object_on_hand_made_scenes():
-    from numpycam.localize import favours_own_object
+    from numpycam.evaluation.localize import favours_own_object
 
     masks = np.zeros((2, 2, 8, 8), bool)
     masks[:, 0, :, :4] = True  # object 0 on the left, object 1 on the right

@@ -1,4 +1,4 @@
-"""Tests for numpycam.maps: half-pixel bilinear upsampling and min-max normalisation."""
+"""Tests for numpycam.methods.postprocess: half-pixel bilinear upsampling and min-max normalisation."""
 
 import math
 
@@ -8,7 +8,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 
-from numpycam.maps import normalize, upsample
+from numpycam.methods.postprocess import normalize, upsample
 
 finite = st.floats(-1e6, 1e6, allow_nan=False, allow_infinity=False)
 small_dims = st.integers(1, 6)

@@ -14,7 +14,7 @@ from scipy.ndimage import gaussian_filter
 from strategies import close, gap_networks, seeds
 
 import numpycam as nc
-from numpycam.metrics import (
+from numpycam.evaluation.faithfulness import (
     average_drop_increase,
     deletion_auc,
     deletion_curve,

@@ -6,7 +6,7 @@ from hypothesis import assume, given
 from hypothesis import strategies as st
 
 import numpycam as nc
-from numpycam.gradcheck import numerical_gradient, rel_error
+from numpycam.nn.gradcheck import numerical_gradient, rel_error
 
 TOL = 1e-7
 
@@ -138,7 +138,7 @@ def test_save_load_round_trip_gives_identical_scores(tmp_path):
     x = np.random.default_rng(0).random((3, 3, 64, 64)).astype(np.float32)
     for model in (nc.gap_cnn(seed=3), nc.fc_cnn(seed=4)):
         path = tmp_path / "m.npz"
-        model.save(path)
+        nc.save(model, path)
         loaded = nc.load(path)
         assert loaded.names == model.names
         np.testing.assert_array_equal(loaded.forward(x), model.forward(x))
@@ -192,7 +192,7 @@ def test_optimisers_decrease_the_loss_on_a_separable_problem():
 
 
 def test_deepen_adds_a_conv_block_before_gap_and_shares_the_rest():
-    from numpycam.builders import deepen
+    from numpycam.nn.builders import deepen
 
     base = nc.gap_cnn(widths=(4, 8), seed=0)
     deep = deepen(base, 6, seed=1)

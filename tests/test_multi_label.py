@@ -10,12 +10,12 @@ from hypothesis import strategies as st
 
 import numpycam as nc
 from numpycam.data import CLASSES
-from numpycam.data_multi import MultiSceneData, multi_object_scenes
-from numpycam.gradcheck import numerical_gradient, rel_error
-from numpycam.losses import sigmoid, sigmoid_cross_entropy
-from numpycam.scenes import own_class_counts
-from numpycam.train import fit, mean_average_precision
-from numpycam.zoo import NAMES, weights_path
+from numpycam.data.multi import MultiSceneData, multi_object_scenes
+from numpycam.evaluation.own_object import own_class_counts
+from numpycam.files.zoo import NAMES, weights_path
+from numpycam.nn.gradcheck import numerical_gradient, rel_error
+from numpycam.nn.losses import sigmoid, sigmoid_cross_entropy
+from numpycam.train.fit import fit, mean_average_precision
 
 seeds = st.integers(0, 2**32 - 1)
 

@@ -10,7 +10,7 @@ import zipfile
 import numpy as np
 import pytest
 
-from numpycam.pth import read_pth
+from numpycam.imagenet.pth import read_pth
 
 
 def body(obj) -> bytes:

@@ -23,7 +23,7 @@ from hypothesis import strategies as st
 import numpycam as nc
 from numpycam import data
 from numpycam.cli import COMMANDS, main
-from numpycam.methods import METHODS
+from numpycam.methods.registry import METHODS
 
 ALLOWED = (ValueError, TypeError, KeyError)
 SIZE = 12  # image side of the fuzzed models
@@ -405,7 +405,7 @@ def test_an_optimiser_step_that_would_overflow_changes_nothing(make):
 
 @pytest.fixture
 def saved(tmp_path):
-    path = GAP.save(tmp_path / "model.npz")
+    path = nc.save(GAP, tmp_path / "model.npz")
     with np.load(path) as f:
         arrays = dict(f)
     return path, arrays
@@ -455,7 +455,7 @@ def test_load_refuses_corrupt_files(saved):
 @given(position=st.floats(0, 1), byte=st.integers(0, 255), cut=st.booleans())
 def test_any_damaged_file_loads_or_is_refused_with_a_value_error(tmp_path_factory, position,
                                                                    byte, cut):
-    path = GAP.save(tmp_path_factory.mktemp("damaged") / "model.npz")
+    path = nc.save(GAP, tmp_path_factory.mktemp("damaged") / "model.npz")
     raw = bytearray(path.read_bytes())
     i = int(position * (len(raw) - 1))
     if cut:
@@ -501,7 +501,7 @@ def test_load_refuses_a_future_format_version_and_bad_headers(saved):
 
 
 def test_an_interrupted_save_leaves_the_old_file_and_no_temporary(tmp_path, monkeypatch):
-    path = GAP.save(tmp_path / "model.npz")
+    path = nc.save(GAP, tmp_path / "model.npz")
     old = path.read_bytes()
 
     def half_then_fail(fh, **arrays):
@@ -510,7 +510,7 @@ def test_an_interrupted_save_leaves_the_old_file_and_no_temporary(tmp_path, monk
 
     monkeypatch.setattr(np, "savez_compressed", half_then_fail)
     with pytest.raises(KeyboardInterrupt):
-        FC.save(path)
+        nc.save(FC, path)
     assert path.read_bytes() == old and os.listdir(tmp_path) == ["model.npz"]
     monkeypatch.undo()
     nc.load(path)
@@ -520,7 +520,7 @@ def test_save_refuses_what_load_would_refuse(tmp_path):
     broken = nc.gap_cnn(widths=(3, 4), seed=1)
     broken["fc"].b[0] = np.nan
     with pytest.raises(ValueError, match="fc/b.*nothing was written"):
-        broken.save(tmp_path / "m.npz")
+        nc.save(broken, tmp_path / "m.npz")
     with pytest.raises(TypeError, match="Sequential"):
         nc.save(GAP.state(), tmp_path / "m.npz")
     assert os.listdir(tmp_path) == []

@@ -8,7 +8,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 import numpycam as nc
-from numpycam import sanity
+from numpycam.evaluation import sanity
 
 
 def test_ssim_of_two_constant_maps_is_the_luminance_term():

@@ -1,4 +1,4 @@
-"""numpycam.scenes: one map per class, and the count of objects whose class's map favours them."""
+"""numpycam.evaluation.own_object: one map per class, and the count of objects whose class's map favours them."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 import numpycam as nc
-from numpycam.scenes import own_object_counts, per_class_maps
+from numpycam.evaluation.own_object import own_object_counts, per_class_maps
 
 
 def test_per_class_maps_equal_one_call_per_image_and_class():

@@ -1,4 +1,4 @@
-"""The planted mark of numpycam.shortcut and the data-randomisation run, on tiny sizes."""
+"""The planted mark of numpycam.evaluation.shortcut and the data-randomisation run, on tiny sizes."""
 
 from __future__ import annotations
 
@@ -6,8 +6,8 @@ import numpy as np
 import pytest
 
 from numpycam.data import shapes
-from numpycam.sanity_data import data_randomisation
-from numpycam.shortcut import PALETTE, plant_mark, train_on_marks
+from numpycam.evaluation.sanity_data import data_randomisation
+from numpycam.evaluation.shortcut import PALETTE, plant_mark, train_on_marks
 
 
 @pytest.mark.parametrize("dtype", [np.float32, np.uint8])

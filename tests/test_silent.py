@@ -14,10 +14,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import numpycam as nc
-from numpycam import family
-from numpycam._validate import NonFiniteError
-from numpycam.localize import localization_accuracy
-from numpycam.train import accuracy, fit
+from numpycam import methods as family
+from numpycam.evaluation.localize import localization_accuracy
+from numpycam.train.fit import accuracy, fit
+from numpycam.validate import NonFiniteError
 
 GAP = nc.gap_cnn(widths=(3, 4), seed=1)  # float32, 4 classes
 RNG = np.random.default_rng(0)

@@ -25,8 +25,8 @@ import pytest
 pytest.importorskip("jupytext", reason='the notebook tools are not installed: pip install ".[docs]"')
 pytest.importorskip("nbclient", reason='the notebook tools are not installed: pip install ".[docs]"')
 
-from numpycam.notebooks import figure_outputs, lesson_scripts, write_notebooks  # noqa: E402
-from numpycam.site import build_site  # noqa: E402
+from numpycam.classroom.notebooks import figure_outputs, lesson_scripts, write_notebooks  # noqa: E402
+from numpycam.classroom.site import build_site  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 SCRIPTS = lesson_scripts(ROOT / "lessons")

@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 import numpycam as nc
-from numpycam.train import accuracy, fit
+from numpycam.train.fit import accuracy, fit
 
 
 def test_a_short_training_run_beats_chance_by_a_clear_margin():
@@ -112,8 +112,8 @@ def test_a_failing_model_leaves_the_log_matching_the_weights(tmp_path, monkeypat
     # whose weights were written, and nothing for fc.
     import json
 
-    from numpycam import recipes
     from numpycam.cli import main
+    from numpycam.train import recipes
 
     real = recipes.train_one
 
@@ -146,14 +146,14 @@ def test_demo_train_trains_every_model_with_the_recipe_defaults(monkeypatch):
     # `numpycam demo --train` calls recipes.trained_models, which trains into a temporary folder.
     # Real training takes minutes, so the worker pool is replaced by one that saves small
     # untrained models: what is tested is that every model goes to the pool with no override.
-    from numpycam import recipes
+    from numpycam.train import recipes
 
     calls = []
 
     def fake_pool(names, jobs, out, n, epochs, results):
         calls.append((names, jobs, n, epochs))
         for name in names:
-            nc.gap_cnn(widths=(4, 8), seed=0).save(out / f"{name}.npz")
+            nc.save(nc.gap_cnn(widths=(4, 8), seed=0), out / f"{name}.npz")
             results[name] = {"test_accuracy": 0.25}
 
     monkeypatch.setattr(recipes, "in_processes", fake_pool)

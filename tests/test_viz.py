@@ -106,7 +106,7 @@ def test_the_demo_draws_every_method_of_the_registry():
     # the demo's list of methods is a pick from numpycam.METHODS: any registered method must draw,
     # once per model it applies to (CAM needs a GAP head, so not the conventional CNN)
     import numpycam as nc
-    from numpycam.viz_gallery import demo_figures
+    from numpycam.viz.gallery import demo_figures
 
     models = {"gap": nc.gap_cnn(widths=(4, 8, 8), seed=0),
               "fc": nc.fc_cnn(widths=(4, 8, 8), hidden=8, input_size=32, seed=0)}

@@ -13,14 +13,14 @@ from matplotlib.colors import to_rgba
 from matplotlib.figure import Figure
 
 import numpycam as nc
-from numpycam.gradcheck import numerical_gradient
-from numpycam.viz_diagrams import (
+from numpycam.nn.gradcheck import numerical_gradient
+from numpycam.viz.diagrams import (
     architecture_figure,
     cam_summary_figure,
     grad_cam_summary_figure,
     shape_text,
 )
-from numpycam.viz_network import NEGATIVE, POSITIVE, draw_network, network_figure
+from numpycam.viz.network import NEGATIVE, POSITIVE, draw_network, network_figure
 
 NUMBER = re.compile(r"[-+]?\d+(?:\.\d*)?(?:e[-+]?\d+)?")
 

@@ -1,4 +1,4 @@
-"""numpycam.viz_photos: the colour rules of the photo figures, checked on rendered pixels."""
+"""numpycam.viz.photos: the colour rules of the photo figures, checked on rendered pixels."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import pytest
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
-from numpycam import viz_photos
+from numpycam.viz import photos as viz_photos
 
 
 def _render(draw) -> np.ndarray:

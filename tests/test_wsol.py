@@ -8,7 +8,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 import numpycam as nc
-from numpycam.wsol import centre_gaussian, random_maps
+from numpycam.evaluation.wsol import centre_gaussian, random_maps
 
 
 def box_mask(h, w, box):
@@ -85,7 +85,7 @@ maps_and_masks = st.integers(1, 3).flatmap(lambda n: st.tuples(
 @given(maps_and_masks)
 def test_pxap_is_the_definition_on_pooled_normalised_pixels(mm):
     maps, masks = mm
-    from numpycam.maps import normalize
+    from numpycam.methods.postprocess import normalize
 
     assert nc.pxap(maps, masks) == pytest.approx(naive_ap(normalize(maps).ravel(), masks.ravel()))
 
@@ -94,7 +94,7 @@ def test_pxap_is_the_definition_on_pooled_normalised_pixels(mm):
 def test_pxap_agrees_with_scikit_learn(mm):
     metrics = pytest.importorskip("sklearn.metrics")
     maps, masks = mm
-    from numpycam.maps import normalize
+    from numpycam.methods.postprocess import normalize
 
     expected = metrics.average_precision_score(masks.ravel(), normalize(maps).ravel())
     assert nc.pxap(maps, masks) == pytest.approx(expected)

@@ -7,12 +7,12 @@ shows where the answer lives in the package, so it is also a reading guide to th
 
 import numpy as np
 
-from numpycam.classmaps import weighted_sum
-from numpycam.localize import box_from_map as _box_from_map
-from numpycam.localize import iou as _iou
-from numpycam.localize import pointing_game as _pointing_game
-from numpycam.losses import softmax_cross_entropy as _softmax_cross_entropy
-from numpycam.maps import upsample
+from numpycam.evaluation.localize import box_from_map as _box_from_map
+from numpycam.evaluation.localize import iou as _iou
+from numpycam.evaluation.localize import pointing_game as _pointing_game
+from numpycam.methods.classmaps import weighted_sum
+from numpycam.methods.postprocess import upsample
+from numpycam.nn.losses import softmax_cross_entropy as _softmax_cross_entropy
 from numpycam.ops.basic import dense_backward as _dense_backward
 from numpycam.ops.basic import relu_backward as _relu_backward
 from numpycam.ops.conv import conv_backward as _conv_backward

@@ -1,13 +1,14 @@
 """``numpycam bench``: training-step, convolution and CAM speed, measured against this machine's
-own matmul speed in the same run (see :mod:`numpycam.bench`)."""
+own matmul speed in the same run (see :mod:`numpycam.evaluation.speed`)."""
 
 from __future__ import annotations
 
 import argparse
 import sys
 
-from numpycam import bench
+from numpycam import __version__
 from numpycam.commands import int_in, thread_count
+from numpycam.evaluation import speed as bench
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -36,7 +37,7 @@ def run(args: argparse.Namespace) -> int:
     else:
         configs = bench.default_configs(args.batch, args.size, full_grid=args.grid)
         repeats, mm = args.repeats, args.matmul_size
-    for line in bench.environment():
+    for line in bench.environment(__version__):
         print(line)
     if args.threads is not None:  # numpycam.cli has set the limit before this runs
         print(f"BLAS threads limited to {args.threads}")

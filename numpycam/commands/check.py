@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from numpycam.check.harness import MEMORY_MB, TIMEOUT
+from numpycam.classroom.grader.harness import MEMORY_MB, TIMEOUT
 from numpycam.commands import int_in, non_negative_int, positive_float
 
 DEFAULT = "lessons/exercises/exercises.py"
@@ -40,8 +40,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     """Exit 0 if every graded exercise of every submission passes fully, 1 otherwise, 2 for a
     bad path or option."""
-    from numpycam.check import harness, report
-    from numpycam.check.table import select
+    from numpycam.classroom.grader import harness, report
+    from numpycam.classroom.grader.table import select
 
     def error(message: str) -> int:
         print(f"numpycam check: error: {message}", file=sys.stderr)

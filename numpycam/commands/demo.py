@@ -2,9 +2,9 @@
 
 Test images come from a fresh ``shapes`` set (seed 123 by default; training used seeds 1 and
 2). Every map explains the TRUE class of its image; each title also gives what the model
-predicted. ``--train`` retrains the models with the recipe of :mod:`numpycam.recipes` first
+predicted. ``--train`` retrains the models with the recipe of :mod:`numpycam.train.recipes` first
 (minutes); the retrained models are used for the figures only, the shipped files are untouched.
-The figures are drawn by :func:`numpycam.viz_gallery.demo`.
+The figures are drawn by :func:`numpycam.viz.gallery.demo`.
 """
 
 from __future__ import annotations
@@ -12,9 +12,10 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from numpycam import recipes, viz_gallery
 from numpycam.commands import int_in, non_negative_int
-from numpycam.zoo import NAMES, pretrained
+from numpycam.files.zoo import NAMES, pretrained
+from numpycam.train import recipes
+from numpycam.viz import gallery as viz_gallery
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:

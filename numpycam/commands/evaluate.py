@@ -1,5 +1,5 @@
 """``numpycam evaluate``: localisation and faithfulness of every method on a fresh test set
-(see :mod:`numpycam.evaluate`), as a table, JSON and figures.
+(see :mod:`numpycam.evaluation.evaluate`), as a table, JSON and figures.
 
 The figures go to ``--out`` (default ``evaluate_figures/`` in the current directory), never to
 the repository's committed ``figures/`` unless asked: ``numpycam figures`` regenerates those.
@@ -15,13 +15,13 @@ from pathlib import Path
 
 from numpycam.commands import fraction, int_in, non_negative_int, thread_count
 from numpycam.data import shapes
-from numpycam.evaluate import ALL_METHODS, evaluate, format_table
-from numpycam.evaluate_wsol import baseline_rows, format_wsol_table
-from numpycam.io import load
+from numpycam.evaluation.evaluate import ALL_METHODS, evaluate, format_table
+from numpycam.evaluation.threshold_free import baseline_rows, format_wsol_table
+from numpycam.files.load import load
+from numpycam.files.zoo import NAMES, SINGLE_LABEL, pretrained
 from numpycam.viz import save
-from numpycam.viz_localize import save_figures
-from numpycam.viz_wsol import box_acc_figure
-from numpycam.zoo import NAMES, SINGLE_LABEL, pretrained
+from numpycam.viz.localize import save_figures
+from numpycam.viz.wsol import box_acc_figure
 
 N, SEED, OUT = 1000, 7, Path("evaluate_figures")  # the test set of the README's table
 VAL_N, VAL_SEED = 100, 11  # the separate split that chooses each method's box threshold

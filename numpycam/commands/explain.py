@@ -3,7 +3,7 @@
 IMAGE is a PNG or JPEG file, or the name of a photo shipped with numpycam (chelsea, coffee,
 rocket). Prints the top-K classes with their probabilities and writes one figure per class
 (the photo, guided backprop, the method's map, Guided Grad-CAM and CAM) into --out. The work
-is done by ``numpycam.explain.explain_photo``; the figures by ``numpycam.viz_photos``.
+is done by ``numpycam.imagenet.explainer.explain_photo``; the figures by ``numpycam.viz.photos``.
 """
 
 from __future__ import annotations
@@ -13,8 +13,9 @@ import sys
 import time
 from pathlib import Path
 
-from numpycam import explain, viz_photos
 from numpycam.commands import int_in
+from numpycam.imagenet import explainer as explain
+from numpycam.viz import photos as viz_photos
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:

@@ -4,8 +4,8 @@ Each ``lessons/NN_*.py`` runs in its own process (the same Python, working direc
 repository, ``MPLBACKEND=Agg``, ``NUMPYCAM_FIGURES`` = the output folder), so a lesson behaves
 exactly as when a student runs ``python lessons/NN_name.py``. The lessons are not part of the
 installed package: run this command from the repository (the folder that holds ``lessons/``).
-Then the demo's figures (:func:`numpycam.viz_gallery.demo`, its default seed) and evaluate's
-(:func:`numpycam.evaluate.evaluate` on the README's test set, seed 7, 1,000 images unless
+Then the demo's figures (:func:`numpycam.viz.gallery.demo`, its default seed) and evaluate's
+(:func:`numpycam.evaluation.evaluate.evaluate` on the README's test set, seed 7, 1,000 images unless
 ``--evaluate-n`` says fewer) are drawn in this process.
 """
 
@@ -18,19 +18,21 @@ import sys
 import time
 from pathlib import Path
 
-from numpycam import viz_gallery, viz_photos
 from numpycam.blas import thread_environment
+from numpycam.classroom.notebooks import lesson_scripts
 from numpycam.commands import evaluate as evaluate_command
 from numpycam.commands import int_in, thread_count
 from numpycam.data import shapes
-from numpycam.evaluate import ALL_METHODS, evaluate
-from numpycam.evaluate_wsol import baseline_rows
-from numpycam.explain import explain_photo
-from numpycam.notebooks import lesson_scripts
+from numpycam.evaluation.evaluate import ALL_METHODS, evaluate
+from numpycam.evaluation.threshold_free import baseline_rows
+from numpycam.files.zoo import NAMES, SINGLE_LABEL, pretrained
+from numpycam.imagenet.explainer import explain_photo
+from numpycam.imagenet.weights import INSTALL_IMAGENET, imagenet_available
+from numpycam.viz import gallery as viz_gallery
+from numpycam.viz import photos as viz_photos
 from numpycam.viz import save
-from numpycam.viz_localize import save_figures
-from numpycam.viz_wsol import box_acc_figure
-from numpycam.zoo import INSTALL_IMAGENET, NAMES, SINGLE_LABEL, imagenet_available, pretrained
+from numpycam.viz.localize import save_figures
+from numpycam.viz.wsol import box_acc_figure
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:

@@ -9,7 +9,7 @@ import numpy as np
 
 from numpycam import __version__
 from numpycam.commands import int_in
-from numpycam.zoo import NAMES, pretrained, weights_path
+from numpycam.files.zoo import NAMES, pretrained, weights_path
 
 KINDS = {"gap": "the CAM architecture: convs, global average pooling, one Dense layer",
          "fc": "a conventional CNN: convs with max pooling, Flatten, two Dense layers",

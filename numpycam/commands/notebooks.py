@@ -9,7 +9,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from numpycam.notebooks import write_notebooks
+from numpycam.classroom.notebooks import write_notebooks
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:

@@ -12,7 +12,7 @@ import argparse
 import time
 from pathlib import Path
 
-from numpycam.site import build_site
+from numpycam.classroom.site import build_site
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:

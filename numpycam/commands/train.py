@@ -1,6 +1,6 @@
 """``numpycam train``: train the shipped models from scratch with the fixed recipe.
 
-The recipe and the runner live in :mod:`numpycam.recipes`; this command parses the options and
+The recipe and the runner live in :mod:`numpycam.train.recipes`; this command parses the options and
 prints where the log went. Worker processes are started with "spawn", so a script that calls
 ``numpycam.cli.main(["train", ...])`` itself needs the usual ``if __name__ == "__main__":`` guard.
 """
@@ -11,9 +11,9 @@ import argparse
 import time
 from pathlib import Path
 
-from numpycam import recipes
 from numpycam.commands import int_in
-from numpycam.zoo import NAMES
+from numpycam.files.zoo import NAMES
+from numpycam.train import recipes
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:

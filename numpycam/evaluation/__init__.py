@@ -1,0 +1,1 @@
+"""Is the map right? Localisation, WSOL metrics, faithfulness, sanity checks, shortcuts."""

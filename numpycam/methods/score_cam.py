@@ -1,0 +1,77 @@
+"""Score-CAM: each channel weighted by what it alone, as a mask, does to the score."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from numpycam.methods.classmaps import feature_layer, in_batches
+from numpycam.methods.family_base import finish
+from numpycam.methods.postprocess import normalize, upsample
+from numpycam.nn.losses import softmax
+from numpycam.validate import model_inputs, positive_int
+
+
+def masked_scores(model, x: np.ndarray, masks: np.ndarray, c: np.ndarray,
+                  batch_size: int = 64) -> np.ndarray:
+    """S^{c_n}(x_n * M_nk) (N, K) for masks M (N, K, H, W): N K forward passes, in batches."""
+    n, k = masks.shape[:2]
+    out = np.empty(n * k, dtype=np.result_type(x, masks))
+    for start in range(0, n * k, batch_size):
+        idx = np.arange(start, min(start + batch_size, n * k))
+        img, ch = idx // k, idx % k
+        inputs = x[img] * masks[img, ch][:, None]  # (B, C, H, W)
+        out[idx] = model.forward(inputs)[np.arange(len(idx)), c[img]]
+    return out.reshape(n, k)
+
+
+def score_cam(model, x, c, layer: str | int | None = None, *, relu: bool = True,
+              batch_size: int = 64, align_corners: bool = False, normalize_first: bool = False,
+              details: bool = False):
+    """L = ReLU(sum_k alpha_k f_k), alpha = softmax_k(S^c(x * M_k) - S^c(x_b)). (N, h, w).
+
+    Wang, Wang, Du, Yang, Zhang, Ding, Mardziel & Hu 2020, "Score-CAM: Score-Weighted Visual
+    Explanations for Convolutional Neural Networks". No gradient: every map f_k is upsampled to
+    the input size and min-max scaled to [0, 1],
+
+        M_k = normalize(upsample(f_k, (H, W)))         (a constant f_k gives M_k = 0)
+
+    the image is masked with it (all channels), and the channel's contribution is the increase
+    of the class score over that of the baseline image x_b = 0 (with S^c, the raw logit, as the
+    model's output):
+
+        C_k = S^c(x * M_k) - S^c(x_b)
+        alpha_k = exp(C_k) / sum_j exp(C_j)
+
+    The baseline term is the same for every k, so it cancels in the softmax: the weights do not
+    depend on x_b (it is kept for fidelity to the paper and costs one forward pass). All N K
+    masked images go through ``model.forward``, ``batch_size`` at a time; the images too are
+    taken ``batch_size`` at a time, so the masks (B, K, H, W) never hold more than B images.
+
+    Final ReLU: applied (the paper's map); ``relu=False`` returns the sum before it.
+    ``details=True``: an Explanation whose ``weights`` are alpha (N, K), rows summing to 1.
+
+    How the masks are made, for comparing with other libraries (the paper fixes neither):
+    ``align_corners=True`` upsamples with corner-aligned pixel centres (pytorch-grad-cam's
+    ``nn.UpsamplingBilinear2d``) instead of half-pixel centres; ``normalize_first=True`` scales
+    f_k to [0, 1] before upsampling it (torch-cam), M_k = upsample(normalize(f_k)). Either
+    changes M_k only where upsampling creates new values: at H, W = h, w both are no-ops.
+    """
+    x, c = model_inputs(model, x, c)
+    batch_size = positive_int(batch_size, "batch_size")
+    joined = in_batches(score_cam, model, x, c, batch_size, layer=layer, relu=relu, details=details)
+    if joined is not None:
+        return joined
+    i = feature_layer(model, layer)
+    scores = model.forward(x)  # (N, M)
+    f = model.activation(i)  # (N, K, h, w)
+    n, k, h, w = f.shape
+    fk = f.reshape(n * k, h, w)  # (N K, h, w)
+    if normalize_first:
+        masks = upsample(normalize(fk), x.shape[2:], align_corners=align_corners)
+    else:
+        masks = normalize(upsample(fk, x.shape[2:], align_corners=align_corners))
+    masks = masks.reshape(n, k, *x.shape[2:])  # (N, K, H, W)
+    base = model.forward(np.zeros_like(x[:1]))[0, c]  # (N,): S^c(x_b)
+    increase = masked_scores(model, x, masks, c, batch_size) - base[:, None]  # (N, K)
+    alpha = softmax(increase)  # (N, K)
+    return finish(f, alpha, scores, c, model.layers[i].name, relu=relu, details=details)

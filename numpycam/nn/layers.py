@@ -1,0 +1,291 @@
+"""Layers: parameters and caches around the pure maths of :mod:`numpycam.ops`.
+
+Convention for parameters and their gradients, used everywhere: a layer's parameters are
+attributes named in ``layer.param_names`` (``W``, ``b``), and after ``backward`` each gradient
+sits beside its parameter with a ``d`` in front (``dW``, ``db``). Arrays are NCHW.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from numpycam.ops import basic, pool
+from numpycam.ops import conv as convops
+from numpycam.validate import positive_int
+
+LAYER_TYPES: dict[str, type] = {}
+"""Every layer class of numpycam by class name: what ``load`` rebuilds a saved model from.
+
+Filled by ``Layer.__init_subclass__``, so a layer defined in any numpycam module (here,
+``layers_extra``, ``blocks``) is registered where it is written; nothing keeps its own list.
+"""
+
+
+class Layer:
+    """Base class: ``forward(x) -> out`` keeps a cache, ``backward(dout) -> dx`` uses it.
+
+    ``param_names`` are trained; ``buffer_names`` (BatchNorm's running averages) are saved with
+    the model but never trained. ``training`` says which mode the layer is in (``train()`` /
+    ``eval()``); only layers that behave differently (BatchNorm2D) look at it.
+    """
+
+    kind = "layer"  # prefix of generated names, e.g. conv -> conv1, conv2
+    param_names: tuple[str, ...] = ()
+    buffer_names: tuple[str, ...] = ()
+    expects_channels: int | None = None  # channels the input must have (0: a flat input)
+    holds_layers = False  # True for a Block: its config is {"layers": [specs of its layers]}
+
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        if cls.__module__.startswith("numpycam.") and not cls.__name__.startswith("_"):
+            LAYER_TYPES[cls.__name__] = cls  # private bases are not layers a file may name
+
+    def __init__(self) -> None:
+        self.name: str | None = None
+        self.trainable = True
+        self.training = True
+        self._cache = None
+
+    def train(self, mode: bool = True) -> Layer:
+        """Switch to training mode (or evaluation mode with ``mode=False``); returns self."""
+        self.training = bool(mode)
+        return self
+
+    def eval(self) -> Layer:
+        return self.train(False)
+
+    def sublayers(self) -> list[Layer]:
+        """Layers nested inside this one (a Block's body); none for a plain layer."""
+        return []
+
+    def has_params(self) -> bool:
+        """True if this layer or a layer nested in it has parameters to train."""
+        return bool(self.param_names) or any(lay.trainable and lay.has_params()
+                                             for lay in self.sublayers())
+
+    def forward(self, x: np.ndarray) -> np.ndarray:
+        raise NotImplementedError
+
+    def backward(self, dout: np.ndarray, **kwargs) -> np.ndarray:
+        raise NotImplementedError
+
+    def config(self) -> dict:
+        """The constructor arguments, enough to rebuild the layer (used by ``save``)."""
+        return {}
+
+    @classmethod
+    def param_shapes(cls, config: dict) -> dict[str, tuple[int, ...]]:
+        """Shape of every parameter and buffer that ``cls(**config)`` would hold, computed from
+        the config alone, so ``load`` can check a file's sizes before allocating anything.
+        A layer class with parameters must override this (the default: none)."""
+        return {}
+
+    def _need_cache(self):
+        if self._cache is None:
+            raise RuntimeError(f"{self.name or type(self).__name__}: call forward before backward")
+        return self._cache
+
+    def __repr__(self) -> str:
+        args = ", ".join(f"{k}={v!r}" for k, v in self.config().items())
+        frozen = "" if self.trainable or not self.param_names else ", frozen"
+        label = f"{self.name}: " if self.name else ""
+        return f"{label}{type(self).__name__}({args}{frozen})"
+
+
+
+def layer_spec(layer: Layer) -> dict:
+    """What ``save`` writes for one layer: {"type", "name", "config"} (JSON-ready); a block's
+    config holds the specs of its own layers."""
+    return {"type": type(layer).__name__, "name": layer.name, "config": layer.config()}
+
+class Conv2D(Layer):
+    """Cross-correlation with D filters: (N, C, H, W) -> (N, D, H', W'); W (D, C, HH, WW), b (D,).
+
+    H' = (H + 2 padding - HH) // stride + 1. Weights start He-normal: std = sqrt(2 / (C HH WW)).
+    ``bias=False`` drops b (for a convolution followed by BatchNorm, whose beta is the bias).
+    """
+
+    kind = "conv"
+    param_names = ("W", "b")
+
+    def __init__(self, in_channels: int, out_channels: int, kernel_size: int = 3, stride: int = 1,
+                 padding: int = 0, *, bias: bool = True, rng: np.random.Generator | None = None,
+                 dtype=np.float32) -> None:
+        super().__init__()
+        if not isinstance(bias, (bool, np.bool_)):
+            raise TypeError(f"bias must be True or False, got {bias!r}")
+        self.bias = bool(bias)
+        self.param_names = ("W", "b") if self.bias else ("W",)
+        self.in_channels = positive_int(in_channels, "in_channels")
+        self.out_channels = positive_int(out_channels, "out_channels")
+        self.kernel_size = positive_int(kernel_size, "kernel_size")
+        self.stride = positive_int(stride, "stride")
+        self.padding = positive_int(padding, "padding", minimum=0)
+        rng = np.random.default_rng(0) if rng is None else rng
+        fan_in = in_channels * kernel_size * kernel_size
+        shape = (out_channels, in_channels, kernel_size, kernel_size)
+        self.W = (rng.standard_normal(shape) * np.sqrt(2.0 / fan_in)).astype(dtype)
+        self.b = np.zeros(out_channels, dtype=dtype) if self.bias else None
+        self.dW = self.db = None
+
+    @property
+    def expects_channels(self) -> int:
+        return self.in_channels
+
+    def forward(self, x):
+        if x.ndim != 4 or x.shape[1] != self.in_channels:
+            raise ValueError(f"{self.name}: expected input (N, {self.in_channels}, H, W), got {x.shape}")
+        k, p = self.kernel_size, self.padding
+        if x.shape[2] + 2 * p < k or x.shape[3] + 2 * p < k:
+            raise ValueError(f"{self.name}: input {x.shape[2:]} is smaller than the {k}x{k} kernel")
+        out, self._cache = convops.conv_forward(x, self.W, self.b, self.stride, self.padding)
+        return out
+
+    def backward(self, dout, *, need_dx: bool = True, param_grads: bool = True, **kwargs):
+        dx, dW, db = convops.conv_backward(dout, self._need_cache(), need_dx=need_dx, need_dW=param_grads)
+        if param_grads:
+            self.dW, self.db = dW, (db if self.bias else None)
+        return dx
+
+    @classmethod
+    def param_shapes(cls, config):
+        c_in = positive_int(config["in_channels"], "in_channels")
+        d = positive_int(config["out_channels"], "out_channels")
+        k = positive_int(config.get("kernel_size", 3), "kernel_size")
+        return {"W": (d, c_in, k, k), **({"b": (d,)} if config.get("bias", True) else {})}
+
+    def config(self):
+        cfg = {"in_channels": self.in_channels, "out_channels": self.out_channels,
+               "kernel_size": self.kernel_size, "stride": self.stride, "padding": self.padding}
+        return cfg if self.bias else {**cfg, "bias": False}
+
+
+class Center(Layer):
+    """Subtract each image's mean colour, per channel: (N, C, H, W) -> same shape.
+
+    A fixed first step with no parameters. The backgrounds here have random colours, and
+    removing them lets the first convolution learn shape edges much sooner (without it training
+    sat at chance for hundreds of steps; the README's "Data and training" has the story).
+    """
+
+    kind = "center"
+
+    def forward(self, x):
+        if x.ndim != 4:
+            raise ValueError(f"{self.name}: expected images (N, C, H, W), got {x.shape}")
+        out, self._cache = basic.center_forward(x)
+        return out
+
+    def backward(self, dout, **kwargs):
+        return basic.center_backward(dout)
+
+
+class ReLU(Layer):
+    """max(x, 0), element-wise. ``backward(dout, guided=True)`` applies guided backprop's rule."""
+
+    kind = "relu"
+
+    def forward(self, x):
+        out, self._cache = basic.relu_forward(x)
+        return out
+
+    def backward(self, dout, *, guided: bool = False, **kwargs):
+        return basic.relu_backward(dout, self._need_cache(), guided=guided)
+
+
+class MaxPool2D(Layer):
+    """Max over size x size windows moved by ``stride`` (default: ``size``, no overlap)."""
+
+    kind = "pool"
+
+    def __init__(self, size: int = 2, stride: int | None = None) -> None:
+        super().__init__()
+        self.size = positive_int(size, "size")
+        self.stride = self.size if stride is None else positive_int(stride, "stride")
+
+    def forward(self, x):
+        if x.ndim != 4 or x.shape[2] < self.size or x.shape[3] < self.size:
+            raise ValueError(f"{self.name}: expected (N, C, H, W) with H, W >= {self.size}, got {x.shape}")
+        out, self._cache = pool.maxpool_forward(x, self.size, self.stride)
+        return out
+
+    def backward(self, dout, **kwargs):
+        return pool.maxpool_backward(dout, self._need_cache())
+
+    def config(self):
+        return {"size": self.size, "stride": self.stride}
+
+
+class GlobalAvgPool2D(Layer):
+    """GAP: (N, K, h, w) -> (N, K), F_k = (1/Z) sum_ij f_k(i, j) with Z = h w."""
+
+    kind = "gap"
+
+    def forward(self, x):
+        if x.ndim != 4:
+            raise ValueError(f"{self.name}: expected feature maps (N, K, h, w), got {x.shape}")
+        out, self._cache = pool.gap_forward(x)
+        return out
+
+    def backward(self, dout, **kwargs):
+        return pool.gap_backward(dout, self._need_cache())
+
+
+class Flatten(Layer):
+    """(N, C, H, W) -> (N, C*H*W)."""
+
+    kind = "flatten"
+
+    def forward(self, x):
+        out, self._cache = basic.flatten_forward(x)
+        return out
+
+    def backward(self, dout, **kwargs):
+        return basic.flatten_backward(dout, self._need_cache())
+
+
+class Dense(Layer):
+    """Fully connected: (N, in) -> (N, out), S = x W^T + b; W (out, in), so W[c, k] = w_k^c."""
+
+    kind = "fc"
+    param_names = ("W", "b")
+    expects_channels = 0  # a flat (N, features) input
+
+    def __init__(self, in_features: int, out_features: int, *,
+                 rng: np.random.Generator | None = None, dtype=np.float32) -> None:
+        super().__init__()
+        self.in_features = positive_int(in_features, "in_features")
+        self.out_features = positive_int(out_features, "out_features")
+        rng = np.random.default_rng(0) if rng is None else rng
+        std = np.sqrt(2.0 / in_features)
+        self.W = (rng.standard_normal((out_features, in_features)) * std).astype(dtype)
+        self.b = np.zeros(out_features, dtype=dtype)
+        self.dW = self.db = None
+
+    def forward(self, x):
+        if x.ndim != 2 or x.shape[1] != self.in_features:
+            raise ValueError(
+                f"{self.name}: expected input (N, {self.in_features}), got {x.shape}; "
+                "is the input image the size this model was built for?"
+            )
+        out, self._cache = basic.dense_forward(x, self.W, self.b)
+        return out
+
+    def backward(self, dout, *, need_dx: bool = True, param_grads: bool = True, **kwargs):
+        if not param_grads:  # explanations: only dx = dout W (dW would cost as much again)
+            self._need_cache()
+            return dout @ self.W
+        dx, dW, db = basic.dense_backward(dout, self._need_cache(), self.W)
+        if param_grads:
+            self.dW, self.db = dW, db
+        return dx
+
+    def config(self):
+        return {"in_features": self.in_features, "out_features": self.out_features}
+
+    @classmethod
+    def param_shapes(cls, config):
+        n_in = positive_int(config["in_features"], "in_features")
+        n_out = positive_int(config["out_features"], "out_features")
+        return {"W": (n_out, n_in), "b": (n_out,)}
+

@@ -1,0 +1,1 @@
+"""Training: fit, optimisers, the recipe of the shipped models, GAP heads."""

@@ -1,0 +1,174 @@
+"""The house: a small core (ops <- nn <- methods) and rooms that depend on it, never the reverse.
+
+Every ``import`` under numpycam/ is read with ``ast`` (those inside functions too), resolved to a
+module of the package, and checked against the layering that docs/architecture.md describes.
+"""
+
+from __future__ import annotations
+
+import ast
+import json
+import subprocess
+import sys
+from collections import defaultdict
+from functools import cache
+from pathlib import Path
+
+import pytest
+
+import numpycam
+
+PKG = Path(numpycam.__file__).resolve().parent
+CORE = ("validate", "ops", "nn", "methods")
+# what each part of the core may import from numpycam (the core's own order: ops <- nn <- methods)
+CORE_ALLOWED = {
+    "validate": {"validate"},
+    "ops": {"ops"},
+    "nn": {"validate", "ops", "nn"},
+    "methods": {"validate", "ops", "nn", "methods"},
+}
+ROOT_MODULES = {"__init__", "__main__", "cli", "validate", "blas"}
+TOP = {"commands", "cli", "__main__"}  # may import the package's public API (numpycam/__init__)
+MAX_LINES = 250
+
+
+def module_name(path: Path) -> str:
+    parts = ["numpycam", *path.relative_to(PKG).with_suffix("").parts]
+    return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+
+
+@cache
+def modules() -> dict[str, Path]:
+    return {module_name(p): p for p in PKG.rglob("*.py")}
+
+
+def room(module: str) -> str:
+    """``numpycam.nn.layers`` -> ``nn``; ``numpycam`` itself -> ``api``."""
+    parts = module.split(".")
+    return parts[1] if len(parts) > 1 else "api"
+
+
+def resolve(importer: str, node: ast.ImportFrom) -> str:
+    if not node.level:
+        return node.module or ""
+    base = importer.split(".")
+    if not modules()[importer].name == "__init__.py":
+        base = base[:-1]
+    base = base[: len(base) - node.level + 1]
+    return ".".join(base + ([node.module] if node.module else []))
+
+
+@cache
+def imports() -> list[tuple[str, str, str]]:
+    """(importer, imported module, name) for every import; name is "" for ``import x``.
+    ``from numpycam import viz`` counts as importing the module numpycam.viz."""
+    found = []
+    for mod, path in modules().items():
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Import):
+                found += [(mod, a.name, "") for a in node.names]
+            elif isinstance(node, ast.ImportFrom):
+                target = resolve(mod, node)
+                for a in node.names:
+                    sub = f"{target}.{a.name}"
+                    found.append((mod, sub, "") if sub in modules() else (mod, target, a.name))
+    return found
+
+
+def internal() -> list[tuple[str, str, str]]:
+    return [(a, b, n) for a, b, n in imports() if b == "numpycam" or b.startswith("numpycam.")]
+
+
+def find_cycle(edges: dict[str, set[str]]) -> list[str] | None:
+    """A cycle of the directed graph as a list of nodes, or None."""
+    state, stack = {}, []
+
+    def visit(n):
+        state[n] = "open"
+        stack.append(n)
+        for m in sorted(edges.get(n, ())):
+            if state.get(m) == "open":
+                return stack[stack.index(m):] + [m]
+            if m not in state and (cycle := visit(m)):
+                return cycle
+        state[n] = "done"
+        stack.pop()
+        return None
+
+    for n in sorted(edges):
+        if n not in state and (cycle := visit(n)):
+            return cycle
+    return None
+
+
+def test_the_scan_sees_the_imports():
+    pairs = {(a, b) for a, b, _ in internal()}
+    assert ("numpycam.nn.layers", "numpycam.ops.conv") in pairs
+    assert ("numpycam.viz.diagrams", "numpycam.viz") in pairs  # ``from numpycam import viz``
+    assert len(modules()) > 60
+
+
+@pytest.mark.parametrize("part", CORE)
+def test_the_core_imports_only_numpy_scipy_and_the_core(part):
+    wrong = sorted({f"{a} -> {b}" for a, b, _ in imports() if room(a) == part and (
+        (b.startswith("numpycam") and room(b) not in CORE_ALLOWED[part])
+        or b.split(".")[0] in ("matplotlib", "PIL", "torch", "jax", "tensorflow", "autograd"))})
+    assert not wrong, f"the core part {part!r} reaches outside the core: {wrong}"
+
+
+def test_the_core_reads_no_files_and_draws_nothing():
+    for mod, path in modules().items():
+        if room(mod) in CORE:
+            text = path.read_text(encoding="utf-8")
+            for word in ("np.load(", "open(", "matplotlib", "pickle"):
+                assert word not in text, f"{mod} uses {word!r}; the core neither reads files nor draws"
+
+
+def test_no_cycle_between_modules():
+    edges = defaultdict(set)
+    for a, b, _ in internal():
+        if a != b and b in modules() and not a.startswith(b + "."):  # a package's own __init__ aside
+            edges[a].add(b)
+    assert find_cycle(edges) is None, f"import cycle: {' -> '.join(find_cycle(edges))}"
+
+
+def test_no_cycle_between_rooms_and_only_the_top_uses_the_api():
+    edges = defaultdict(set)
+    for a, b, _ in internal():
+        if room(a) != room(b):
+            edges[room(a)].add(room(b))
+    assert find_cycle(edges) is None, f"rooms depend on each other in a circle: {find_cycle(edges)}"
+    users = sorted(r for r, targets in edges.items() if "api" in targets)
+    assert set(users) <= TOP, f"rooms that import numpycam/__init__ (only {sorted(TOP)} may): {users}"
+    for part in CORE:
+        assert not set(edges[part]) - set(CORE), f"the core part {part} imports the rooms {edges[part]}"
+
+
+def test_no_private_name_crosses_a_room():
+    crossing = sorted(f"{a} imports {b}.{n}" for a, b, n in internal()
+                      if room(a) != room(b) and ((n.startswith("_") and not n.endswith("__")) or any(
+                          p.startswith("_") and p != "__init__" for p in b.split("."))))
+    assert not crossing, crossing
+
+
+def test_import_numpycam_loads_neither_matplotlib_nor_the_imagenet_room_nor_the_grader():
+    code = "import json, sys, numpycam; print(json.dumps(sorted(sys.modules)))"
+    loaded = json.loads(subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                                       check=True).stdout)
+    heavy = [m for m in loaded if m.split(".")[0] in ("matplotlib", "PIL")
+             or m.startswith(("numpycam.imagenet", "numpycam.classroom", "numpycam.viz",
+                              "numpycam.commands"))]
+    assert not heavy, f"import numpycam loads {heavy}"
+    assert "numpycam.methods.grad_cam" in loaded or "numpycam.methods" in loaded
+
+
+def test_every_public_name_still_imports():
+    for name in numpycam.__all__:
+        assert getattr(numpycam, name) is not None, name
+
+
+def test_small_files_and_a_small_root():
+    long = {m: n for m, p in modules().items() if (n := len(p.read_text(encoding="utf-8").splitlines())) > MAX_LINES}
+    assert not long, f"modules over {MAX_LINES} lines: {long}"
+    root = {p.stem for p in PKG.glob("*.py")}
+    assert root == ROOT_MODULES, f"the root of numpycam/ holds {sorted(root)}; rooms are folders"
