@@ -195,7 +195,7 @@ def test_each_shipped_file_has_its_origin_and_licence():
     assert sources.count("CC0") >= 2 and "public domain" in sources
     assert sum(p.stat().st_size for p in imagenet.DATA.iterdir()) < 400_000  # a few hundred KB
     package_data = (REPO / "pyproject.toml").read_text().split("[tool.setuptools.package-data]")[1]
-    assert '"imagenet_data/*"' in package_data.split("[")[1]  # the data ship with the package
+    assert '"numpycam.imagenet" = ["data/*"]' in package_data  # the data ship with the package
 
 
 def test_an_unknown_photo_name_lists_the_shipped_ones():
