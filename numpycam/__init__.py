@@ -46,16 +46,10 @@ from numpycam.methods import (
     score_cam,
     xgrad_cam,
 )
-from numpycam.methods.classmaps import (
-    Explanation,
-    cam,
-    grad_cam,
-    guided_backprop,
-    guided_grad_cam,
-    input_gradient,
-    one_hot,
-    weighted_sum,
-)
+from numpycam.methods.base import Explanation, one_hot, weighted_sum
+from numpycam.methods.cam import cam
+from numpycam.methods.grad_cam import grad_cam
+from numpycam.methods.guided import guided_backprop, guided_grad_cam, input_gradient
 from numpycam.methods.postprocess import normalize, upsample
 from numpycam.methods.registry import METHODS, Method
 from numpycam.nn.blocks import Block, Residual

@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 from strategies import close, gap_networks, seeds
 
 import numpycam as nc
-from numpycam.methods.classmaps import feature_layer, score_gradient
+from numpycam.methods.base import feature_layer, score_gradient
 
 
 @given(gap_networks())

@@ -172,6 +172,20 @@ def test_score_cam_mask_options_on_a_linear_model(seed, C, K, side, options):
     close(e.weights, np.exp(increase) / np.exp(increase).sum(axis=1, keepdims=True))
 
 
+@given(seeds, st.sampled_from([(True, False), (False, True), (True, True)]), st.integers(1, 3))
+def test_score_cam_mask_options_reach_every_batch(seed, options, batch_size):
+    """More images than ``batch_size``: every batch uses the options (before the methods were
+    split into files, the batches after a split quietly used the default masks)."""
+    align_corners, normalize_first = options
+    rng = np.random.default_rng(seed)
+    model = nc.Sequential([nc.Conv2D(2, 3, 1, stride=2, rng=rng, dtype=np.float64),
+                           nc.GlobalAvgPool2D(), nc.Dense(3, 3, rng=rng, dtype=np.float64)])
+    x, c = rng.standard_normal((4, 2, 7, 7)), rng.integers(0, 3, 4)
+    kw = {"layer": 0, "align_corners": align_corners, "normalize_first": normalize_first}
+    close(score_cam(model, x, c, batch_size=batch_size, **kw), score_cam(model, x, c, **kw),
+          rtol=1e-12)
+
+
 @given(seeds, st.integers(1, 3), st.integers(1, 4), st.integers(2, 8))
 def test_score_cam_mask_options_do_nothing_at_the_input_size(seed, C, K, side):
     """At a layer as large as the input no upsampling happens, so both options are no-ops."""

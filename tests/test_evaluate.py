@@ -190,7 +190,7 @@ def test_a_method_added_to_the_registry_appears_in_the_plan_and_the_table(monkey
     """Adding a method is one registry entry: one with a weight rule (computed in the shared
     pass) and one without (run through its function) both get their rows."""
     import numpycam.evaluation.evaluate as ev
-    from numpycam.methods.family_base import from_rule
+    from numpycam.methods.base import from_rule
     from numpycam.methods.registry import METHODS, Method, Paper
 
     def ones(f, g):  # every channel weight 1: the map is sum_k f_k

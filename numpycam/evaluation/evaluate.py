@@ -38,7 +38,8 @@ from numpycam.evaluation.faithfulness import average_drop_increase, deletion_auc
 from numpycam.evaluation.localize import box_from_map, energy_in_box, iou, localization_accuracy, pointing_game
 from numpycam.evaluation.table import COLUMNS, format_table
 from numpycam.evaluation.threshold_free import native_true_maps, true_map_ious, wsol_columns
-from numpycam.methods.classmaps import combine, gap_head, one_hot
+from numpycam.methods.base import one_hot, weighted_sum
+from numpycam.methods.cam import gap_head
 from numpycam.methods.postprocess import upsample
 from numpycam.methods.registry import METHODS
 from numpycam.nn.layers import Conv2D, ReLU
@@ -114,7 +115,8 @@ def gradients_at(model, x, c, layers) -> tuple[np.ndarray, dict]:
 def rule_map(method: str, f: np.ndarray, g: np.ndarray) -> np.ndarray:
     """sum_k weight_k f_k with the method's weight rule, then its default ReLU. (N, h, w)."""
     m = METHODS[method]
-    return combine(f, m.weights(f, g), m.relu)
+    maps = weighted_sum(f, m.weights(f, g))  # (N, h, w)
+    return np.maximum(maps, 0) if m.relu else maps
 
 
 class _Row:

@@ -28,7 +28,7 @@ from typing import NamedTuple
 import numpy as np
 from scipy import ndimage, stats
 
-from numpycam.methods.classmaps import guided_backprop, guided_grad_cam
+from numpycam.methods.guided import guided_backprop, guided_grad_cam
 from numpycam.methods.postprocess import normalize, upsample
 from numpycam.methods.registry import METHODS
 

@@ -24,7 +24,9 @@ import numpy as np
 
 from numpycam.imagenet.photos import MEAN, STD, class_index, class_names, load_image, preprocess, top_classes
 from numpycam.imagenet.weights import efficientnet_lite0_pretrained
-from numpycam.methods.classmaps import feature_layer, gap_head, guided_backprop, weighted_sum
+from numpycam.methods.base import feature_layer, weighted_sum
+from numpycam.methods.cam import gap_head
+from numpycam.methods.guided import guided_backprop
 from numpycam.methods.postprocess import upsample
 from numpycam.methods.registry import METHODS
 

@@ -17,13 +17,23 @@ class c), Z = h w and every map sum_k weight_k f_k at the layer's resolution (N,
 On a network whose maps feed GAP (g = w_k^c / Z everywhere) the gradient methods reduce to
 CAM; tests/test_family.py proves each reduction.
 
+Where each equation lives:
+
+    base.py        weighted_sum (sum_k weight_k f_k), one_hot, Explanation, the batches, and
+                   the two passes every gradient method shares (f, then g = dS^c/df)
+    cam.py         CAM, L_CAM^c = sum_k w_k^c f_k
+    grad_cam.py    Grad-CAM, a_k^c = (1/Z) sum_ij g_k(i, j), L = ReLU(sum_k a_k^c f_k)
+    guided.py      the input gradient dS^c/dx, guided backprop, Guided Grad-CAM
+    one file per other method of the table (its weight rule); postprocess.py (upsample, normalize);
+    registry.py (METHODS, the one table of every method)
+
 The defaults are the papers' maps. Options adopt other libraries' conventions, so that their
 maps can be reproduced to round-off (benchmarks/vs_peers.py, tests/test_conventions.py):
 grad_cam_plus_plus ``eps=`` (pytorch-grad-cam adds 1e-6 to alpha's denominator), eigen_cam
 ``center=`` (pytorch-grad-cam centres f), score_cam ``align_corners=`` (pytorch-grad-cam's
-masks) and ``normalize_first=`` (torch-cam's), and numpycam.methods.postprocess.upsample ``align_corners=``
-and ``mode="nearest"`` (Captum's interpolation). numpycam.methods.registry.METHODS lists them all, with
-cam and grad_cam, for everything that iterates over the methods.
+masks) and ``normalize_first=`` (torch-cam's), and numpycam.methods.postprocess.upsample
+``align_corners=`` and ``mode="nearest"`` (Captum's interpolation). numpycam.methods.registry.METHODS
+lists them all, with cam and grad_cam, for everything that iterates over the methods.
 """
 
 from numpycam.methods.eigen_cam import eigen_cam, eigen_cam_weights

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from numpycam.methods.classmaps import feature_layer, in_batches
-from numpycam.methods.family_base import finish
+from numpycam.methods.base import BATCH, Explanation, feature_layer, in_batches, weighted_sum
+from numpycam.nn.sequential import Sequential
 from numpycam.validate import model_inputs
 
 
@@ -29,8 +29,25 @@ def eigen_cam_weights(f: np.ndarray, g: np.ndarray | None = None, center: bool =
     return v * sign[:, None]
 
 
+def eigen_cam_explanation(model: Sequential, x: np.ndarray, c: np.ndarray | None,
+                          layer: str | int | None = None, *, relu: bool = False,
+                          center: bool = False) -> Explanation:
+    """Eigen-CAM on one batch of checked arrays; c None records the predicted class."""
+    i = feature_layer(model, layer)  # f is the output of layer i
+    S = model.forward(x)  # (N, M)
+    c = S.argmax(axis=1) if c is None else c
+    f = model.activation(i)  # (N, K, h, w)
+    v = eigen_cam_weights(f, center=center)  # (N, K)
+    if center:
+        f = f - f.mean(axis=(2, 3), keepdims=True)  # the map is (A - 1 m^T) v
+    L = weighted_sum(f, v)  # (N, h, w): A v = sum_k v_k f_k(i, j)
+    if relu:
+        L = np.maximum(L, 0)  # not the paper's; only if asked for
+    return Explanation(L, f, v, S, c, model.layers[i].name)
+
+
 def eigen_cam(model, x, c=None, layer: str | int | None = None, *, relu: bool = False,
-              center: bool = False, details: bool = False, batch_size: int = 64):
+              center: bool = False, details: bool = False, batch_size: int = BATCH):
     """L = A v_1, the (Z x K) activations A projected on their first principal direction. (N, h, w).
 
     Muhammad & Yeasin 2020, "Eigen-CAM: Class Activation Map using Principal Components". Per
@@ -58,15 +75,5 @@ def eigen_cam(model, x, c=None, layer: str | int | None = None, *, relu: bool = 
     the uncentred one mixes in b. With ``details=True`` the Explanation's f is the centred f.
     """
     x, checked = model_inputs(model, x, 0 if c is None else c)
-    joined = in_batches(eigen_cam, model, x, None if c is None else checked, batch_size,
-                        layer=layer, relu=relu, center=center, details=details)
-    if joined is not None:
-        return joined
-    i = feature_layer(model, layer)
-    scores = model.forward(x)  # (N, M)
-    c = scores.argmax(axis=1) if c is None else checked
-    f = model.activation(i)  # (N, K, h, w)
-    v = eigen_cam_weights(f, center=center)  # (N, K)
-    if center:
-        f = f - f.mean(axis=(2, 3), keepdims=True)  # the map is (A - 1 m^T) v
-    return finish(f, v, scores, c, model.layers[i].name, relu=relu, details=details)
+    return in_batches(eigen_cam_explanation, model, x, None if c is None else checked, batch_size,
+                      details=details, layer=layer, relu=relu, center=center)

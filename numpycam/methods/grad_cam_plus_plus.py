@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from numpycam.methods.family_base import gradient_method
+from numpycam.methods.base import BATCH, gradient_method
 
 
 def grad_cam_plus_plus_weights(f: np.ndarray, g: np.ndarray, eps: float = 0.0) -> np.ndarray:
@@ -22,7 +22,7 @@ def grad_cam_plus_plus_weights(f: np.ndarray, g: np.ndarray, eps: float = 0.0) -
 
 
 def grad_cam_plus_plus(model, x, c, layer: str | int | None = None, *, relu: bool = True,
-                       eps: float = 0.0, details: bool = False):
+                       eps: float = 0.0, details: bool = False, batch_size: int = BATCH):
     """L = ReLU(sum_k w_k f_k), w_k = sum_ij alpha_k(i, j) ReLU(g_k(i, j)). (N, h, w).
 
     Chattopadhay, Sarkar, Howlader & Balasubramanian 2018, "Grad-CAM++: Generalized
@@ -52,10 +52,13 @@ def grad_cam_plus_plus(model, x, c, layer: str | int | None = None, *, relu: boo
         ReLU(w_k^c) (w_k^c)^2 / ((w_k^c)^2 (2 + w_k^c F_k) + eps Z^2)
 
     and channels with |w_k^c| / Z near sqrt(eps) = 1e-3 lose a large part of their weight.
+
+    ``details=True`` returns an Explanation; computed ``batch_size`` images at a time.
     """
     eps = float(eps)
     if not (np.isfinite(eps) and eps >= 0):
         raise ValueError(f"eps must be a finite number >= 0 (0 is the paper's Eq. 19), got {eps}")
     rule = grad_cam_plus_plus_weights if eps == 0 else (
         lambda f, g: grad_cam_plus_plus_weights(f, g, eps))
-    return gradient_method(model, x, c, layer, rule, relu=relu, details=details)
+    return gradient_method(model, x, c, layer, rule, relu=relu, details=details,
+                           batch_size=batch_size)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from numpycam.methods.family_base import from_rule
+from numpycam.methods.base import from_rule
 
 
 def layer_cam_weights(f: np.ndarray, g: np.ndarray) -> np.ndarray:

@@ -2,9 +2,9 @@
 
 ``METHODS[name]`` is a :class:`Method`; the dict is in display order (CAM first). Every
 ``function`` is called alike, ``function(model, x, c, layer=None)`` -> maps (N, h, w), plus the
-keywords ``details=True`` (an Explanation) and, except for cam, ``relu=``. The evaluation
-(numpycam.evaluation.evaluate), the bench, the lessons and the commands iterate over this dict, so adding a
-method means adding its file under numpycam/family and one entry here.
+keywords ``details=True`` (an Explanation), ``batch_size=`` and, except for cam, ``relu=``. The
+evaluation (numpycam.evaluation.evaluate), the bench, the lessons and the commands iterate over
+this dict, so adding a method means adding its file under numpycam/methods and one entry here.
 
 What a method ``needs`` says what one map costs:
 
@@ -14,8 +14,9 @@ What a method ``needs`` says what one map costs:
     forward passes  one forward pass per channel and image, with the image masked (Score-CAM)
 
 ``weights`` is the method's weight rule ``(f, g) -> (N, K)`` or per position ``(N, K, h, w)``,
-so that ``combine(f, weights(f, g), relu)`` is the map; it is None where the method is not a
-rule on (f, g): CAM takes the Dense weights w_k^c, Score-CAM needs masked forward passes.
+so that ``weighted_sum(f, weights(f, g))``, then the ReLU if ``relu``, is the map; it is None
+where the method is not a rule on (f, g): CAM takes the Dense weights w_k^c, Score-CAM needs
+masked forward passes.
 """
 
 from __future__ import annotations
@@ -37,7 +38,8 @@ from numpycam.methods import (
     xgrad_cam,
     xgrad_cam_weights,
 )
-from numpycam.methods.classmaps import cam, grad_cam, grad_cam_weights
+from numpycam.methods.cam import cam
+from numpycam.methods.grad_cam import grad_cam, grad_cam_weights
 
 NEEDS = ("gap_head", "gradients", "activations", "forward passes")
 

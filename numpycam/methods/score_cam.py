@@ -4,15 +4,15 @@ from __future__ import annotations
 
 import numpy as np
 
-from numpycam.methods.classmaps import feature_layer, in_batches
-from numpycam.methods.family_base import finish
+from numpycam.methods.base import BATCH, Explanation, feature_layer, in_batches, weighted_sum
 from numpycam.methods.postprocess import normalize, upsample
 from numpycam.nn.losses import softmax
-from numpycam.validate import model_inputs, positive_int
+from numpycam.nn.sequential import Sequential
+from numpycam.validate import model_inputs
 
 
 def masked_scores(model, x: np.ndarray, masks: np.ndarray, c: np.ndarray,
-                  batch_size: int = 64) -> np.ndarray:
+                  batch_size: int = BATCH) -> np.ndarray:
     """S^{c_n}(x_n * M_nk) (N, K) for masks M (N, K, H, W): N K forward passes, in batches."""
     n, k = masks.shape[:2]
     out = np.empty(n * k, dtype=np.result_type(x, masks))
@@ -24,8 +24,32 @@ def masked_scores(model, x: np.ndarray, masks: np.ndarray, c: np.ndarray,
     return out.reshape(n, k)
 
 
+def score_cam_explanation(model: Sequential, x: np.ndarray, c: np.ndarray,
+                          layer: str | int | None = None, *, relu: bool = True,
+                          batch_size: int = BATCH, align_corners: bool = False,
+                          normalize_first: bool = False) -> Explanation:
+    """Score-CAM on one batch of checked arrays; options as in :func:`score_cam`."""
+    i = feature_layer(model, layer)  # f is the output of layer i
+    S = model.forward(x)  # (N, M)
+    f = model.activation(i)  # (N, K, h, w)
+    n, k, h, w = f.shape
+    fk = f.reshape(n * k, h, w)  # (N K, h, w)
+    if normalize_first:
+        masks = upsample(normalize(fk), x.shape[2:], align_corners=align_corners)
+    else:
+        masks = normalize(upsample(fk, x.shape[2:], align_corners=align_corners))
+    masks = masks.reshape(n, k, *x.shape[2:])  # (N, K, H, W): M_k
+    base = model.forward(np.zeros_like(x[:1]))[0, c]  # (N,): S^c(x_b)
+    increase = masked_scores(model, x, masks, c, batch_size) - base[:, None]  # (N, K): C_k
+    alpha = softmax(increase)  # (N, K): alpha_k = exp(C_k) / sum_j exp(C_j)
+    L = weighted_sum(f, alpha)  # (N, h, w): sum_k alpha_k f_k
+    if relu:
+        L = np.maximum(L, 0)  # the final ReLU
+    return Explanation(L, f, alpha, S, c, model.layers[i].name)
+
+
 def score_cam(model, x, c, layer: str | int | None = None, *, relu: bool = True,
-              batch_size: int = 64, align_corners: bool = False, normalize_first: bool = False,
+              batch_size: int = BATCH, align_corners: bool = False, normalize_first: bool = False,
               details: bool = False):
     """L = ReLU(sum_k alpha_k f_k), alpha = softmax_k(S^c(x * M_k) - S^c(x_b)). (N, h, w).
 
@@ -57,21 +81,6 @@ def score_cam(model, x, c, layer: str | int | None = None, *, relu: bool = True,
     changes M_k only where upsampling creates new values: at H, W = h, w both are no-ops.
     """
     x, c = model_inputs(model, x, c)
-    batch_size = positive_int(batch_size, "batch_size")
-    joined = in_batches(score_cam, model, x, c, batch_size, layer=layer, relu=relu, details=details)
-    if joined is not None:
-        return joined
-    i = feature_layer(model, layer)
-    scores = model.forward(x)  # (N, M)
-    f = model.activation(i)  # (N, K, h, w)
-    n, k, h, w = f.shape
-    fk = f.reshape(n * k, h, w)  # (N K, h, w)
-    if normalize_first:
-        masks = upsample(normalize(fk), x.shape[2:], align_corners=align_corners)
-    else:
-        masks = normalize(upsample(fk, x.shape[2:], align_corners=align_corners))
-    masks = masks.reshape(n, k, *x.shape[2:])  # (N, K, H, W)
-    base = model.forward(np.zeros_like(x[:1]))[0, c]  # (N,): S^c(x_b)
-    increase = masked_scores(model, x, masks, c, batch_size) - base[:, None]  # (N, K)
-    alpha = softmax(increase)  # (N, K)
-    return finish(f, alpha, scores, c, model.layers[i].name, relu=relu, details=details)
+    return in_batches(score_cam_explanation, model, x, c, batch_size, details=details, layer=layer,
+                      relu=relu, batch_size=batch_size, align_corners=align_corners,
+                      normalize_first=normalize_first)

@@ -19,15 +19,9 @@ from matplotlib.figure import Figure
 from matplotlib.patches import FancyBboxPatch
 
 from numpycam import viz
-from numpycam.methods.classmaps import (
-    Explanation,
-    cam,
-    feature_layer,
-    finish,
-    grad_cam_weights,
-    one_hot,
-    score_gradient,
-)
+from numpycam.methods.base import Explanation, feature_layer, one_hot, score_gradient, weighted_sum
+from numpycam.methods.cam import cam
+from numpycam.methods.grad_cam import grad_cam_weights
 from numpycam.nn.layers import Center, Conv2D, Dense, Flatten, GlobalAvgPool2D, MaxPool2D
 from numpycam.nn.mobile import BatchNorm2D
 from numpycam.nn.sequential import Sequential
@@ -273,8 +267,9 @@ def grad_cam_summary_figure(model: Sequential, x, c: int, layer=None, *, k: int 
     # one forward and one backward pass give f and g = dS^c/df, as inside nc.grad_cam
     i = feature_layer(model, layer)
     scores, f, g = score_gradient(model, x, one_hot(np.array([c]), model.num_classes), i)
-    ex = finish(f, grad_cam_weights(f, g), scores, np.array([c]), model.layers[i].name, relu=True,
-                details=True)
+    a = grad_cam_weights(f, g)  # (1, K): a_k^c
+    L = np.maximum(weighted_sum(f, a), 0)  # (1, h, w): ReLU(sum_k a_k^c f_k)
+    ex = Explanation(L, f, a, scores, np.array([c]), model.layers[i].name)
     top = _top_k(ex, k)
     K, n = ex.f.shape[1], len(top)
     fig, gs = _summary_grid(n, 7, f"Grad-CAM of {_class(c, class_names)} at {ex.layer!r}:  a_k^c = mean of "

@@ -20,7 +20,8 @@ from numpycam.data import CLASSES, shapes
 from numpycam.data.multi import multi_object_scenes
 from numpycam.evaluation.evaluate import conv_relus, explain, plan
 from numpycam.evaluation.own_object import own_class_counts, per_class_maps
-from numpycam.methods.classmaps import cam, grad_cam
+from numpycam.methods.cam import cam
+from numpycam.methods.grad_cam import grad_cam
 from numpycam.methods.postprocess import upsample
 from numpycam.methods.registry import METHODS
 from numpycam.nn.losses import sigmoid as _sigmoid

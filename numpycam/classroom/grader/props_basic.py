@@ -145,7 +145,7 @@ def cam_hand(fn, seed):
 
 
 def cam_library(fn, seed):
-    from numpycam.methods.classmaps import weighted_sum
+    from numpycam.methods.base import weighted_sum
 
     for rng in rngs(seed, CASES):
         f = rng.standard_normal(maps_shape(rng))
@@ -157,7 +157,7 @@ def cam_library(fn, seed):
 
 def cam_identity(fn, seed):
     """As tests/test_cam.py: mean_ij L^c = sum_k w_k^c F_k = S^c - b_c, and L is numpycam.cam."""
-    from numpycam.methods.classmaps import cam
+    from numpycam.methods.cam import cam
 
     for rng in rngs(seed, FD_CASES):
         model, x, c = random_gap_network(rng)
@@ -188,7 +188,8 @@ def grad_cam_library(fn, seed):
 def grad_cam_identity(fn, seed):
     """Generalized CAM (tests/test_cam.py): on a GAP network dS^c/df_k(i, j) = w_k^c / Z, so
     a_k^c = w_k^c / Z."""
-    from numpycam.methods.classmaps import gap_head, one_hot, score_gradient
+    from numpycam.methods.base import one_hot, score_gradient
+    from numpycam.methods.cam import gap_head
 
     for rng in rngs(seed, FD_CASES):
         model, x, c = random_gap_network(rng)

@@ -126,7 +126,9 @@ def grad_cam_map_hand(fn, seed):
 
 
 def grad_cam_map_networks(fn, seed):
-    from numpycam.methods.classmaps import gap_head, grad_cam, one_hot, score_gradient
+    from numpycam.methods.base import one_hot, score_gradient
+    from numpycam.methods.cam import gap_head
+    from numpycam.methods.grad_cam import grad_cam
     from numpycam.methods.postprocess import upsample
 
     for rng in rngs(seed, FD_CASES):
