@@ -17,8 +17,8 @@ from numpycam.ops.basic import dense_backward as _dense_backward
 from numpycam.ops.basic import relu_backward as _relu_backward
 from numpycam.ops.conv import conv_backward as _conv_backward
 from numpycam.ops.conv import conv_forward as _conv_forward
-from numpycam.ops.pool import gap_backward as _gap_backward
-from numpycam.ops.pool import gap_forward as _gap_forward
+from numpycam.ops.gap import gap_backward as _gap_backward
+from numpycam.ops.gap import gap_forward as _gap_forward
 from numpycam.ops.pool import maxpool_backward as _maxpool_backward
 from numpycam.ops.pool import maxpool_forward as _maxpool_forward
 

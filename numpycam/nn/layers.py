@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from numpycam.ops import basic, pool
+from numpycam.ops import basic, gap, pool
 from numpycam.ops import conv as convops
 from numpycam.validate import positive_int
 
@@ -224,11 +224,11 @@ class GlobalAvgPool2D(Layer):
     def forward(self, x):
         if x.ndim != 4:
             raise ValueError(f"{self.name}: expected feature maps (N, K, h, w), got {x.shape}")
-        out, self._cache = pool.gap_forward(x)
+        out, self._cache = gap.gap_forward(x)
         return out
 
     def backward(self, dout, **kwargs):
-        return pool.gap_backward(dout, self._need_cache())
+        return gap.gap_backward(dout, self._need_cache())
 
 
 class Flatten(Layer):

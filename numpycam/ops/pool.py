@@ -1,4 +1,4 @@
-"""Max pooling and Global Average Pooling (GAP).
+"""Max pooling (Global Average Pooling has its own file, :mod:`numpycam.ops.gap`).
 
 Max pool, x (N, C, H, W) -> out (N, C, H', W'), H' = (H - size) // stride + 1:
 
@@ -7,10 +7,6 @@ Max pool, x (N, C, H, W) -> out (N, C, H', W'), H' = (H - size) // stride + 1:
 Its derivative sends dout to the one input that was the maximum of its window. Where two inputs
 tie for the maximum the function has no derivative; we send the gradient to the first of them in
 row-major order (as the frameworks do), and the tests keep ties out of their inputs.
-
-GAP, f (N, K, h, w) -> F (N, K), with Z = h * w positions:
-
-    F_k = (1 / Z) sum_{i, j} f_k(i, j)            dF_k / df_k(i, j) = 1 / Z
 """
 
 from __future__ import annotations
@@ -126,17 +122,3 @@ def maxpool_backward_naive(dout, cache):
                     dx[n, c, i * stride + p, j * stride + q] += dout[n, c, i, j]
     return dx
 
-
-def gap_forward(f):
-    """Global Average Pooling: (N, K, h, w) -> (N, K), the mean of each feature map."""
-    return f.mean(axis=(2, 3)), f.shape
-
-
-def gap_backward(dout, f_shape):
-    """Each of the Z positions of map k receives dout_k / Z: (N, K) -> (N, K, h, w)."""
-    N, K, h, w = f_shape
-    Z = h * w
-    g = dout / Z
-    full = np.empty((N, K, h, w), dtype=g.dtype)
-    full[...] = g[:, :, None, None]
-    return full

@@ -97,13 +97,13 @@ def gap_hand(fn, seed):
 
 
 def gap_library(fn, seed):
-    from numpycam.ops.pool import gap_forward
+    from numpycam.ops.gap import gap_forward
 
     for rng in rngs(seed, CASES):
         f = rng.standard_normal(maps_shape(rng))
         with on(f"f {f.shape}"):
             agree(array(call(fn, f), f.shape[:2], "F"), gap_forward(f)[0], "F",
-                  "numpycam.ops.pool.gap_forward")
+                  "numpycam.ops.gap.gap_forward")
 
 
 def gap_back_hand(fn, seed):
@@ -114,7 +114,7 @@ def gap_back_hand(fn, seed):
 
 
 def gap_back_fd(fn, seed):
-    from numpycam.ops.pool import gap_forward
+    from numpycam.ops.gap import gap_forward
 
     for rng in rngs(seed, FD_CASES):
         f = rng.standard_normal(maps_shape(rng))
@@ -126,14 +126,14 @@ def gap_back_fd(fn, seed):
 
 
 def gap_back_library(fn, seed):
-    from numpycam.ops.pool import gap_backward
+    from numpycam.ops.gap import gap_backward
 
     for rng in rngs(seed, CASES):
         shape = maps_shape(rng)
         dF = rng.standard_normal(shape[:2])
         with on(f"f_shape {shape}"):
             agree(array(call(fn, dF, shape), shape, "df"), gap_backward(dF, shape), "df",
-                  "numpycam.ops.pool.gap_backward")
+                  "numpycam.ops.gap.gap_backward")
 
 
 def cam_hand(fn, seed):
