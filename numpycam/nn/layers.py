@@ -9,15 +9,15 @@ from __future__ import annotations
 
 import numpy as np
 
-from numpycam.ops import basic, gap, pool
-from numpycam.ops import conv as convops
+from numpycam.ops import center, dense, flatten, gap, pool, relu
+from numpycam.ops import conv_fast as convops
 from numpycam.validate import positive_int
 
 LAYER_TYPES: dict[str, type] = {}
 """Every layer class of numpycam by class name: what ``load`` rebuilds a saved model from.
 
 Filled by ``Layer.__init_subclass__``, so a layer defined in any numpycam module (here,
-``layers_extra``, ``blocks``) is registered where it is written; nothing keeps its own list.
+``mobile``, ``blocks``) is registered where it is written; nothing keeps its own list.
 """
 
 
@@ -173,11 +173,11 @@ class Center(Layer):
     def forward(self, x):
         if x.ndim != 4:
             raise ValueError(f"{self.name}: expected images (N, C, H, W), got {x.shape}")
-        out, self._cache = basic.center_forward(x)
+        out, self._cache = center.center_forward(x)
         return out
 
     def backward(self, dout, **kwargs):
-        return basic.center_backward(dout)
+        return center.center_backward(dout)
 
 
 class ReLU(Layer):
@@ -186,11 +186,11 @@ class ReLU(Layer):
     kind = "relu"
 
     def forward(self, x):
-        out, self._cache = basic.relu_forward(x)
+        out, self._cache = relu.relu_forward(x)
         return out
 
     def backward(self, dout, *, guided: bool = False, **kwargs):
-        return basic.relu_backward(dout, self._need_cache(), guided=guided)
+        return relu.relu_backward(dout, self._need_cache(), guided=guided)
 
 
 class MaxPool2D(Layer):
@@ -237,11 +237,11 @@ class Flatten(Layer):
     kind = "flatten"
 
     def forward(self, x):
-        out, self._cache = basic.flatten_forward(x)
+        out, self._cache = flatten.flatten_forward(x)
         return out
 
     def backward(self, dout, **kwargs):
-        return basic.flatten_backward(dout, self._need_cache())
+        return flatten.flatten_backward(dout, self._need_cache())
 
 
 class Dense(Layer):
@@ -268,14 +268,14 @@ class Dense(Layer):
                 f"{self.name}: expected input (N, {self.in_features}), got {x.shape}; "
                 "is the input image the size this model was built for?"
             )
-        out, self._cache = basic.dense_forward(x, self.W, self.b)
+        out, self._cache = dense.dense_forward(x, self.W, self.b)
         return out
 
     def backward(self, dout, *, need_dx: bool = True, param_grads: bool = True, **kwargs):
         if not param_grads:  # explanations: only dx = dout W (dW would cost as much again)
             self._need_cache()
             return dout @ self.W
-        dx, dW, db = basic.dense_backward(dout, self._need_cache(), self.W)
+        dx, dW, db = dense.dense_backward(dout, self._need_cache(), self.W)
         if param_grads:
             self.dW, self.db = dW, db
         return dx

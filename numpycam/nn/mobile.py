@@ -1,6 +1,7 @@
 """The layers a modern mobile CNN (MobileNet, EfficientNet-Lite) adds to the basic set:
 BatchNorm2D, DepthwiseConv2D, ZeroPad2D and ReLU6. The maths lives in ``numpycam.ops``
-(``norm``, ``depthwise``, ``pad``, ``relu6``); these classes keep parameters and caches.
+(``norm``, ``depthwise`` / ``depthwise_fast``, ``pad``, ``relu6``); these classes keep
+parameters and caches.
 """
 
 from __future__ import annotations
@@ -8,7 +9,7 @@ from __future__ import annotations
 import numpy as np
 
 from numpycam.nn.layers import Layer
-from numpycam.ops import depthwise as dwops
+from numpycam.ops import depthwise_fast as dwops
 from numpycam.ops import norm, pad, relu6
 from numpycam.ops.pad import same_padding
 from numpycam.validate import positive_int
@@ -112,8 +113,9 @@ class DepthwiseConv2D(_PerChannel):
     """One k x k filter per channel: (N, C, H, W) -> (N, C, H', W'); W (C, k, k), b (C,).
 
     ``padding``: an int (the same on every side) or (top, bottom, left, right), e.g. from
-    :func:`same_padding` for TensorFlow's "same" padding. Equations and the memory layout of
-    the fast path: :mod:`numpycam.ops.depthwise`. Weights start He-normal, std = sqrt(2 / k^2).
+    :func:`same_padding` for TensorFlow's "same" padding. Equations: :mod:`numpycam.ops.depthwise`;
+    the memory layout of the fast path: :mod:`numpycam.ops.depthwise_fast`. Weights start
+    He-normal, std = sqrt(2 / k^2).
     """
 
     kind = "dwconv"

@@ -43,7 +43,7 @@ def relu_hand(fn, seed):
 
 
 def relu_fd(fn, seed):
-    from numpycam.ops.basic import relu_forward
+    from numpycam.ops.relu import relu_forward
 
     for rng in rngs(seed, FD_CASES):
         x = away_from_zero(rng, maps_shape(rng))
@@ -55,7 +55,7 @@ def relu_fd(fn, seed):
 
 
 def relu_library(fn, seed):
-    from numpycam.ops.basic import relu_backward
+    from numpycam.ops.relu import relu_backward
 
     for rng in rngs(seed, CASES):
         x = rng.standard_normal(maps_shape(rng))
@@ -63,7 +63,7 @@ def relu_library(fn, seed):
         dout = rng.standard_normal(x.shape)
         with on(f"x {x.shape}"):
             agree(array(call(fn, dout, x), x.shape, "dx"), relu_backward(dout, x > 0), "dx",
-                  "numpycam.ops.basic.relu_backward")
+                  "numpycam.ops.relu.relu_backward")
 
 
 def guided_hand(fn, seed):
@@ -230,7 +230,7 @@ def dense_hand(fn, seed):
 
 
 def dense_fd(fn, seed):
-    from numpycam.ops.basic import dense_forward
+    from numpycam.ops.dense import dense_forward
 
     for rng in rngs(seed, FD_CASES):
         N, K, M = (int(v) for v in rng.integers(1, [4, 6, 5]))
