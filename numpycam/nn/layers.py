@@ -66,7 +66,16 @@ class Layer:
     def forward(self, x: np.ndarray) -> np.ndarray:
         raise NotImplementedError
 
-    def backward(self, dout: np.ndarray, **kwargs) -> np.ndarray:
+    def backward(self, dout: np.ndarray, *, guided: bool = False, param_grads: bool = True,
+                 need_dx: bool = True) -> np.ndarray | None:
+        """dL/dx from dout = dL/d(out), with the cache of the last forward pass.
+
+        ``Sequential.backward`` passes the same three keywords to every layer, and a layer
+        names all three (no ``**kwargs``), so a misspelt keyword is a TypeError, not ignored:
+        ``guided``: ReLU and ReLU6 apply guided backprop's rule (the others ignore it);
+        ``param_grads=False``: leave ``dW``, ``db`` as they are (and skip computing them);
+        ``need_dx=False``: nothing below needs dL/dx, so a layer may skip it and return None.
+        """
         raise NotImplementedError
 
     def config(self) -> dict:
@@ -141,7 +150,7 @@ class Conv2D(Layer):
         out, self._cache = convops.conv_forward(x, self.W, self.b, self.stride, self.padding)
         return out
 
-    def backward(self, dout, *, need_dx: bool = True, param_grads: bool = True, **kwargs):
+    def backward(self, dout, *, guided: bool = False, param_grads: bool = True, need_dx: bool = True):
         dx, dW, db = convops.conv_backward(dout, self._need_cache(), need_dx=need_dx, need_dW=param_grads)
         if param_grads:
             self.dW, self.db = dW, (db if self.bias else None)
@@ -176,7 +185,7 @@ class Center(Layer):
         out, self._cache = center.center_forward(x)
         return out
 
-    def backward(self, dout, **kwargs):
+    def backward(self, dout, *, guided: bool = False, param_grads: bool = True, need_dx: bool = True):
         return center.center_backward(dout)
 
 
@@ -189,7 +198,7 @@ class ReLU(Layer):
         out, self._cache = relu.relu_forward(x)
         return out
 
-    def backward(self, dout, *, guided: bool = False, **kwargs):
+    def backward(self, dout, *, guided: bool = False, param_grads: bool = True, need_dx: bool = True):
         return relu.relu_backward(dout, self._need_cache(), guided=guided)
 
 
@@ -209,7 +218,7 @@ class MaxPool2D(Layer):
         out, self._cache = pool.maxpool_forward(x, self.size, self.stride)
         return out
 
-    def backward(self, dout, **kwargs):
+    def backward(self, dout, *, guided: bool = False, param_grads: bool = True, need_dx: bool = True):
         return pool.maxpool_backward(dout, self._need_cache())
 
     def config(self):
@@ -227,7 +236,7 @@ class GlobalAvgPool2D(Layer):
         out, self._cache = gap.gap_forward(x)
         return out
 
-    def backward(self, dout, **kwargs):
+    def backward(self, dout, *, guided: bool = False, param_grads: bool = True, need_dx: bool = True):
         return gap.gap_backward(dout, self._need_cache())
 
 
@@ -240,7 +249,7 @@ class Flatten(Layer):
         out, self._cache = flatten.flatten_forward(x)
         return out
 
-    def backward(self, dout, **kwargs):
+    def backward(self, dout, *, guided: bool = False, param_grads: bool = True, need_dx: bool = True):
         return flatten.flatten_backward(dout, self._need_cache())
 
 
@@ -271,11 +280,9 @@ class Dense(Layer):
         out, self._cache = dense.dense_forward(x, self.W, self.b)
         return out
 
-    def backward(self, dout, *, need_dx: bool = True, param_grads: bool = True, **kwargs):
-        if not param_grads:  # explanations: only dx = dout W (dW would cost as much again)
-            self._need_cache()
-            return dout @ self.W
-        dx, dW, db = dense.dense_backward(dout, self._need_cache(), self.W)
+    def backward(self, dout, *, guided: bool = False, param_grads: bool = True, need_dx: bool = True):
+        # explanations (param_grads=False) need only dx = dout W: dW would cost as much again
+        dx, dW, db = dense.dense_backward(dout, self._need_cache(), self.W, need_dW=param_grads)
         if param_grads:
             self.dW, self.db = dW, db
         return dx

@@ -90,7 +90,7 @@ class BatchNorm2D(_PerChannel):
         self._cache = ("train", cache)
         return out
 
-    def backward(self, dout, *, param_grads: bool = True, **kwargs):
+    def backward(self, dout, *, guided: bool = False, param_grads: bool = True, need_dx: bool = True):
         mode, cache = self._need_cache()
         if mode == "train":
             dx, dgamma, dbeta = norm.batchnorm_train_backward(dout, cache)
@@ -146,7 +146,7 @@ class DepthwiseConv2D(_PerChannel):
         out, self._cache = dwops.depthwise_forward(x, self.W, self.b, self.stride, self.padding)
         return out
 
-    def backward(self, dout, *, need_dx: bool = True, param_grads: bool = True, **kwargs):
+    def backward(self, dout, *, guided: bool = False, param_grads: bool = True, need_dx: bool = True):
         dx, dW, db = dwops.depthwise_backward(dout, self._need_cache(), need_dx, param_grads)
         if param_grads:
             self.dW, self.db = dW, (db if self.bias else None)
@@ -178,7 +178,7 @@ class ZeroPad2D(Layer):
         out, self._cache = pad.pad_forward(x, self.padding)
         return out
 
-    def backward(self, dout, **kwargs):
+    def backward(self, dout, *, guided: bool = False, param_grads: bool = True, need_dx: bool = True):
         return pad.pad_backward(dout, self._need_cache())
 
     def config(self):
@@ -194,5 +194,5 @@ class ReLU6(Layer):
         out, self._cache = relu6.relu6_forward(x)
         return out
 
-    def backward(self, dout, *, guided: bool = False, **kwargs):
+    def backward(self, dout, *, guided: bool = False, param_grads: bool = True, need_dx: bool = True):
         return relu6.relu6_backward(dout, self._need_cache(), guided=guided)
