@@ -159,7 +159,7 @@ EXAMPLES = {
 
 
 def test_the_examples_cover_every_layer_class():
-    from numpycam.nn.layers import LAYER_TYPES
+    from numpycam.nn.layer import LAYER_TYPES
 
     assert set(EXAMPLES) == set(LAYER_TYPES)
 

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from numpycam.nn.layers import LAYER_TYPES, Layer, layer_spec
+from numpycam.nn.layer import LAYER_TYPES, Layer, layer_spec
 from numpycam.nn.sequential import Sequential
 
 __all__ = ["Block", "Residual", "layer_from_spec"]

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from numpycam.nn.layers import Layer
+from numpycam.nn.layer import Layer
 from numpycam.ops import depthwise_fast as dwops
 from numpycam.ops import norm, pad, relu6
 from numpycam.ops.pad import same_padding
