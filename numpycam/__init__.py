@@ -54,7 +54,8 @@ from numpycam.methods.postprocess import normalize, upsample
 from numpycam.methods.registry import METHODS, Method
 from numpycam.nn.blocks import Block, Residual
 from numpycam.nn.builders import fc_cnn, gap_cnn
-from numpycam.nn.layers import Center, Conv2D, Dense, Flatten, GlobalAvgPool2D, Layer, MaxPool2D, ReLU
+from numpycam.nn.layer import Layer
+from numpycam.nn.layers import Center, Conv2D, Dense, Flatten, GlobalAvgPool2D, MaxPool2D, ReLU
 from numpycam.nn.losses import log_softmax, sigmoid, sigmoid_cross_entropy, softmax, softmax_cross_entropy
 from numpycam.nn.mobile import BatchNorm2D, DepthwiseConv2D, ReLU6, ZeroPad2D, same_padding
 from numpycam.nn.sequential import Sequential

@@ -223,10 +223,3 @@ def check_layer_name(name) -> str:
     if not name or "/" in name or len(name) > 200:
         raise ValueError(f"layer name {name!r} must be 1 to 200 characters without '/'")
     return name
-
-
-def nested_layers(layer):
-    """Every layer inside ``layer`` (a block's body, recursively)."""
-    for inner in layer.sublayers():
-        yield inner
-        yield from nested_layers(inner)

@@ -185,7 +185,7 @@ MISBEHAVING = {
                                   "    raise SystemExit(0)\n",
     "os_exit": CORRECT + "\n\ndef dense_backward(dS, F, W):\n    import os\n    os._exit(0)\n",
     "syntax_error": "import numpy as np\n\ndef gap_forward(f)\n    return f.mean((2, 3))\n",
-    "imports_numpycam": "from numpycam.ops.pool import gap_forward as _g\n\n\n"
+    "imports_numpycam": "from numpycam.ops.gap import gap_forward as _g\n\n\n"
                         "def gap_forward(f):\n    return _g(f)[0]\n",
     "segfault": CORRECT + "\n\ndef grad_cam_map(f, g, H, W):\n    import os\n    import signal\n\n"
                           "    os.kill(os.getpid(), signal.SIGSEGV)\n",

@@ -128,6 +128,56 @@ def test_backward_before_forward_is_a_clear_error():
         nc.ReLU().backward(np.ones((1, 1)))
 
 
+def test_dense_backward_for_an_explanation_gives_dx_and_leaves_dW_db_alone():
+    rng = np.random.default_rng(2)
+    layer = nc.Dense(5, 3, rng=rng, dtype=np.float64)
+    layer.forward(rng.standard_normal((4, 5)))
+    layer.backward(rng.standard_normal((4, 3)))
+    dW, db = layer.dW, layer.db
+    layer.forward(rng.standard_normal((4, 5)))
+    dout = rng.standard_normal((4, 3))
+    np.testing.assert_array_equal(layer.backward(dout, param_grads=False), dout @ layer.W)
+    assert layer.dW is dW and layer.db is db
+
+
+# One small example of every layer class (registered in LAYER_TYPES) and an input it takes.
+EXAMPLES = {
+    "Center": (nc.Center, (2, 3, 4, 4)),
+    "Conv2D": (lambda: nc.Conv2D(3, 2, 3, padding=1), (2, 3, 4, 4)),
+    "ReLU": (nc.ReLU, (2, 3, 4, 4)),
+    "MaxPool2D": (nc.MaxPool2D, (2, 3, 4, 4)),
+    "GlobalAvgPool2D": (nc.GlobalAvgPool2D, (2, 3, 4, 4)),
+    "Flatten": (nc.Flatten, (2, 3, 4, 4)),
+    "Dense": (lambda: nc.Dense(5, 2), (2, 5)),
+    "BatchNorm2D": (lambda: nc.BatchNorm2D(3), (2, 3, 4, 4)),
+    "DepthwiseConv2D": (lambda: nc.DepthwiseConv2D(3, 3, padding=1), (2, 3, 4, 4)),
+    "ZeroPad2D": (lambda: nc.ZeroPad2D(1, 0, 0, 1), (2, 3, 4, 4)),
+    "ReLU6": (nc.ReLU6, (2, 3, 4, 4)),
+    "Block": (lambda: nc.Block([nc.Conv2D(3, 3, 1), nc.ReLU()]), (2, 3, 4, 4)),
+    "Residual": (lambda: nc.Residual([nc.Conv2D(3, 3, 1), nc.ReLU()]), (2, 3, 4, 4)),
+}
+
+
+def test_the_examples_cover_every_layer_class():
+    from numpycam.nn.layer import LAYER_TYPES
+
+    assert set(EXAMPLES) == set(LAYER_TYPES)
+
+
+@pytest.mark.parametrize("kind", sorted(EXAMPLES))
+def test_backward_takes_the_models_keywords_and_refuses_a_misspelt_one(kind):
+    # Sequential.backward passes guided, param_grads and need_dx to every layer; a layer that
+    # swallowed **kwargs would silently ignore "gudied=True" and give the plain gradient.
+    make, shape = EXAMPLES[kind]
+    layer = make()
+    out = layer.forward(np.random.default_rng(0).standard_normal(shape))
+    dout = np.ones_like(out)
+    layer.backward(dout, guided=True, param_grads=False, need_dx=True)
+    for typo in ("gudied", "param_grad", "need_dX"):
+        with pytest.raises(TypeError, match=typo):
+            layer.backward(dout, **{typo: True})
+
+
 @pytest.fixture(scope="module", autouse=True)
 def report_errors():
     yield

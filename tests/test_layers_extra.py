@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 import numpycam as nc
 from numpycam.nn.gradcheck import numerical_gradient, rel_error
 from numpycam.ops import depthwise as dw
+from numpycam.ops import depthwise_fast as dwf
 
 TOL = 1e-7
 seeds = st.integers(0, 2**32 - 1)
@@ -104,11 +105,11 @@ def test_depthwise_fast_path_equals_the_loops(case, channels_last):
     W, b = rng.standard_normal((c, k, k)), rng.standard_normal(c)
     if x.shape[2] + pad[0] + pad[1] < k or x.shape[3] + pad[2] + pad[3] < k:
         return
-    out, cache = dw.depthwise_forward(x, W, b, s, pad, channels_last=channels_last)
+    out, cache = dwf.depthwise_forward(x, W, b, s, pad, channels_last=channels_last)
     ref, ref_cache = dw.depthwise_forward_naive(x, W, b, s, pad)
     np.testing.assert_allclose(out, ref, rtol=1e-12, atol=1e-12)
     dout = rng.standard_normal(out.shape)
-    for got, want in zip(dw.depthwise_backward(dout, cache), dw.depthwise_backward_naive(dout, ref_cache),
+    for got, want in zip(dwf.depthwise_backward(dout, cache), dw.depthwise_backward_naive(dout, ref_cache),
                          strict=True):
         np.testing.assert_allclose(got, want, rtol=1e-12, atol=1e-12)
 

@@ -1,14 +1,15 @@
 """The fast layers equal their readable loop references, forward and backward.
 
-The loop versions in numpycam.ops are the definitions written out one number at a time; the
-vectorised versions are what users run. Hypothesis draws shapes, strides and paddings.
+The loop versions in numpycam.ops (ops/conv.py, the first half of ops/pool.py) are the definitions
+written out one number at a time; the vectorised versions (ops/conv_fast.py, the second half of
+ops/pool.py) are what users run. Hypothesis draws shapes, strides and paddings.
 """
 
 import numpy as np
 from hypothesis import given
 from hypothesis import strategies as st
 
-from numpycam.ops import conv, pool
+from numpycam.ops import conv, conv_fast, pool
 
 cases = st.tuples(
     st.integers(1, 3), st.integers(1, 4), st.integers(1, 4),  # N, C, F
@@ -23,11 +24,11 @@ def test_fast_conv_equals_naive_conv(case):
     rng = np.random.default_rng(seed)
     x = rng.standard_normal((N, C, k + eh, k + ew))
     W, b = rng.standard_normal((F, C, k, k)), rng.standard_normal(F)
-    out, cache = conv.conv_forward(x, W, b, s, p)
+    out, cache = conv_fast.conv_forward(x, W, b, s, p)
     ref, ref_cache = conv.conv_forward_naive(x, W, b, s, p)
     np.testing.assert_allclose(out, ref, rtol=1e-10, atol=1e-12)
     dout = rng.standard_normal(out.shape)
-    for got, want in zip(conv.conv_backward(dout, cache), conv.conv_backward_naive(dout, ref_cache),
+    for got, want in zip(conv_fast.conv_backward(dout, cache), conv.conv_backward_naive(dout, ref_cache),
                          strict=True):
         np.testing.assert_allclose(got, want, rtol=1e-10, atol=1e-12)
 
@@ -59,7 +60,7 @@ def test_conv_matches_a_hand_worked_example():
     # A 3x3 image with a 2x2 kernel: out[i, j] = x[i, j] + 2 x[i+1, j+1] - 1 (bias -1).
     x = np.arange(9.0).reshape(1, 1, 3, 3)
     W = np.array([[[[1.0, 0.0], [0.0, 2.0]]]])
-    out, _ = conv.conv_forward(x, W, np.array([-1.0]))
+    out, _ = conv_fast.conv_forward(x, W, np.array([-1.0]))
     np.testing.assert_array_equal(out[0, 0], [[0 + 8 - 1, 1 + 10 - 1], [3 + 14 - 1, 4 + 16 - 1]])
 
 
@@ -76,10 +77,10 @@ def test_fast_layers_agree_when_split_into_many_blocks(monkeypatch):
         want = conv.conv_backward_naive(dout, ref_cache)
         one_image = 3 * 9 * ref.shape[2] * ref.shape[3] * 8  # bytes of one image's patches
         for block in (1, 2 * one_image):
-            monkeypatch.setattr(conv, "BLOCK_BYTES", block)
-            out, cache = conv.conv_forward(x, W, b, stride, pad)
+            monkeypatch.setattr(conv_fast, "BLOCK_BYTES", block)
+            out, cache = conv_fast.conv_forward(x, W, b, stride, pad)
             np.testing.assert_allclose(out, ref, rtol=1e-10, atol=1e-12)
-            for got, exp in zip(conv.conv_backward(dout, cache), want, strict=True):
+            for got, exp in zip(conv_fast.conv_backward(dout, cache), want, strict=True):
                 np.testing.assert_allclose(got, exp, rtol=1e-10, atol=1e-12)
     x = rng.standard_normal((5, 2, 6, 6))
     ref, ref_cache = pool.maxpool_forward_naive(x, 2)

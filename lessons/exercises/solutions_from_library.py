@@ -13,14 +13,14 @@ from numpycam.evaluation.localize import pointing_game as _pointing_game
 from numpycam.methods.base import weighted_sum
 from numpycam.methods.postprocess import upsample
 from numpycam.nn.losses import softmax_cross_entropy as _softmax_cross_entropy
-from numpycam.ops.basic import dense_backward as _dense_backward
-from numpycam.ops.basic import relu_backward as _relu_backward
-from numpycam.ops.conv import conv_backward as _conv_backward
-from numpycam.ops.conv import conv_forward as _conv_forward
-from numpycam.ops.pool import gap_backward as _gap_backward
-from numpycam.ops.pool import gap_forward as _gap_forward
+from numpycam.ops.conv_fast import conv_backward as _conv_backward
+from numpycam.ops.conv_fast import conv_forward as _conv_forward
+from numpycam.ops.dense import dense_backward as _dense_backward
+from numpycam.ops.gap import gap_backward as _gap_backward
+from numpycam.ops.gap import gap_forward as _gap_forward
 from numpycam.ops.pool import maxpool_backward as _maxpool_backward
 from numpycam.ops.pool import maxpool_forward as _maxpool_forward
+from numpycam.ops.relu import relu_backward as _relu_backward
 
 
 def relu_backward(dout, x):

@@ -18,7 +18,7 @@ import math
 
 import numpy as np
 
-from numpycam.nn.layers import LAYER_TYPES
+from numpycam.nn.layer import LAYER_TYPES
 from numpycam.validate import check_layer_name
 
 MAX_PARAMS = 50_000_000  # numbers in one file (200 MB as float32); pass max_params to go higher

@@ -15,7 +15,7 @@ from pathlib import Path
 import numpy as np
 
 from numpycam.files.rules import MAX_PARAMS, check_array, check_header
-from numpycam.nn.layers import layer_spec
+from numpycam.nn.layer import layer_spec
 
 FORMAT = "numpycam-model"
 VERSION = 1

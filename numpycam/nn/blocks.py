@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from numpycam.nn.layers import LAYER_TYPES, Layer, layer_spec
+from numpycam.nn.layer import LAYER_TYPES, Layer, layer_spec
 from numpycam.nn.sequential import Sequential
 
 __all__ = ["Block", "Residual", "layer_from_spec"]
@@ -64,8 +64,7 @@ class Block(Layer):
     def forward(self, x):
         return self.body.run(x)
 
-    def backward(self, dout, *, guided: bool = False, param_grads: bool = True, need_dx: bool = True,
-                 **kwargs):
+    def backward(self, dout, *, guided: bool = False, param_grads: bool = True, need_dx: bool = True):
         return self.body.backward(dout, guided=guided, param_grads=param_grads, input_grad=need_dx)
 
     def config(self):
@@ -90,7 +89,6 @@ class Residual(Block):
                              f"became {y.shape}; use Block for a block that changes it")
         return x + y
 
-    def backward(self, dout, *, guided: bool = False, param_grads: bool = True, need_dx: bool = True,
-                 **kwargs):
+    def backward(self, dout, *, guided: bool = False, param_grads: bool = True, need_dx: bool = True):
         dbody = self.body.backward(dout, guided=guided, param_grads=param_grads, input_grad=need_dx)
         return np.add(dout, dbody) if need_dx else None

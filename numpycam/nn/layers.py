@@ -1,102 +1,38 @@
-"""Layers: parameters and caches around the pure maths of :mod:`numpycam.ops`.
-
-Convention for parameters and their gradients, used everywhere: a layer's parameters are
-attributes named in ``layer.param_names`` (``W``, ``b``), and after ``backward`` each gradient
-sits beside its parameter with a ``d`` in front (``dW``, ``db``). Arrays are NCHW.
+"""The layers of the post's two networks: Center, Conv2D, ReLU, MaxPool2D, GlobalAvgPool2D,
+Flatten, Dense. Each keeps its parameters and cache around a forward / backward pair of
+:mod:`numpycam.ops` (one file per operation); the contract is :class:`numpycam.nn.layer.Layer`.
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-from numpycam.ops import basic, pool
-from numpycam.ops import conv as convops
+from numpycam.nn.layer import Layer
+from numpycam.ops import center, dense, flatten, gap, pool, relu
+from numpycam.ops import conv_fast as convops
 from numpycam.validate import positive_int
 
-LAYER_TYPES: dict[str, type] = {}
-"""Every layer class of numpycam by class name: what ``load`` rebuilds a saved model from.
 
-Filled by ``Layer.__init_subclass__``, so a layer defined in any numpycam module (here,
-``layers_extra``, ``blocks``) is registered where it is written; nothing keeps its own list.
-"""
+class Center(Layer):
+    """Subtract each image's mean colour, per channel: (N, C, H, W) -> same shape.
 
-
-class Layer:
-    """Base class: ``forward(x) -> out`` keeps a cache, ``backward(dout) -> dx`` uses it.
-
-    ``param_names`` are trained; ``buffer_names`` (BatchNorm's running averages) are saved with
-    the model but never trained. ``training`` says which mode the layer is in (``train()`` /
-    ``eval()``); only layers that behave differently (BatchNorm2D) look at it.
+    A fixed first step with no parameters. The backgrounds here have random colours, and
+    removing them lets the first convolution learn shape edges much sooner (without it training
+    sat at chance for hundreds of steps; docs/training.md, "Getting the networks off chance
+    level", has the story).
     """
 
-    kind = "layer"  # prefix of generated names, e.g. conv -> conv1, conv2
-    param_names: tuple[str, ...] = ()
-    buffer_names: tuple[str, ...] = ()
-    expects_channels: int | None = None  # channels the input must have (0: a flat input)
-    holds_layers = False  # True for a Block: its config is {"layers": [specs of its layers]}
+    kind = "center"
 
-    def __init_subclass__(cls, **kwargs):
-        super().__init_subclass__(**kwargs)
-        if cls.__module__.startswith("numpycam.") and not cls.__name__.startswith("_"):
-            LAYER_TYPES[cls.__name__] = cls  # private bases are not layers a file may name
+    def forward(self, x):
+        if x.ndim != 4:
+            raise ValueError(f"{self.name}: expected images (N, C, H, W), got {x.shape}")
+        out, self._cache = center.center_forward(x)
+        return out
 
-    def __init__(self) -> None:
-        self.name: str | None = None
-        self.trainable = True
-        self.training = True
-        self._cache = None
+    def backward(self, dout, *, guided: bool = False, param_grads: bool = True, need_dx: bool = True):
+        return center.center_backward(dout)
 
-    def train(self, mode: bool = True) -> Layer:
-        """Switch to training mode (or evaluation mode with ``mode=False``); returns self."""
-        self.training = bool(mode)
-        return self
-
-    def eval(self) -> Layer:
-        return self.train(False)
-
-    def sublayers(self) -> list[Layer]:
-        """Layers nested inside this one (a Block's body); none for a plain layer."""
-        return []
-
-    def has_params(self) -> bool:
-        """True if this layer or a layer nested in it has parameters to train."""
-        return bool(self.param_names) or any(lay.trainable and lay.has_params()
-                                             for lay in self.sublayers())
-
-    def forward(self, x: np.ndarray) -> np.ndarray:
-        raise NotImplementedError
-
-    def backward(self, dout: np.ndarray, **kwargs) -> np.ndarray:
-        raise NotImplementedError
-
-    def config(self) -> dict:
-        """The constructor arguments, enough to rebuild the layer (used by ``save``)."""
-        return {}
-
-    @classmethod
-    def param_shapes(cls, config: dict) -> dict[str, tuple[int, ...]]:
-        """Shape of every parameter and buffer that ``cls(**config)`` would hold, computed from
-        the config alone, so ``load`` can check a file's sizes before allocating anything.
-        A layer class with parameters must override this (the default: none)."""
-        return {}
-
-    def _need_cache(self):
-        if self._cache is None:
-            raise RuntimeError(f"{self.name or type(self).__name__}: call forward before backward")
-        return self._cache
-
-    def __repr__(self) -> str:
-        args = ", ".join(f"{k}={v!r}" for k, v in self.config().items())
-        frozen = "" if self.trainable or not self.param_names else ", frozen"
-        label = f"{self.name}: " if self.name else ""
-        return f"{label}{type(self).__name__}({args}{frozen})"
-
-
-
-def layer_spec(layer: Layer) -> dict:
-    """What ``save`` writes for one layer: {"type", "name", "config"} (JSON-ready); a block's
-    config holds the specs of its own layers."""
-    return {"type": type(layer).__name__, "name": layer.name, "config": layer.config()}
 
 class Conv2D(Layer):
     """Cross-correlation with D filters: (N, C, H, W) -> (N, D, H', W'); W (D, C, HH, WW), b (D,).
@@ -141,7 +77,7 @@ class Conv2D(Layer):
         out, self._cache = convops.conv_forward(x, self.W, self.b, self.stride, self.padding)
         return out
 
-    def backward(self, dout, *, need_dx: bool = True, param_grads: bool = True, **kwargs):
+    def backward(self, dout, *, guided: bool = False, param_grads: bool = True, need_dx: bool = True):
         dx, dW, db = convops.conv_backward(dout, self._need_cache(), need_dx=need_dx, need_dW=param_grads)
         if param_grads:
             self.dW, self.db = dW, (db if self.bias else None)
@@ -160,37 +96,17 @@ class Conv2D(Layer):
         return cfg if self.bias else {**cfg, "bias": False}
 
 
-class Center(Layer):
-    """Subtract each image's mean colour, per channel: (N, C, H, W) -> same shape.
-
-    A fixed first step with no parameters. The backgrounds here have random colours, and
-    removing them lets the first convolution learn shape edges much sooner (without it training
-    sat at chance for hundreds of steps; the README's "Data and training" has the story).
-    """
-
-    kind = "center"
-
-    def forward(self, x):
-        if x.ndim != 4:
-            raise ValueError(f"{self.name}: expected images (N, C, H, W), got {x.shape}")
-        out, self._cache = basic.center_forward(x)
-        return out
-
-    def backward(self, dout, **kwargs):
-        return basic.center_backward(dout)
-
-
 class ReLU(Layer):
     """max(x, 0), element-wise. ``backward(dout, guided=True)`` applies guided backprop's rule."""
 
     kind = "relu"
 
     def forward(self, x):
-        out, self._cache = basic.relu_forward(x)
+        out, self._cache = relu.relu_forward(x)
         return out
 
-    def backward(self, dout, *, guided: bool = False, **kwargs):
-        return basic.relu_backward(dout, self._need_cache(), guided=guided)
+    def backward(self, dout, *, guided: bool = False, param_grads: bool = True, need_dx: bool = True):
+        return relu.relu_backward(dout, self._need_cache(), guided=guided)
 
 
 class MaxPool2D(Layer):
@@ -209,7 +125,7 @@ class MaxPool2D(Layer):
         out, self._cache = pool.maxpool_forward(x, self.size, self.stride)
         return out
 
-    def backward(self, dout, **kwargs):
+    def backward(self, dout, *, guided: bool = False, param_grads: bool = True, need_dx: bool = True):
         return pool.maxpool_backward(dout, self._need_cache())
 
     def config(self):
@@ -224,11 +140,11 @@ class GlobalAvgPool2D(Layer):
     def forward(self, x):
         if x.ndim != 4:
             raise ValueError(f"{self.name}: expected feature maps (N, K, h, w), got {x.shape}")
-        out, self._cache = pool.gap_forward(x)
+        out, self._cache = gap.gap_forward(x)
         return out
 
-    def backward(self, dout, **kwargs):
-        return pool.gap_backward(dout, self._need_cache())
+    def backward(self, dout, *, guided: bool = False, param_grads: bool = True, need_dx: bool = True):
+        return gap.gap_backward(dout, self._need_cache())
 
 
 class Flatten(Layer):
@@ -237,11 +153,11 @@ class Flatten(Layer):
     kind = "flatten"
 
     def forward(self, x):
-        out, self._cache = basic.flatten_forward(x)
+        out, self._cache = flatten.flatten_forward(x)
         return out
 
-    def backward(self, dout, **kwargs):
-        return basic.flatten_backward(dout, self._need_cache())
+    def backward(self, dout, *, guided: bool = False, param_grads: bool = True, need_dx: bool = True):
+        return flatten.flatten_backward(dout, self._need_cache())
 
 
 class Dense(Layer):
@@ -268,14 +184,12 @@ class Dense(Layer):
                 f"{self.name}: expected input (N, {self.in_features}), got {x.shape}; "
                 "is the input image the size this model was built for?"
             )
-        out, self._cache = basic.dense_forward(x, self.W, self.b)
+        out, self._cache = dense.dense_forward(x, self.W, self.b)
         return out
 
-    def backward(self, dout, *, need_dx: bool = True, param_grads: bool = True, **kwargs):
-        if not param_grads:  # explanations: only dx = dout W (dW would cost as much again)
-            self._need_cache()
-            return dout @ self.W
-        dx, dW, db = basic.dense_backward(dout, self._need_cache(), self.W)
+    def backward(self, dout, *, guided: bool = False, param_grads: bool = True, need_dx: bool = True):
+        # explanations (param_grads=False) need only dx = dout W: dW would cost as much again
+        dx, dW, db = dense.dense_backward(dout, self._need_cache(), self.W, need_dW=param_grads)
         if param_grads:
             self.dW, self.db = dW, db
         return dx
@@ -288,4 +202,3 @@ class Dense(Layer):
         n_in = positive_int(config["in_features"], "in_features")
         n_out = positive_int(config["out_features"], "out_features")
         return {"W": (n_out, n_in), "b": (n_out,)}
-

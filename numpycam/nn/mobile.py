@@ -1,14 +1,15 @@
 """The layers a modern mobile CNN (MobileNet, EfficientNet-Lite) adds to the basic set:
 BatchNorm2D, DepthwiseConv2D, ZeroPad2D and ReLU6. The maths lives in ``numpycam.ops``
-(``norm``, ``depthwise``, ``pad``, ``relu6``); these classes keep parameters and caches.
+(``norm``, ``depthwise`` / ``depthwise_fast``, ``pad``, ``relu6``); these classes keep
+parameters and caches.
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-from numpycam.nn.layers import Layer
-from numpycam.ops import depthwise as dwops
+from numpycam.nn.layer import Layer
+from numpycam.ops import depthwise_fast as dwops
 from numpycam.ops import norm, pad, relu6
 from numpycam.ops.pad import same_padding
 from numpycam.validate import positive_int
@@ -89,7 +90,7 @@ class BatchNorm2D(_PerChannel):
         self._cache = ("train", cache)
         return out
 
-    def backward(self, dout, *, param_grads: bool = True, **kwargs):
+    def backward(self, dout, *, guided: bool = False, param_grads: bool = True, need_dx: bool = True):
         mode, cache = self._need_cache()
         if mode == "train":
             dx, dgamma, dbeta = norm.batchnorm_train_backward(dout, cache)
@@ -112,8 +113,9 @@ class DepthwiseConv2D(_PerChannel):
     """One k x k filter per channel: (N, C, H, W) -> (N, C, H', W'); W (C, k, k), b (C,).
 
     ``padding``: an int (the same on every side) or (top, bottom, left, right), e.g. from
-    :func:`same_padding` for TensorFlow's "same" padding. Equations and the memory layout of
-    the fast path: :mod:`numpycam.ops.depthwise`. Weights start He-normal, std = sqrt(2 / k^2).
+    :func:`same_padding` for TensorFlow's "same" padding. Equations: :mod:`numpycam.ops.depthwise`;
+    the memory layout of the fast path: :mod:`numpycam.ops.depthwise_fast`. Weights start
+    He-normal, std = sqrt(2 / k^2).
     """
 
     kind = "dwconv"
@@ -144,7 +146,7 @@ class DepthwiseConv2D(_PerChannel):
         out, self._cache = dwops.depthwise_forward(x, self.W, self.b, self.stride, self.padding)
         return out
 
-    def backward(self, dout, *, need_dx: bool = True, param_grads: bool = True, **kwargs):
+    def backward(self, dout, *, guided: bool = False, param_grads: bool = True, need_dx: bool = True):
         dx, dW, db = dwops.depthwise_backward(dout, self._need_cache(), need_dx, param_grads)
         if param_grads:
             self.dW, self.db = dW, (db if self.bias else None)
@@ -176,7 +178,7 @@ class ZeroPad2D(Layer):
         out, self._cache = pad.pad_forward(x, self.padding)
         return out
 
-    def backward(self, dout, **kwargs):
+    def backward(self, dout, *, guided: bool = False, param_grads: bool = True, need_dx: bool = True):
         return pad.pad_backward(dout, self._need_cache())
 
     def config(self):
@@ -192,5 +194,5 @@ class ReLU6(Layer):
         out, self._cache = relu6.relu6_forward(x)
         return out
 
-    def backward(self, dout, *, guided: bool = False, **kwargs):
+    def backward(self, dout, *, guided: bool = False, param_grads: bool = True, need_dx: bool = True):
         return relu6.relu6_backward(dout, self._need_cache(), guided=guided)

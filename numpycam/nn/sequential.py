@@ -14,76 +14,21 @@ from collections.abc import Iterable
 
 import numpy as np
 
-from numpycam.nn.layers import Dense, Layer
-from numpycam.validate import as_float_array, as_images, check_finite, check_layer_name, nested_layers, positive_int
+from numpycam.nn.layer import Layer
+from numpycam.nn.layers import Dense
+from numpycam.nn.named_layers import NamedLayers
+from numpycam.validate import as_float_array, as_images, check_finite, positive_int
 
 
-class Sequential:
-    """Layers applied in order; each has a unique name (given, or generated: conv1, relu1, ...)."""
+class Sequential(NamedLayers):
+    """Layers applied in order; each has a unique name (given, or generated: conv1, relu1, ...).
+    Lookup by name, parameters, ``train``/``eval``, ``freeze`` and ``astype`` come from
+    :class:`~numpycam.nn.named_layers.NamedLayers`; the passes are here."""
 
     def __init__(self, layers: Iterable[Layer | tuple[str, Layer]]) -> None:
-        self.layers: list[Layer] = []
-        counts: dict[str, int] = {}
-        taken: set[str] = set()  # a set, so that checking n names costs O(n), not O(n^2)
-        seen: set[int] = set()  # id() of every layer object in this model, nested ones included
-        for item in layers:
-            name, layer = item if isinstance(item, tuple) and len(item) == 2 else (None, item)
-            if not isinstance(layer, Layer):
-                raise TypeError(f"Sequential takes numpycam layers, got {type(layer).__name__}")
-            if name is None:
-                counts[layer.kind] = counts.get(layer.kind, 0) + 1
-                name = f"{layer.kind}{counts[layer.kind]}"
-            check_layer_name(name)
-            if name in taken:
-                raise ValueError(f"duplicate layer name {name!r}; layer names must be unique")
-            for inner in (layer, *nested_layers(layer)):
-                if id(inner) in seen:
-                    raise ValueError(
-                        f"the same {type(inner).__name__} object is used twice (at {name!r}); a "
-                        "layer keeps the cache of its last forward pass, so one object cannot sit "
-                        "at two positions. Create one instance per position, e.g. ReLU() each time")
-                seen.add(id(inner))
-            taken.add(name)
-            layer.name = name
-            self.layers.append(layer)
-        if not self.layers:
-            raise ValueError("a Sequential model needs at least one layer")
-        self._outputs: list[np.ndarray] | None = None
-        self._kept: dict[int, np.ndarray] = {}
-        self._positions: dict[str, int] = {}
-
-    # -- lookup ----------------------------------------------------------------------------
-    @property
-    def names(self) -> list[str]:
-        return [layer.name for layer in getattr(self, "layers", [])]
-
-    def index(self, key: str | int) -> int:
-        """Position of a layer given by name or (possibly negative) index; clear error if absent."""
-        n = len(self.layers)
-        if isinstance(key, (bool, np.bool_)):
-            raise TypeError(f"a layer is named by a string or an int, got {key!r}")
-        if isinstance(key, (int, np.integer)):
-            if not -n <= key < n:
-                raise ValueError(f"layer index {key} out of range for {n} layers: {self.names}")
-            return int(key) % n
-        if isinstance(key, str):
-            i = self._positions.get(key)
-            if i is None or i >= n or self.layers[i].name != key:  # layers changed: re-index
-                self._positions = {lay.name: j for j, lay in enumerate(self.layers)}
-                i = self._positions.get(key)
-            if i is None:
-                raise KeyError(f"no layer named {key!r}; the layers are {self.names}")
-            return i
-        raise TypeError(f"a layer is named by a string or an int, got {type(key).__name__}")
-
-    def __getitem__(self, key: str | int) -> Layer:
-        return self.layers[self.index(key)]
-
-    def __len__(self) -> int:
-        return len(self.layers)
-
-    def __iter__(self):
-        return iter(self.layers)
+        super().__init__(layers)
+        self._outputs: list[np.ndarray] | None = None  # every layer's output in the last forward
+        self._kept: dict[int, np.ndarray] = {}  # dL/d(output) kept by the last backward
 
     @property
     def in_channels(self) -> int | None:
@@ -219,89 +164,6 @@ class Sequential:
         if stop in kept:
             self._kept[stop] = grad
         return grad if until is not None or input_grad else None
-
-    # -- parameters ------------------------------------------------------------------------
-    def _walk(self, trainable_only: bool, prefix: str = ""):
-        """(path, layer) for every layer, nested ones (a Block's body) included, in order;
-        path = ``block3/expand_conv``. A frozen layer hides its nested layers too."""
-        for layer in self.layers:
-            if trainable_only and not layer.trainable:
-                continue
-            path = prefix + layer.name
-            yield path, layer
-            if layer.sublayers():
-                yield from layer.body._walk(trainable_only, path + "/")
-
-    def named_parameters(self, trainable_only: bool = True) -> list[tuple[str, Layer, str]]:
-        """(key, layer, name) triples; key is the unique path, e.g. ``block3/expand_conv/W``
-        (layer names repeat across blocks, so optimisers key their state by this)."""
-        return [(f"{path}/{p}", layer, p) for path, layer in self._walk(trainable_only)
-                for p in layer.param_names]
-
-    def parameters(self, trainable_only: bool = True) -> list[tuple[Layer, str]]:
-        """(layer, name) pairs: ``getattr(layer, name)`` is the array, ``'d' + name`` its grad.
-        Layers nested in blocks are included."""
-        return [(layer, p) for _, layer in self._walk(trainable_only) for p in layer.param_names]
-
-    def state(self) -> dict[str, np.ndarray]:
-        """Every parameter and buffer by path key, e.g. ``conv1/W``, ``block3/expand_bn/running_var``."""
-        return {f"{path}/{p}": getattr(layer, p) for path, layer in self._walk(False)
-                for p in layer.param_names + layer.buffer_names}
-
-    def locate(self, path: str) -> Layer:
-        """The layer at ``path``: a name, or names joined by "/" into nested blocks."""
-        head, _, rest = path.partition("/")
-        layer = self[head]
-        if not rest:
-            return layer
-        if not layer.sublayers():
-            raise KeyError(f"layer {head!r} has no nested layers, so {path!r} names nothing")
-        return layer.body.locate(rest)
-
-    def num_params(self) -> int:
-        return sum(getattr(layer, p).size for layer, p in self.parameters(False))
-
-    def train(self, mode: bool = True) -> Sequential:
-        """Every layer, nested ones included, in training mode (BatchNorm uses batch
-        statistics and updates its running averages); ``mode=False`` is ``eval()``."""
-        for layer in self.layers:
-            layer.train(mode)
-        return self
-
-    def eval(self) -> Sequential:
-        """Every layer in evaluation mode (BatchNorm uses its running averages)."""
-        return self.train(False)
-
-    @property
-    def training(self) -> bool:
-        return all(layer.training for _, layer in self._walk(False))
-
-    def freeze(self, *keys: str | int) -> Sequential:
-        """Mark layers as not trainable (their parameters keep their values in training)."""
-        for key in keys:
-            self[key].trainable = False
-        return self
-
-    def unfreeze(self, *keys: str | int) -> Sequential:
-        for key in keys or self.names:
-            self[key].trainable = True
-        return self
-
-    def astype(self, dtype) -> Sequential:
-        """Cast every parameter and buffer in place (float64 for exact checks, float32 for speed).
-        Only float32 and float64 are accepted: integer weights would give all-zero maps."""
-        if np.dtype(dtype) not in (np.float32, np.float64):
-            raise TypeError(f"astype takes np.float32 or np.float64, got {np.dtype(dtype)}; "
-                            "the layers compute in floating point")
-        for _, layer in self._walk(False):
-            for p in layer.param_names + layer.buffer_names:
-                setattr(layer, p, getattr(layer, p).astype(dtype))
-        return self
-
-    @property
-    def dtype(self):
-        params = self.parameters(False)
-        return getattr(*params[0]).dtype if params else None
 
     def __repr__(self) -> str:
         lines = [f"  {layer!r}" for layer in self.layers]

@@ -1,4 +1,4 @@
-"""Max pooling and Global Average Pooling (GAP).
+"""Max pooling (Global Average Pooling has its own file, :mod:`numpycam.ops.gap`).
 
 Max pool, x (N, C, H, W) -> out (N, C, H', W'), H' = (H - size) // stride + 1:
 
@@ -8,9 +8,9 @@ Its derivative sends dout to the one input that was the maximum of its window. W
 tie for the maximum the function has no derivative; we send the gradient to the first of them in
 row-major order (as the frameworks do), and the tests keep ties out of their inputs.
 
-GAP, f (N, K, h, w) -> F (N, K), with Z = h * w positions:
-
-    F_k = (1 / Z) sum_{i, j} f_k(i, j)            dF_k / df_k(i, j) = 1 / Z
+``maxpool_forward_naive`` / ``maxpool_backward_naive`` are the definition as loops over windows;
+``maxpool_forward`` / ``maxpool_backward`` after them are the fast path the layer runs (the
+same numbers, the tests check, from size*size element-wise passes over strided views).
 """
 
 from __future__ import annotations
@@ -19,7 +19,37 @@ from typing import NamedTuple
 
 import numpy as np
 
-from numpycam.ops.conv import image_blocks, out_size
+from numpycam.ops.conv import out_size
+from numpycam.ops.conv_fast import image_blocks
+
+
+def maxpool_forward_naive(x, size: int = 2, stride: int | None = None):
+    """Reference max pool: a loop over windows."""
+    stride = size if stride is None else stride
+    N, C, H, W = x.shape
+    Ho, Wo = out_size(H, size, stride, 0), out_size(W, size, stride, 0)
+    out = np.empty((N, C, Ho, Wo), dtype=x.dtype)
+    for i in range(Ho):
+        for j in range(Wo):
+            out[:, :, i, j] = x[:, :, i * stride : i * stride + size, j * stride : j * stride + size].max(
+                axis=(2, 3)
+            )
+    return out, (x, size, stride)
+
+
+def maxpool_backward_naive(dout, cache):
+    """Reference backward: for each window, put dout where the (first) maximum sits."""
+    x, size, stride = cache
+    dx = np.zeros_like(x, dtype=dout.dtype)
+    N, C, Ho, Wo = dout.shape
+    for n in range(N):
+        for c in range(C):
+            for i in range(Ho):
+                for j in range(Wo):
+                    window = x[n, c, i * stride : i * stride + size, j * stride : j * stride + size]
+                    p, q = np.unravel_index(np.argmax(window), window.shape)
+                    dx[n, c, i * stride + p, j * stride + q] += dout[n, c, i, j]
+    return dx
 
 
 class PoolCache(NamedTuple):
@@ -96,47 +126,3 @@ def _route(x, out, dout, dx, size: int, stride: int) -> None:
             np.multiply(dout, hit, out=target)
         else:
             target += dout * hit
-
-
-def maxpool_forward_naive(x, size: int = 2, stride: int | None = None):
-    """Reference max pool: a loop over windows."""
-    stride = size if stride is None else stride
-    N, C, H, W = x.shape
-    Ho, Wo = out_size(H, size, stride, 0), out_size(W, size, stride, 0)
-    out = np.empty((N, C, Ho, Wo), dtype=x.dtype)
-    for i in range(Ho):
-        for j in range(Wo):
-            out[:, :, i, j] = x[:, :, i * stride : i * stride + size, j * stride : j * stride + size].max(
-                axis=(2, 3)
-            )
-    return out, (x, size, stride)
-
-
-def maxpool_backward_naive(dout, cache):
-    """Reference backward: for each window, put dout where the (first) maximum sits."""
-    x, size, stride = cache
-    dx = np.zeros_like(x, dtype=dout.dtype)
-    N, C, Ho, Wo = dout.shape
-    for n in range(N):
-        for c in range(C):
-            for i in range(Ho):
-                for j in range(Wo):
-                    window = x[n, c, i * stride : i * stride + size, j * stride : j * stride + size]
-                    p, q = np.unravel_index(np.argmax(window), window.shape)
-                    dx[n, c, i * stride + p, j * stride + q] += dout[n, c, i, j]
-    return dx
-
-
-def gap_forward(f):
-    """Global Average Pooling: (N, K, h, w) -> (N, K), the mean of each feature map."""
-    return f.mean(axis=(2, 3)), f.shape
-
-
-def gap_backward(dout, f_shape):
-    """Each of the Z positions of map k receives dout_k / Z: (N, K) -> (N, K, h, w)."""
-    N, K, h, w = f_shape
-    Z = h * w
-    g = dout / Z
-    full = np.empty((N, K, h, w), dtype=g.dtype)
-    full[...] = g[:, :, None, None]
-    return full

@@ -43,7 +43,7 @@ def relu_hand(fn, seed):
 
 
 def relu_fd(fn, seed):
-    from numpycam.ops.basic import relu_forward
+    from numpycam.ops.relu import relu_forward
 
     for rng in rngs(seed, FD_CASES):
         x = away_from_zero(rng, maps_shape(rng))
@@ -55,7 +55,7 @@ def relu_fd(fn, seed):
 
 
 def relu_library(fn, seed):
-    from numpycam.ops.basic import relu_backward
+    from numpycam.ops.relu import relu_backward
 
     for rng in rngs(seed, CASES):
         x = rng.standard_normal(maps_shape(rng))
@@ -63,7 +63,7 @@ def relu_library(fn, seed):
         dout = rng.standard_normal(x.shape)
         with on(f"x {x.shape}"):
             agree(array(call(fn, dout, x), x.shape, "dx"), relu_backward(dout, x > 0), "dx",
-                  "numpycam.ops.basic.relu_backward")
+                  "numpycam.ops.relu.relu_backward")
 
 
 def guided_hand(fn, seed):
@@ -97,13 +97,13 @@ def gap_hand(fn, seed):
 
 
 def gap_library(fn, seed):
-    from numpycam.ops.pool import gap_forward
+    from numpycam.ops.gap import gap_forward
 
     for rng in rngs(seed, CASES):
         f = rng.standard_normal(maps_shape(rng))
         with on(f"f {f.shape}"):
             agree(array(call(fn, f), f.shape[:2], "F"), gap_forward(f)[0], "F",
-                  "numpycam.ops.pool.gap_forward")
+                  "numpycam.ops.gap.gap_forward")
 
 
 def gap_back_hand(fn, seed):
@@ -114,7 +114,7 @@ def gap_back_hand(fn, seed):
 
 
 def gap_back_fd(fn, seed):
-    from numpycam.ops.pool import gap_forward
+    from numpycam.ops.gap import gap_forward
 
     for rng in rngs(seed, FD_CASES):
         f = rng.standard_normal(maps_shape(rng))
@@ -126,14 +126,14 @@ def gap_back_fd(fn, seed):
 
 
 def gap_back_library(fn, seed):
-    from numpycam.ops.pool import gap_backward
+    from numpycam.ops.gap import gap_backward
 
     for rng in rngs(seed, CASES):
         shape = maps_shape(rng)
         dF = rng.standard_normal(shape[:2])
         with on(f"f_shape {shape}"):
             agree(array(call(fn, dF, shape), shape, "df"), gap_backward(dF, shape), "df",
-                  "numpycam.ops.pool.gap_backward")
+                  "numpycam.ops.gap.gap_backward")
 
 
 def cam_hand(fn, seed):
@@ -231,7 +231,7 @@ def dense_hand(fn, seed):
 
 
 def dense_fd(fn, seed):
-    from numpycam.ops.basic import dense_forward
+    from numpycam.ops.dense import dense_forward
 
     for rng in rngs(seed, FD_CASES):
         N, K, M = (int(v) for v in rng.integers(1, [4, 6, 5]))

@@ -90,7 +90,7 @@ def conv_back_hand(fn, seed):
 
 
 def conv_back_fd(fn, seed):
-    from numpycam.ops.conv import conv_forward
+    from numpycam.ops.conv_fast import conv_forward
 
     for rng in rngs(seed, FD_CASES):
         x, W, b, stride, pad = conv_case(rng)
