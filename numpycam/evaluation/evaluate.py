@@ -34,8 +34,9 @@ import time
 import numpy as np
 
 from numpycam.evaluation.faithfulness import average_drop_increase, deletion_auc, insertion_auc
-from numpycam.evaluation.localize import box_from_map, energy_in_box, iou, localization_accuracy, pointing_game
+from numpycam.evaluation.localize import box_from_map, iou, localization_accuracy
 from numpycam.evaluation.plan import THRESHOLDS, Spec, conv_relus, gradients_at, has_rule, method_maps, plan, rule_map
+from numpycam.evaluation.pointing import energy_in_box, pointing_game
 from numpycam.evaluation.threshold_free import native_true_maps, true_map_ious, wsol_columns
 from numpycam.methods.postprocess import upsample
 from numpycam.methods.registry import METHODS

@@ -19,7 +19,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from numpycam.evaluation.localize import favours_own_object
+from numpycam.evaluation.pointing import favours_own_object
 from numpycam.methods.postprocess import upsample
 from numpycam.train.fit import mean_average_precision, scores
 
@@ -59,7 +59,7 @@ class SceneCounts(NamedTuple):
 def own_object_counts(model, scenes, explain: Callable, layer=None) -> SceneCounts:
     """For each object of each scene: does the map of its class put more of its positive part
     on that object (its mask) than on the other object?  See
-    :func:`numpycam.evaluation.localize.favours_own_object`."""
+    :func:`numpycam.evaluation.pointing.favours_own_object`."""
     k = scenes.labels.shape[1]  # objects per scene
     maps = np.stack([_maps(explain, model, scenes.images, scenes.labels[:, o], layer)
                      for o in range(k)], axis=1)  # (N, K, h, w)

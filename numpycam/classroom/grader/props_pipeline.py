@@ -240,7 +240,7 @@ def pointing_hand(fn, seed):
 
 
 def pointing_library(fn, seed):
-    from numpycam.evaluation.localize import pointing_game
+    from numpycam.evaluation.pointing import pointing_game
 
     for rng in rngs(seed, CASES):
         m = rng.standard_normal(tuple(int(v) for v in rng.integers(2, 9, 2)))
