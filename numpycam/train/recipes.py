@@ -19,7 +19,7 @@ import numpy as np
 
 from numpycam import data
 from numpycam.data import multi as data_multi
-from numpycam.files.load import save
+from numpycam.files.save import save
 from numpycam.nn.builders import deepen, fc_cnn, gap_cnn
 from numpycam.train.fit import accuracy, fit
 
