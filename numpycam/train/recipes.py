@@ -54,7 +54,7 @@ RECIPE = {
         # Multi-label GAP model: the whole "gap" recipe above, retrained in the same process (so
         # nothing depends on another worker), then fine-tuned -- every layer -- on scenes of one
         # to three objects labelled only with the set of classes present (sigmoid cross-entropy).
-        # Measured with scenes.own_class_counts (objects whose class's CAM favours them / scenes
+        # Measured with own_object.own_class_counts (objects whose class's CAM favours them / scenes
         # with every class right / presence mAP): the single-label gap.npz gets 84.9 % / 71.4 %
         # / 0.816 on 1,000 scenes of seed 2026. Fine-tuning gap.npz, on 500 scenes of seed 123:
         # 4,000 scenes for 2 epochs (lr 2e-3) 95.0 % / 90.2 % / 0.960, at the edge of the
