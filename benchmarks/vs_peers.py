@@ -43,7 +43,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 import numpy as np  # noqa: E402
 
 import numpycam as nc  # noqa: E402
-from numpycam.imagenet.photos import load_image, preprocess  # noqa: E402
+from numpycam.imagenet.photos import load_image  # noqa: E402
+from numpycam.imagenet.preprocess import preprocess  # noqa: E402
 from numpycam.methods.base import feature_layer, gradient_method  # noqa: E402
 from numpycam.methods.postprocess import upsample  # noqa: E402
 from numpycam.nn.layers import GlobalAvgPool2D  # noqa: E402

@@ -19,7 +19,7 @@
 # $$S^c = \sum_k w_k^c F_k + b_c, \qquad F_k = \frac{1}{49} \sum_{i,j} f_k(i, j)$$
 #
 # so CAM is defined on it, and every layer in front still has a hand-written backward pass.
-# A photo becomes the network's input with `numpycam.imagenet.photos.preprocess`: shorter side to
+# A photo becomes the network's input with `numpycam.imagenet.preprocess.preprocess`: shorter side to
 # 256 pixels, the central 224 x 224, values scaled to [-1, 1]. All maps below are drawn on
 # that 224 x 224 crop, and every box is carried into it.
 #
@@ -32,19 +32,15 @@ import numpy as np
 
 import numpycam as nc
 from numpycam import viz
-from numpycam.imagenet import boxes as photos
-from numpycam.imagenet import photos as imagenet
+from numpycam.imagenet.classes import CAT_CLASSES, class_index, class_names, top_classes
 from numpycam.imagenet.explainer import explain_photo
+from numpycam.imagenet.photos import PHOTOS, load_image, photo_box, two_objects
+from numpycam.imagenet.preprocess import box_in_crop, crop_from_input, preprocess
 from numpycam.viz import photos as viz_photos
 
 OUT = viz.figures_dir()
 model = nc.pretrained("efficientnet_lite0")
-names = imagenet.class_names()
-
-
-def crop_of(image):
-    """What the network sees: the 224 x 224 crop back in [0, 1]."""
-    return np.clip(imagenet.preprocess(image)[0].transpose(1, 2, 0) * imagenet.STD + imagenet.MEAN, 0, 1)
+names = class_names()
 
 
 def peak(m, size=224):
@@ -62,16 +58,16 @@ def inside(point, box):
 # ## What the network says about the shipped photos
 
 # %%
-shots = {name: imagenet.load_image(name) for name in photos.PHOTOS}
-x = np.concatenate([imagenet.preprocess(img) for img in shots.values()])  # (3, 3, 224, 224)
+shots = {name: load_image(name) for name in PHOTOS}
+x = np.concatenate([preprocess(img) for img in shots.values()])  # (3, 3, 224, 224)
 S = model.forward(x)  # (3, 1000)
 top1 = {}
 for name, s in zip(shots, S, strict=True):
-    top = imagenet.top_classes(s, 3)
+    top = top_classes(s, 3)
     top1[name] = top[0][0]
     print(f"{name:8s} " + ";  ".join(f"{n} {p:.2f}" for _, n, p in top))
 # The photo of a cat is a cat: its top class is one of ImageNet's five cat classes.
-assert top1["chelsea"] in photos.CAT_CLASSES
+assert top1["chelsea"] in CAT_CLASSES
 
 # %% [markdown]
 # **Look for** in the printed lines: the cat is "Egyptian cat" 0.37, "tiger cat" 0.37, "tabby"
@@ -83,20 +79,20 @@ assert top1["chelsea"] in photos.CAT_CLASSES
 #
 # The post's first figure explains one photo twice, once for "dog" and once for "cat", and
 # each map lights up its own animal. Our version: the cat beside the espresso cup
-# (`numpycam.imagenet.boxes.two_objects`). The network is asked about both classes; the two CAMs come
+# (`numpycam.imagenet.photos.two_objects`). The network is asked about both classes; the two CAMs come
 # from the same feature maps f_k and differ only in the weights w_k^c.
 
 # %%
-scene, scene_boxes = photos.two_objects()
-xs = imagenet.preprocess(scene)
-scene_crop = crop_of(scene)
+scene, scene_boxes = two_objects()
+xs = preprocess(scene)
+scene_crop = crop_from_input(xs)  # what the network sees: the 224 x 224 crop, back in [0, 1]
 s_scene = model.forward(xs)[0]
-cat = max(photos.CAT_CLASSES, key=lambda k: s_scene[k])  # the most probable cat class
-cup = imagenet.class_index("espresso")
+cat = max(CAT_CLASSES, key=lambda k: s_scene[k])  # the most probable cat class
+cup = class_index("espresso")
 e_scene = nc.cam(model, np.repeat(xs, 2, axis=0), [cat, cup], details=True)
-boxes = {k: imagenet.box_in_crop(scene_boxes[name], scene.shape)
+boxes = {k: box_in_crop(scene_boxes[name], scene.shape)
          for k, name in ((cat, "chelsea"), (cup, "coffee"))}
-print("top 3 for the picture:", "; ".join(f"{n} {p:.2f}" for _, n, p in imagenet.top_classes(s_scene, 3)))
+print("top 3 for the picture:", "; ".join(f"{n} {p:.2f}" for _, n, p in top_classes(s_scene, 3)))
 for m, k in zip(e_scene.maps, (cat, cup), strict=True):
     other = boxes[cup if k == cat else cat]
     print(f"CAM for {names[k]!r}: peak at {peak(m)}, inside its own object's box {inside(peak(m), boxes[k])}, "
@@ -146,7 +142,7 @@ viz.scatter(axes[0, 0], e_cam.weights[0], e_grad.weights[0], "one point per chan
             xlabel="w_k^c (Dense weight)", ylabel="a_k^c (mean gradient)", slope=1 / Z,
             line_label=f"a = w / Z,  Z = {Z}")
 viz_photos.signed_map(axes[0, 1], e_cam.maps[0], "L_CAM (signed, 7 x 7)")
-viz_photos.map_overlay(axes[0, 2], crop_of(shots["chelsea"]), e_grad.maps[0], "L_Grad-CAM at the head")
+viz_photos.map_overlay(axes[0, 2], crop_from_input(xc), e_grad.maps[0], "L_Grad-CAM at the head")
 viz_photos.signed_map(axes[0, 3], e_grad.maps[0] - gap_cam, f"Grad-CAM - ReLU(CAM)/Z (max {diff.max():.0e})")
 print("wrote", viz.save(fig, OUT / "14_generalized_cam.png"))
 
@@ -195,7 +191,7 @@ assert on_cat[e_cam.layer] > 0.5
 # here with CAM beside them. This is exactly what `numpycam explain chelsea` draws.
 
 # %%
-cat_box = imagenet.box_in_crop(photos.photo_box("chelsea"), shots["chelsea"].shape)
+cat_box = box_in_crop(photo_box("chelsea"), shots["chelsea"].shape)
 result = explain_photo(shots["chelsea"], model, top=1)
 assert result.classes[0][0] == top1["chelsea"]
 fig = viz_photos.explain_figure(result, 0, box=cat_box)
@@ -211,7 +207,7 @@ print("wrote", viz.save(fig, OUT / "14_guided_cat.png"))
 #
 # The CAM paper's protocol (lesson 7): keep the pixels above 20 % of the map's maximum, box
 # the largest connected region, and compare with the hand-drawn box of the photo's main
-# object (`numpycam.imagenet.boxes.photo_box`, drawn by eye; carried into the crop).
+# object (`numpycam.imagenet.photos.photo_box`, drawn by eye; carried into the crop).
 
 # %%
 fig, axes = viz.figure_grid(1, len(shots) + 1, size=2.9,
@@ -220,14 +216,14 @@ ious = {}
 for a, (name, img), xi in zip(axes[0], shots.items(), x, strict=False):
     k = top1[name]
     m = nc.cam(model, xi[None], [k])[0]
-    truth = imagenet.box_in_crop(photos.photo_box(name), img.shape)
+    truth = box_in_crop(photo_box(name), img.shape)
     found = nc.box_from_map(m, size=224)
     ious[name] = nc.iou(found, truth)
     print(f"{name:8s} class {names[k]!r}: CAM box {found.tolist()}, hand-drawn {truth.tolist()}, "
           f"IoU {ious[name]:.2f}, peak inside the box: {inside(peak(m), truth)}")
     if name in ("chelsea", "coffee"):
         assert inside(peak(m), truth)  # the map's maximum lies on the object
-    viz_photos.map_overlay(a, crop_of(img), m, f"{name}: '{names[k]}'", colorbar=False)
+    viz_photos.map_overlay(a, crop_from_input(xi[None]), m, f"{name}: '{names[k]}'", colorbar=False)
     viz.draw_box(a, truth)
     viz.draw_box(a, found, color="white")
 a = axes[0, -1]

@@ -27,16 +27,11 @@ from numpycam.evaluation.faithfulness import (
     insertion_auc,
     insertion_curve,
 )
-from numpycam.evaluation.localize import (
-    box_from_map,
-    energy_in_box,
-    favours_own_object,
-    iou,
-    localization_accuracy,
-    pointing_game,
-)
+from numpycam.evaluation.localize import box_from_map, iou, localization_accuracy
+from numpycam.evaluation.pointing import energy_in_box, favours_own_object, pointing_game
 from numpycam.evaluation.wsol import max_box_acc, pxap
-from numpycam.files.load import load, save
+from numpycam.files.load import load
+from numpycam.files.save import save
 from numpycam.files.zoo import pretrained
 from numpycam.methods import (
     eigen_cam,

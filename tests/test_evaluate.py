@@ -11,17 +11,9 @@ import pytest
 import numpycam as nc
 from numpycam.cli import main
 from numpycam.data import shapes
-from numpycam.evaluation.evaluate import (
-    ALL_METHODS,
-    COLUMNS,
-    evaluate,
-    explain,
-    format_table,
-    gradients_at,
-    has_rule,
-    plan,
-    rule_map,
-)
+from numpycam.evaluation.evaluate import evaluate
+from numpycam.evaluation.plan import ALL_METHODS, gradients_at, has_rule, method_maps, plan, rule_map
+from numpycam.evaluation.table import COLUMNS, format_table
 
 KEYS = {k for k, _, _ in COLUMNS} | {"threshold", "n_faithfulness", "steps", "loc_by_threshold",
                                      "same_boxes_as_cam", "same_boxes_as_relu_cam"}
@@ -61,7 +53,7 @@ def test_one_shared_pass_gives_the_maps_of_the_public_functions(name):
     scores, fg = gradients_at(model, x, None, sorted({model.index(s.layer) for s in specs}))
     pred = scores.argmax(axis=1)
     for s in specs:
-        want = explain(model, x, pred, s.method, s.layer)
+        want = method_maps(model, x, pred, s.method, s.layer)
         got = rule_map(s.method, *fg[model.index(s.layer)])
         np.testing.assert_allclose(got, want, rtol=1e-9, atol=1e-12, err_msg=str(s))
 
@@ -189,7 +181,7 @@ def test_cli_reports_a_size_the_fc_model_cannot_take(weights, capsys, one_blas_t
 def test_a_method_added_to_the_registry_appears_in_the_plan_and_the_table(monkeypatch):
     """Adding a method is one registry entry: one with a weight rule (computed in the shared
     pass) and one without (run through its function) both get their rows."""
-    import numpycam.evaluation.evaluate as ev
+    import numpycam.evaluation.plan as ev
     from numpycam.methods.base import from_rule
     from numpycam.methods.registry import METHODS, Method, Paper
 

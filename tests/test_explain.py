@@ -18,7 +18,7 @@ import matplotlib
 import numpy as np
 import pytest
 
-from numpycam.imagenet.boxes import CAT_CLASSES
+from numpycam.imagenet.classes import CAT_CLASSES
 
 REPO = Path(__file__).resolve().parent.parent
 HOPPER = Path(matplotlib.get_data_path()) / "sample_data" / "grace_hopper.jpg"

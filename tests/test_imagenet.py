@@ -1,4 +1,4 @@
-"""numpycam.imagenet.photos and numpycam.imagenet.boxes: class names, loading photos, preprocessing, shipped data.
+"""numpycam.imagenet.classes, .preprocess and .photos: class names, preprocessing, loading photos, shipped data.
 
 None of these tests needs the network. Image files are written with Pillow (a dependency of
 matplotlib) in the modes a user's photo may have: greyscale, greyscale + alpha, RGBA, RGB JPEG.
@@ -15,9 +15,11 @@ from hypothesis import given
 from PIL import Image
 
 from numpycam import iou
-from numpycam.imagenet import boxes as photos
-from numpycam.imagenet import photos as imagenet
-from numpycam.imagenet.photos import class_index, class_names, load_image, preprocess, resize, to_rgb
+from numpycam.imagenet import photos
+from numpycam.imagenet import preprocess as prep
+from numpycam.imagenet.classes import class_index, class_names, top_classes
+from numpycam.imagenet.photos import DATA, MIN_SIDE, load_image
+from numpycam.imagenet.preprocess import box_in_crop, center_crop, crop_from_input, preprocess, resize, to_rgb
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -49,9 +51,9 @@ def test_class_index_says_what_went_wrong():
 
 
 def test_classes_file_names_its_origin_and_licence():
-    head = (imagenet.DATA / "classes.txt").read_text().split("\n")[:4]
+    head = (DATA / "classes.txt").read_text().split("\n")[:4]
     assert any("torchvision" in line for line in head) and any("BSD-3-Clause" in line for line in head)
-    assert "Redistribution and use" in (imagenet.DATA / "LICENSE-torchvision.txt").read_text()
+    assert "Redistribution and use" in (DATA / "LICENSE-torchvision.txt").read_text()
 
 
 # -- loading photos ---------------------------------------------------------------------------
@@ -107,11 +109,11 @@ def test_bad_arrays_are_refused():
 
 
 def test_a_tiny_image_is_refused_with_the_minimum_size(tmp_path):
-    path = _write(tmp_path, np.zeros((imagenet.MIN_SIDE - 1, 200, 3), dtype=np.uint8), "RGB")
-    with pytest.raises(ValueError, match=f"at least {imagenet.MIN_SIDE} x {imagenet.MIN_SIDE}"):
+    path = _write(tmp_path, np.zeros((MIN_SIDE - 1, 200, 3), dtype=np.uint8), "RGB")
+    with pytest.raises(ValueError, match=f"at least {MIN_SIDE} x {MIN_SIDE}"):
         load_image(path)
-    ok = load_image(_write(tmp_path, np.zeros((imagenet.MIN_SIDE,) * 2 + (3,), dtype=np.uint8), "RGB"))
-    assert ok.shape == (imagenet.MIN_SIDE, imagenet.MIN_SIDE, 3)
+    ok = load_image(_write(tmp_path, np.zeros((MIN_SIDE,) * 2 + (3,), dtype=np.uint8), "RGB"))
+    assert ok.shape == (MIN_SIDE, MIN_SIDE, 3)
 
 
 def test_missing_unreadable_and_folder_are_clear_errors(tmp_path):
@@ -131,7 +133,7 @@ def test_resize_keeps_a_constant_image_and_rows_sum_to_one(h, w, H, W):
     out = resize(np.full((h, w, 3), 0.3), (H, W))
     assert out.shape == (H, W, 3)
     np.testing.assert_allclose(out, 0.3, rtol=1e-12)
-    np.testing.assert_allclose(imagenet._resize_matrix(h, H).sum(axis=1), 1.0)
+    np.testing.assert_allclose(prep._resize_matrix(h, H).sum(axis=1), 1.0)
 
 
 def test_resize_to_the_same_size_is_the_identity_and_shrinking_averages():
@@ -164,15 +166,26 @@ def test_preprocess_keeps_the_centre_of_a_portrait_photo():
     assert (x[100:124] == 1.0).all() and (x[:80] == -1.0).all() and (x[150:] == -1.0).all()
 
 
+def test_crop_from_input_undoes_the_normalisation_of_preprocess():
+    rng = np.random.default_rng(1)
+    img = rng.random((300, 451, 3))
+    crop = crop_from_input(preprocess(img))  # (224, 224, 3) float64 in [0, 1]
+    assert crop.shape == (224, 224, 3) and crop.dtype == np.float64
+    np.testing.assert_allclose(crop, center_crop(img), atol=1e-7)  # float32 round-off only
+    x = np.concatenate([preprocess(img), preprocess(1 - img)])  # a batch: the first image
+    np.testing.assert_array_equal(crop_from_input(x), crop)
+    assert crop_from_input(np.full((1, 3, 4, 4), 3.0)).max() == 1.0  # clipped to [0, 1]
+
+
 def test_top_classes_are_sorted_softmax_probabilities():
     s = np.zeros(1000)
     s[[7, 3, 500]] = [3.0, 2.0, 1.0]
-    top = imagenet.top_classes(s, 3)
+    top = top_classes(s, 3)
     assert [k for k, _, _ in top] == [7, 3, 500] and top[0][1] == class_names()[7]
     z = np.exp(3.0) + np.exp(2.0) + np.exp(1.0) + 997
     np.testing.assert_allclose([p for _, _, p in top], np.exp([3.0, 2.0, 1.0]) / z)
     with pytest.raises(ValueError, match="1000"):
-        imagenet.top_classes(np.zeros(10))
+        top_classes(np.zeros(10))
 
 
 # -- shipped photos ---------------------------------------------------------------------------
@@ -187,15 +200,16 @@ def test_shipped_photos_load_by_name_with_a_box_inside(name, shape):
 
 
 def test_each_shipped_file_has_its_origin_and_licence():
-    sources = (imagenet.DATA / "SOURCES.md").read_text()
-    shipped = sorted(p.name for p in imagenet.DATA.iterdir() if p.suffix in (".jpg", ".txt", ".json"))
+    sources = (DATA / "SOURCES.md").read_text()
+    shipped = sorted(p.name for p in DATA.iterdir() if p.suffix in (".jpg", ".txt", ".json"))
     for name in shipped:
         if name != "LICENSE-torchvision.txt":
             assert f"`{name}`" in sources, f"{name} is not described in SOURCES.md"
     assert sources.count("CC0") >= 2 and "public domain" in sources
-    assert sum(p.stat().st_size for p in imagenet.DATA.iterdir()) < 400_000  # a few hundred KB
+    assert sum(p.stat().st_size for p in DATA.iterdir()) < 400_000  # a few hundred KB
     package_data = (REPO / "pyproject.toml").read_text().split("[tool.setuptools.package-data]")[1]
     assert '"numpycam.imagenet" = ["data/*"]' in package_data  # the data ship with the package
+    assert DATA == REPO / "numpycam" / "imagenet" / "data" and "numpycam/imagenet/data" in sources
 
 
 def test_an_unknown_photo_name_lists_the_shipped_ones():
@@ -218,7 +232,7 @@ def test_two_objects_picture_holds_both_photos_side_by_side():
 def test_a_box_follows_the_photo_into_the_crop():
     img = np.zeros((300, 600, 3))
     img[100:200, 250:350] = 1.0  # a white square in the middle of a landscape photo
-    box = imagenet.box_in_crop([250, 100, 350, 200], img.shape)
+    box = box_in_crop([250, 100, 350, 200], img.shape)
     x = preprocess(img)[0, 0]  # 300 x 600 -> 256 x 512: the square is 85 x 85 around the centre
     inside = x[box[1] : box[3], box[0] : box[2]]
     assert inside.shape[0] in (85, 86) and inside.shape[1] in (85, 86)
@@ -226,4 +240,4 @@ def test_a_box_follows_the_photo_into_the_crop():
     ring = np.ones_like(x, dtype=bool)
     ring[box[1] - 1 : box[3] + 1, box[0] - 1 : box[2] + 1] = False
     assert (x[ring] < -0.9).all()  # black outside
-    np.testing.assert_array_equal(imagenet.box_in_crop([0, 0, 600, 300], img.shape), [0, 0, 224, 224])
+    np.testing.assert_array_equal(box_in_crop([0, 0, 600, 300], img.shape), [0, 0, 224, 224])

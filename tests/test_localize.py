@@ -1,4 +1,5 @@
-"""Tests for numpycam.evaluation.localize: boxes from maps, IoU, pointing games, localisation accuracy."""
+"""Tests for numpycam.evaluation.localize and .pointing: boxes from maps, IoU, localisation accuracy,
+pointing games."""
 
 import warnings
 
@@ -8,13 +9,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 
-from numpycam.evaluation.localize import (
-    box_from_map,
-    energy_in_box,
-    iou,
-    localization_accuracy,
-    pointing_game,
-)
+from numpycam.evaluation.localize import box_from_map, iou, localization_accuracy
+from numpycam.evaluation.pointing import energy_in_box, pointing_game
 
 
 @st.composite
@@ -281,7 +277,7 @@ def test_localization_accuracy_errors():
 
 
 def test_favours_own_object_on_hand_made_scenes():
-    from numpycam.evaluation.localize import favours_own_object
+    from numpycam.evaluation.pointing import favours_own_object
 
     masks = np.zeros((2, 2, 8, 8), bool)
     masks[:, 0, :, :4] = True  # object 0 on the left, object 1 on the right

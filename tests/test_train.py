@@ -113,16 +113,16 @@ def test_a_failing_model_leaves_the_log_matching_the_weights(tmp_path, monkeypat
     import json
 
     from numpycam.cli import main
-    from numpycam.train import recipes
+    from numpycam.train import runner
 
-    real = recipes.train_one
+    real = runner.train_one
 
     def fc_fails(name, *args, **kwargs):
         if name == "fc":
             raise RuntimeError("fc broke")
         return real(name, *args, **kwargs)
 
-    monkeypatch.setattr(recipes, "train_one", fc_fails)
+    monkeypatch.setattr(runner, "train_one", fc_fails)
     # the command line reports the error in one line, exit 1, never a traceback (issue 15)
     assert main(["train", "--n", "16", "--epochs", "1", "--jobs", "1", "--out", str(tmp_path)]) == 1
     assert "RuntimeError: fc broke" in capsys.readouterr().err
@@ -143,10 +143,10 @@ def test_an_error_in_a_worker_process_reaches_the_caller(tmp_path, capsys):
 
 
 def test_demo_train_trains_every_model_with_the_recipe_defaults(monkeypatch):
-    # `numpycam demo --train` calls recipes.trained_models, which trains into a temporary folder.
+    # `numpycam demo --train` calls runner.trained_models, which trains into a temporary folder.
     # Real training takes minutes, so the worker pool is replaced by one that saves small
     # untrained models: what is tested is that every model goes to the pool with no override.
-    from numpycam.train import recipes
+    from numpycam.train import runner
 
     calls = []
 
@@ -156,8 +156,8 @@ def test_demo_train_trains_every_model_with_the_recipe_defaults(monkeypatch):
             nc.save(nc.gap_cnn(widths=(4, 8), seed=0), out / f"{name}.npz")
             results[name] = {"test_accuracy": 0.25}
 
-    monkeypatch.setattr(recipes, "in_processes", fake_pool)
-    monkeypatch.setattr(recipes.os, "cpu_count", lambda: 2)
-    models = recipes.trained_models()
+    monkeypatch.setattr(runner, "in_processes", fake_pool)
+    monkeypatch.setattr(runner.os, "cpu_count", lambda: 2)
+    models = runner.trained_models()
     assert set(models) == {"gap", "fc", "gap_multi"}
     assert calls == [(["gap", "fc", "gap_multi"], 2, None, None)]

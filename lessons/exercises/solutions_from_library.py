@@ -9,7 +9,7 @@ import numpy as np
 
 from numpycam.evaluation.localize import box_from_map as _box_from_map
 from numpycam.evaluation.localize import iou as _iou
-from numpycam.evaluation.localize import pointing_game as _pointing_game
+from numpycam.evaluation.pointing import pointing_game as _pointing_game
 from numpycam.methods.base import weighted_sum
 from numpycam.methods.postprocess import upsample
 from numpycam.nn.losses import softmax_cross_entropy as _softmax_cross_entropy

@@ -14,7 +14,7 @@ from pathlib import Path
 
 from numpycam.commands import int_in, non_negative_int
 from numpycam.files.zoo import NAMES, pretrained
-from numpycam.train import recipes
+from numpycam.train import runner
 from numpycam.viz import gallery as viz_gallery
 
 
@@ -30,7 +30,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    models = recipes.trained_models() if args.train else {k: pretrained(k) for k in NAMES}
+    models = runner.trained_models() if args.train else {k: pretrained(k) for k in NAMES}
     for path in viz_gallery.demo(models, args.out, n=args.n, seed=args.seed):
         print(f"wrote {path}")
     return 0

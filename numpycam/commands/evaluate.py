@@ -15,7 +15,9 @@ from pathlib import Path
 
 from numpycam.commands import fraction, int_in, non_negative_int, thread_count
 from numpycam.data import shapes
-from numpycam.evaluation.evaluate import ALL_METHODS, evaluate, format_table
+from numpycam.evaluation.evaluate import evaluate
+from numpycam.evaluation.plan import ALL_METHODS
+from numpycam.evaluation.table import format_table
 from numpycam.evaluation.threshold_free import baseline_rows, format_wsol_table
 from numpycam.files.load import load
 from numpycam.files.zoo import NAMES, SINGLE_LABEL, pretrained

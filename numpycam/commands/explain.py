@@ -14,7 +14,7 @@ import time
 from pathlib import Path
 
 from numpycam.commands import int_in
-from numpycam.imagenet import explainer as explain
+from numpycam.imagenet.explainer import explain_photo, offered_methods
 from numpycam.viz import photos as viz_photos
 
 
@@ -26,13 +26,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--top", type=int_in(1, 1000), default=3, metavar="K",
                         help="how many of the most probable classes to print (and explain; default 3)")
     parser.add_argument("--method", default="grad_cam",
-                        help=f"the class map: one of {', '.join(explain.offered_methods())} "
+                        help=f"the class map: one of {', '.join(offered_methods())} "
                              "(default grad_cam)")
     parser.add_argument("--layer", default=None,
                         help="the layer of the map, e.g. block12 (default: the last conv layer)")
     parser.add_argument("--out", type=Path, default=Path("explain"),
                         help="folder for the figures (default ./explain)")
-
 
 
 def run(args: argparse.Namespace) -> int:
@@ -42,9 +41,8 @@ def run(args: argparse.Namespace) -> int:
         print(f"  [{time.perf_counter() - start:4.1f} s] {message} ...", file=sys.stderr, flush=True)
 
     try:
-        explain.lookup_method(args.method)
-        result = explain.explain_photo(args.image, classes=args.classes, top=args.top, method=args.method,
-                                       layer=args.layer, progress=progress)
+        result = explain_photo(args.image, classes=args.classes, top=args.top, method=args.method,
+                               layer=args.layer, progress=progress)
     except (ValueError, OSError) as err:  # a bad photo, class, method or layer: a usage error
         return _usage(str(err))
     print(f"{args.image}: top {len(result.top)} of 1000 ImageNet classes")

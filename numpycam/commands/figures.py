@@ -23,7 +23,8 @@ from numpycam.classroom.notebooks import lesson_scripts
 from numpycam.commands import evaluate as evaluate_command
 from numpycam.commands import int_in, thread_count
 from numpycam.data import shapes
-from numpycam.evaluation.evaluate import ALL_METHODS, evaluate
+from numpycam.evaluation.evaluate import evaluate
+from numpycam.evaluation.plan import ALL_METHODS
 from numpycam.evaluation.threshold_free import baseline_rows
 from numpycam.files.zoo import NAMES, SINGLE_LABEL, pretrained
 from numpycam.imagenet.explainer import explain_photo

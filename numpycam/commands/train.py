@@ -1,8 +1,9 @@
 """``numpycam train``: train the shipped models from scratch with the fixed recipe.
 
-The recipe and the runner live in :mod:`numpycam.train.recipes`; this command parses the options and
-prints where the log went. Worker processes are started with "spawn", so a script that calls
-``numpycam.cli.main(["train", ...])`` itself needs the usual ``if __name__ == "__main__":`` guard.
+The recipe lives in :mod:`numpycam.train.recipes`, the runner in :mod:`numpycam.train.runner`;
+this command parses the options and prints where the log went. Worker processes are started
+with "spawn", so a script that calls ``numpycam.cli.main(["train", ...])`` itself needs the
+usual ``if __name__ == "__main__":`` guard.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from pathlib import Path
 
 from numpycam.commands import int_in
 from numpycam.files.zoo import NAMES
-from numpycam.train import recipes
+from numpycam.train import runner
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -34,6 +35,6 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     start = time.perf_counter()
-    log_path = recipes.run(args.models, args.out, n=args.n, epochs=args.epochs, jobs=args.jobs)
+    log_path = runner.run(args.models, args.out, n=args.n, epochs=args.epochs, jobs=args.jobs)
     print(f"\nnumpycam train took {time.perf_counter() - start:.1f} s in all; wrote {log_path}")
     return 0

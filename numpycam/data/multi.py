@@ -18,7 +18,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from numpycam.data import take
+from numpycam.data.datasets import take
 from numpycam.data.render import CIRCUMRADIUS, CLASSES, MIN_RADIUS_PX, check_common, render, tight_boxes
 from numpycam.validate import positive_int
 

@@ -22,7 +22,7 @@ from __future__ import annotations
 import numpy as np
 from numpy.typing import ArrayLike
 
-from numpycam.evaluation.localize import targets_as_masks
+from numpycam.evaluation.pointing import targets_as_masks
 from numpycam.validate import as_fraction, as_maps, as_size
 
 __all__ = ["box_masks", "mask_in_box", "mask_iou"]

@@ -19,104 +19,29 @@ pointing and energy score the map of the TRUE class (does the map find the objec
 about?). f is the output of the ReLU after a conv (non-negative maps, as the papers' f_k); the
 family methods explain the last one, which on a GAP model is the map CAM uses.
 
-The methods are those of the registry, numpycam.methods.registry.METHODS. One forward and one backward
-pass per batch (``Sequential.backward(keep=...)``) give f and g = dS^c/df at every explained
-layer; each method with a weight rule then has its map from (f, g). tests/test_evaluate.py
-checks that these maps equal those of the public functions. Methods without a rule (CAM,
-Score-CAM) run through their public functions; those that need one forward pass per channel
-(Score-CAM) only on the first ``slow_n`` images.
+The rows and how their maps are made: :mod:`numpycam.evaluation.plan`. One forward and one
+backward pass per batch (``gradients_at``) give f and g = dS^c/df at every explained layer;
+each method with a weight rule then has its map from (f, g) (``rule_map``). Methods without a
+rule (CAM, Score-CAM) run through their public functions (``method_maps``); those that need one
+forward pass per channel (Score-CAM) only on the first ``slow_n`` images. The table:
+:mod:`numpycam.evaluation.table`.
 """
 
 from __future__ import annotations
 
 import time
-from typing import NamedTuple
 
 import numpy as np
 
 from numpycam.evaluation.faithfulness import average_drop_increase, deletion_auc, insertion_auc
-from numpycam.evaluation.localize import box_from_map, energy_in_box, iou, localization_accuracy, pointing_game
-from numpycam.evaluation.table import COLUMNS, format_table
+from numpycam.evaluation.localize import box_from_map, iou, localization_accuracy
+from numpycam.evaluation.plan import THRESHOLDS, Spec, conv_relus, gradients_at, has_rule, method_maps, plan, rule_map
+from numpycam.evaluation.pointing import energy_in_box, pointing_game
 from numpycam.evaluation.threshold_free import native_true_maps, true_map_ious, wsol_columns
-from numpycam.methods.base import one_hot, weighted_sum
-from numpycam.methods.cam import gap_head
 from numpycam.methods.postprocess import upsample
 from numpycam.methods.registry import METHODS
-from numpycam.nn.layers import Conv2D, ReLU
 
-__all__ = ["COLUMNS", "THRESHOLDS", "evaluate", "explain", "format_table", "gradients_at", "plan",
-           "rule_map"]
-THRESHOLDS = tuple(round(0.05 * i, 2) for i in range(1, 13))  # 0.05 .. 0.6, the threshold plot
-
-
-def __getattr__(name: str):
-    """``ALL_METHODS``: the registry's names, read when asked (so a method added later shows)."""
-    if name == "ALL_METHODS":
-        return tuple(METHODS)
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-
-
-def has_rule(method: str) -> bool:
-    """Whether the method's map is its weight rule on (f, g), so the shared pass can make it."""
-    return METHODS[method].weights is not None
-
-
-class Spec(NamedTuple):
-    model: str
-    method: str
-    layer: str
-
-
-def conv_relus(model) -> list[str]:
-    """Names of the ReLU layers right after a Conv2D: the maps f_k a row can explain."""
-    pairs = zip(model.layers[:-1], model.layers[1:], strict=True)
-    return [b.name for a, b in pairs if isinstance(a, Conv2D) and isinstance(b, ReLU)]
-
-
-def plan(models: dict, methods=None, every_layer=("grad_cam",)) -> list[Spec]:
-    """The rows: methods that need a GAP head (CAM) at its layer on the models that have one,
-    those in ``every_layer`` at every conv ReLU, the others at the last one. ``methods``: names
-    in numpycam.methods.registry.METHODS, by default all of them."""
-    methods = tuple(METHODS) if methods is None else tuple(methods)
-    unknown = [m for m in methods if m not in METHODS]
-    if unknown:
-        raise ValueError(f"unknown methods {unknown}; choose from {list(METHODS)}")
-    specs = []
-    for name, model in models.items():
-        relus = conv_relus(model)
-        for method in methods:
-            if METHODS[method].needs == "gap_head":
-                try:
-                    specs.append(Spec(name, method, model.layers[gap_head(model) - 1].name))
-                except ValueError:
-                    continue  # no GAP head: CAM does not apply
-            elif method in every_layer:
-                specs += [Spec(name, method, r) for r in relus]
-            else:
-                specs.append(Spec(name, method, relus[-1]))
-    return specs
-
-
-def explain(model, x, c, method: str, layer: str | None = None) -> np.ndarray:
-    """The map (N, h, w) of ``method`` from its public function in the registry."""
-    return METHODS[method].function(model, x, c, layer)
-
-
-def gradients_at(model, x, c, layers) -> tuple[np.ndarray, dict]:
-    """(S, {i: (f_i, g_i)}): f_i the output of layer i, g_i = dS^c/df_i, for every index in
-    ``layers``, from ONE forward and ONE backward pass; ``c=None`` means the predicted class."""
-    scores = model.forward(x)  # (N, M)
-    c = scores.argmax(axis=1) if c is None else c
-    model.backward(one_hot(c, model.num_classes).astype(scores.dtype), until=min(layers),
-                   keep=layers, param_grads=False)
-    return scores, {i: (model.activation(i), model.gradient(i)) for i in layers}
-
-
-def rule_map(method: str, f: np.ndarray, g: np.ndarray) -> np.ndarray:
-    """sum_k weight_k f_k with the method's weight rule, then its default ReLU. (N, h, w)."""
-    m = METHODS[method]
-    maps = weighted_sum(f, m.weights(f, g))  # (N, h, w)
-    return np.maximum(maps, 0) if m.relu else maps
+__all__ = ["evaluate"]
 
 
 class _Row:
@@ -186,9 +111,9 @@ def _compute(model, name, specs, x, y, boxes, masks, threshold, n_keep, slow_n, 
                 else:
                     Lt = rule_map(s.method, *fg_true[i]) if fg_true else None
             elif m.needs != "forward passes":  # e.g. CAM: its own function, as fast
-                Lp, sec = _timed(explain, model, xb, pred[sl], s.method, s.layer)
+                Lp, sec = _timed(method_maps, model, xb, pred[sl], s.method, s.layer)
                 rows[s].seconds += sec
-                Lt = explain(model, xb[wrong], yb[wrong], s.method, s.layer) if wrong.any() else None
+                Lt = method_maps(model, xb[wrong], yb[wrong], s.method, s.layer) if wrong.any() else None
             else:
                 continue  # slow methods below, on the first slow_n images
             rows[s].add(Lp, Lt, wrong, boxes[sl], masks[sl], threshold)
@@ -200,11 +125,11 @@ def _compute(model, name, specs, x, y, boxes, masks, threshold, n_keep, slow_n, 
         for start in range(0, slow_n, batch_size):
             sl = slice(start, min(start + batch_size, slow_n))
             wrong = pred[sl] != y[sl]
-            Lp, sec = _timed(explain, model, x[sl], pred[sl], s.method, s.layer)
+            Lp, sec = _timed(method_maps, model, x[sl], pred[sl], s.method, s.layer)
             rows[s].seconds += sec
             Lt = None
             if wrong.any():
-                Lt = explain(model, x[sl][wrong], y[sl][wrong], s.method, s.layer)
+                Lt = method_maps(model, x[sl][wrong], y[sl][wrong], s.method, s.layer)
             rows[s].add(Lp, Lt, wrong, boxes[sl], masks[sl], threshold)
         if progress:
             progress(f"{name}: {s.method} on {slow_n} images")
@@ -216,12 +141,13 @@ def evaluate(models: dict, data, *, methods=None, threshold: float = 0.2,
              timing_n: int = 16, batch_size: int = 100, sweep=("cam", "grad_cam"),
              every_layer=("grad_cam",), val=None, val_name: str | None = None,
              progress=None) -> list[dict]:
-    """One dict per row (see the module docstring and COLUMNS); fractions in [0, 1].
+    """One dict per row (see the module docstring and numpycam.evaluation.table.COLUMNS); fractions
+    in [0, 1].
 
     ``models``: name -> Sequential; ``data``: images, labels, boxes, masks (numpycam.data);
     ``methods``: names in numpycam.methods.registry.METHODS, by default every one.
     Methods in ``every_layer`` get a row at every conv ReLU, the others at the last one (see
-    :func:`plan`). Rows of methods in ``sweep`` at the last conv ReLU also get
+    :func:`numpycam.evaluation.plan.plan`). Rows of methods in ``sweep`` at the last conv ReLU also get
     ``loc_by_threshold``; Grad-CAM rows at CAM's layer get ``same_boxes_as_cam`` and
     ``same_boxes_as_relu_cam``. Every row also gets the threshold-free columns of
     numpycam.evaluation.threshold_free (MaxBoxAccV2, PxAP, ...); ``val`` (a labelled data set other than
@@ -249,7 +175,7 @@ def evaluate(models: dict, data, *, methods=None, threshold: float = 0.2,
             boxes = np.concatenate(r.boxes)
             m = len(boxes)
             if has_rule(s.method):  # maps came from the shared pass: time the public function
-                r.seconds = _timed(explain, model, x[:timing_n], pred[:timing_n], s.method,
+                r.seconds = _timed(method_maps, model, x[:timing_n], pred[:timing_n], s.method,
                                    s.layer)[1] * m / timing_n
             k = min(nf, m)
             Lp = np.concatenate(r.kept)[:k]

@@ -7,8 +7,8 @@ classes present (:func:`numpycam.data.multi.multi_object_scenes`); :func:`own_cl
 measures it. Asking a method for the class of each object shows whether its map picks out that
 object (the lessons and ``numpycam demo``).
 
-``explain`` below is any map function called as ``explain(model, x, c)`` or, when a layer is
-given, ``explain(model, x, c, layer=layer)``: ``numpycam.cam``, ``numpycam.grad_cam``, or a
+``map_fn`` below is any map function called as ``map_fn(model, x, c)`` or, when a layer is
+given, ``map_fn(model, x, c, layer=layer)``: ``numpycam.cam``, ``numpycam.grad_cam``, or a
 method of the CAM family.
 """
 
@@ -19,16 +19,16 @@ from typing import NamedTuple
 
 import numpy as np
 
-from numpycam.evaluation.localize import favours_own_object
+from numpycam.evaluation.pointing import favours_own_object
 from numpycam.methods.postprocess import upsample
 from numpycam.train.fit import mean_average_precision, scores
 
 
-def _maps(explain: Callable, model, x, c, layer) -> np.ndarray:
-    return np.asarray(explain(model, x, c) if layer is None else explain(model, x, c, layer=layer))
+def _maps(map_fn: Callable, model, x, c, layer) -> np.ndarray:
+    return np.asarray(map_fn(model, x, c) if layer is None else map_fn(model, x, c, layer=layer))
 
 
-def per_class_maps(model, images, explain: Callable, layer=None) -> tuple[np.ndarray, np.ndarray]:
+def per_class_maps(model, images, map_fn: Callable, layer=None) -> tuple[np.ndarray, np.ndarray]:
     """(maps, S): the map of every class for every image, and the class scores.
 
     images (N, C, H, W) -> maps (N, M, h, w), map [n, c] explains class c on image n (M classes);
@@ -36,7 +36,7 @@ def per_class_maps(model, images, explain: Callable, layer=None) -> tuple[np.nda
     """
     x = np.asarray(images)
     n, m = len(x), model.num_classes
-    maps = _maps(explain, model, np.repeat(x, m, axis=0), np.tile(np.arange(m), n), layer)
+    maps = _maps(map_fn, model, np.repeat(x, m, axis=0), np.tile(np.arange(m), n), layer)
     return maps.reshape(n, m, *maps.shape[1:]), model.forward(x)  # (N, M, h, w), (N, M)
 
 
@@ -56,12 +56,12 @@ class SceneCounts(NamedTuple):
                 "of the time")
 
 
-def own_object_counts(model, scenes, explain: Callable, layer=None) -> SceneCounts:
+def own_object_counts(model, scenes, map_fn: Callable, layer=None) -> SceneCounts:
     """For each object of each scene: does the map of its class put more of its positive part
     on that object (its mask) than on the other object?  See
-    :func:`numpycam.evaluation.localize.favours_own_object`."""
+    :func:`numpycam.evaluation.pointing.favours_own_object`."""
     k = scenes.labels.shape[1]  # objects per scene
-    maps = np.stack([_maps(explain, model, scenes.images, scenes.labels[:, o], layer)
+    maps = np.stack([_maps(map_fn, model, scenes.images, scenes.labels[:, o], layer)
                      for o in range(k)], axis=1)  # (N, K, h, w)
     own = favours_own_object(maps, scenes.masks)  # (N, K)
     top = model.forward(scenes.images).argmax(axis=1)  # (N,)
@@ -92,7 +92,7 @@ class ClassMapCounts(NamedTuple):
                 f"of the scenes; presence: mAP {self.mean_ap:.3f}, exact set {self.exact:.1%}")
 
 
-def own_class_counts(model, scenes, explain: Callable, layer=None, batch: int = 100) -> ClassMapCounts:
+def own_class_counts(model, scenes, map_fn: Callable, layer=None, batch: int = 100) -> ClassMapCounts:
     """For each object of each scene: the map of its class, upsampled and with its negative part
     dropped, puts more mass on the object's mask than on the masks of the scene's other objects
     together (a one-object scene only needs some mass on the object). ``batch`` scenes at a time.
@@ -109,7 +109,7 @@ def own_class_counts(model, scenes, explain: Callable, layer=None, batch: int = 
             rows = np.flatnonzero(objects[sl, j] >= 0)
             if not len(rows):
                 continue
-            maps = _maps(explain, model, scenes.images[sl][rows], objects[sl][rows, j], layer)
+            maps = _maps(map_fn, model, scenes.images[sl][rows], objects[sl][rows, j], layer)
             up = np.maximum(upsample(np.asarray(maps, np.float64), masks.shape[2:]), 0)  # (R, H, W)
             mass = np.einsum("rhw,rkhw->rk", up, m[rows])  # (R, K) mass on each object
             own = mass[:, j]

@@ -12,7 +12,7 @@ A model trained on biased data scores high there and drops on unbiased data; its
 class puts its energy on the mark. Trained on unbiased data (the fix), the same recipe has no
 reason to look at the mark and the map moves back to the object. "Looks at the mark" is
 
-    mark_energy = sum of max(L, 0) inside the mark's box / sum of max(L, 0)  (numpycam.evaluation.localize)
+    mark_energy = sum of max(L, 0) inside the mark's box / sum of max(L, 0)  (numpycam.evaluation.pointing)
 
 on the map L of the PREDICTED class (what the decision rests on) upsampled to the image,
 beside the same share inside the object's box and the share of images whose map peaks on the
@@ -28,7 +28,7 @@ from typing import NamedTuple
 import numpy as np
 
 from numpycam.data import shapes
-from numpycam.evaluation.localize import energy_in_box, pointing_game
+from numpycam.evaluation.pointing import energy_in_box, pointing_game
 from numpycam.methods.postprocess import upsample
 from numpycam.methods.registry import METHODS
 from numpycam.nn.builders import gap_cnn

@@ -20,7 +20,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from numpycam.evaluation.localize import box_from_map, energy_in_box, iou, pointing_game
+from numpycam.evaluation.localize import box_from_map, iou
+from numpycam.evaluation.pointing import energy_in_box, pointing_game
 from numpycam.evaluation.wsol import DELTAS, TAUS, MaxBoxAcc, best_ious, centre_gaussian, pxap, random_maps
 from numpycam.methods.postprocess import normalize, upsample
 

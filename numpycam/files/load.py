@@ -1,10 +1,10 @@
-"""Save and load a model as one ``.npz``: a JSON header plus one array per parameter.
+"""Load a numpycam model file (the format: :mod:`numpycam.files.rules`), refusing any bad file.
 
-The writer lives in numpycam.files.save, which needs no Sequential, so that ``model.save`` can
-call it while this module imports numpycam.nn.sequential (imports go one way: modelfile <- model <- io).
+    model = numpycam.load("model.npz")       # written by numpycam.save(model, "model.npz")
 
-The header is stored as a plain unicode array under ``__numpycam__``; nothing is pickled, and
-``load`` opens files with ``allow_pickle=False``, so loading a file never runs code from it.
+The archive is read with ``zipfile``: the JSON header first, then each array's ``.npy`` header
+(no object arrays; the shape and dtype the JSON header implies), then its data. Nothing is
+unpickled, so loading a file never runs code from it.
 """
 
 from __future__ import annotations
@@ -16,17 +16,18 @@ from pathlib import Path
 
 import numpy as np
 
-from numpycam.files.rules import MAX_HEADER_CHARS, MAX_LAYERS, MAX_PARAMS, check_array, check_header
-from numpycam.files.save import FORMAT, HEADER, VERSION, write_model
+from numpycam.files.rules import (
+    FORMAT,
+    HEADER,
+    MAX_HEADER_CHARS,
+    MAX_LAYERS,
+    MAX_PARAMS,
+    VERSION,
+    check_array,
+    check_header,
+)
 from numpycam.nn.blocks import layer_from_spec
 from numpycam.nn.sequential import Sequential
-
-
-def save(model: Sequential, path, *, max_params: int | None = None) -> Path:
-    """Write ``model`` to ``path`` atomically; see :func:`numpycam.files.save.write_model`."""
-    if not isinstance(model, Sequential):
-        raise TypeError(f"save needs a numpycam Sequential model, got {type(model).__name__}")
-    return write_model(model, path, max_params=max_params)
 
 
 def _bad(path, why: str) -> ValueError:
@@ -71,11 +72,11 @@ def _read(zf: zipfile.ZipFile, info: zipfile.ZipInfo, shape, dtype) -> np.ndarra
 
 
 def load(path, *, max_params: int | None = None) -> Sequential:
-    """Read a model written by :func:`save`; every kind of bad file raises a clear ValueError.
+    """Read a model written by :func:`numpycam.save`; every kind of bad file raises a clear ValueError.
 
     A file from someone else is checked before anything big is allocated: the JSON header
     (types, counts, nesting, names, at most ``max_params`` numbers, default
-    ``modelcheck.MAX_PARAMS`` = 50 million), then each array's shape and dtype from its
+    ``numpycam.files.rules.MAX_PARAMS`` = 50 million), then each array's shape and dtype from its
     ``.npy`` header inside the zip, then its data (at most its declared size). So a hostile
     file costs about its declared parameters, never more than the cap, in memory and time.
     """

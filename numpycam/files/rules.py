@@ -1,7 +1,11 @@
-"""The rules a numpycam model file must meet, shared by the writer and the reader.
+"""What a numpycam model file is, and the rules it must meet, shared by save and load.
 
-``save`` and ``load`` call the same two functions, so ``save`` refuses exactly what ``load``
-would refuse, before it touches the old file:
+A model file is one ``.npz`` (a zip of ``.npy`` arrays): a JSON header, as one unicode string
+under :data:`HEADER`, naming the format (:data:`FORMAT`, :data:`VERSION`) and every layer with
+its config, plus one array per parameter and buffer, keyed by its path (``block3/expand_conv/W``).
+Nothing is pickled. :func:`numpycam.files.save.save` and :func:`numpycam.files.load.load` call
+the same two checks, so ``save`` refuses exactly what ``load`` would refuse, before it touches
+the old file:
 
     plan = check_header(header, max_params)   # {key: shape} from the JSON header alone
     check_array(key, shape, dtype, plan)       # one array's declared shape and dtype
@@ -21,6 +25,9 @@ import numpy as np
 from numpycam.nn.layer import LAYER_TYPES
 from numpycam.validate import check_layer_name
 
+FORMAT = "numpycam-model"  # the header's "format"
+VERSION = 1  # the header's "version"; load reads every version up to this one
+HEADER = "__numpycam__"  # the name of the header's array in the archive
 MAX_PARAMS = 50_000_000  # numbers in one file (200 MB as float32); pass max_params to go higher
 MAX_LAYERS = 20_000  # layers, nested ones included
 MAX_DEPTH = 16  # blocks inside blocks

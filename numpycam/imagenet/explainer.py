@@ -22,7 +22,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from numpycam.imagenet.photos import MEAN, STD, class_index, class_names, load_image, preprocess, top_classes
+from numpycam.imagenet.classes import class_index, class_names, top_classes
+from numpycam.imagenet.photos import load_image
+from numpycam.imagenet.preprocess import crop_from_input, preprocess
 from numpycam.imagenet.weights import efficientnet_lite0_pretrained
 from numpycam.methods.base import feature_layer, weighted_sum
 from numpycam.methods.cam import gap_head
@@ -138,6 +140,5 @@ def explain_photo(photo, model=None, *, classes=None, top: int = 3, method: str 
     guided = guided_backprop(model, xs, c)  # (K, 3, 224, 224)
     lap("guided backprop")
     guided_map = guided * upsample(np.maximum(maps, 0), x.shape[2:])[:, None]
-    crop = x[0].transpose(1, 2, 0).astype(np.float64) * STD + MEAN  # undo the normalisation
-    return PhotoExplanation(np.clip(crop, 0, 1), scores, shown, explained, maps, second, guided,
+    return PhotoExplanation(crop_from_input(x), scores, shown, explained, maps, second, guided,
                             guided_map, method, second_method, layer_name, seconds)

@@ -1,107 +1,35 @@
-"""ImageNet helpers: the 1000 class names, loading any photo, and the preprocessing the
-EfficientNet-Lite0 weights expect.
+"""The photos shipped with numpycam, loading any photo, the photos' boxes, and a picture of two.
 
-    image = load_image("chelsea")           # a shipped photo by name, or any PNG/JPEG path
-    x = preprocess(image)                   # (1, 3, 224, 224) float32, ready for the network
-    class_names()[285]                      # 'Egyptian cat'
+    image = load_image("chelsea")        # a shipped photo by name, or any PNG/JPEG path: (300, 451, 3)
+    box = photo_box("chelsea")           # (x0, y0, x1, y1), the cat, in the photo's pixels
+    scene, boxes = two_objects()         # the cat beside the espresso cup, with both boxes
 
-Images are (H, W, 3) float64 arrays with values in [0, 1] (row i, column j, channel RGB), the
-layout matplotlib draws; the network takes NCHW batches, so ``preprocess`` transposes.
-
-Preprocessing (what the weights expect, found by trying candidates; see ``preprocess``):
-
-    1. resize so that the shorter side is 256 pixels (antialiased bilinear, aspect kept)
-    2. cut the central 224 x 224 square
-    3. x = (image - 0.5) / 0.5, i.e. values in [-1, 1], the same for all three channels
-
-The shipped photos and the two-object picture live in :mod:`numpycam.imagenet.boxes`.
+Images are (H, W, 3) float64 arrays with values in [0, 1] (row i, column j, channel RGB). Boxes
+are (x0, y0, x1, y1) in the photo's pixels, x = column, y = row, ends exclusive (the convention
+of :func:`numpycam.iou`). The files live in ``numpycam/imagenet/data/``; their origins and
+licences in ``numpycam/imagenet/data/SOURCES.md``.
 """
 
 from __future__ import annotations
 
-import difflib
 import functools
+import json
 from pathlib import Path
 
 import numpy as np
 
+from numpycam.imagenet.preprocess import SIZE, resize, to_rgb
+
 DATA = Path(__file__).resolve().parent / "data"
-# the photos shipped in DATA (name -> what it shows); their boxes: numpycam.imagenet.boxes
+# the photos shipped in DATA (name -> what it shows); their boxes are in DATA / "boxes.json"
 PHOTOS = {
     "chelsea": "Chelsea the cat (CC0, from scikit-image)",
     "coffee": "an espresso cup on a saucer (CC0, from scikit-image)",
     "rocket": "a Falcon 9 rocket on its launch pad (public domain, from scikit-image)",
 }
-SIZE = 224  # the network's input: SIZE x SIZE pixels
-RESIZE = 256  # shorter side before the centre crop (224 / 256 = 0.875 of it is kept)
-MEAN, STD = 0.5, 0.5  # x = (image - MEAN) / STD, per channel alike: [0, 1] -> [-1, 1]
 MIN_SIDE = 32  # smaller photos hold too little for a 224 x 224 network: refused
 
-__all__ = ["MIN_SIDE", "SIZE", "box_in_crop", "class_index", "class_names", "center_crop", "load_image",
-           "preprocess", "resize", "to_rgb", "top_classes"]
-
-
-@functools.cache
-def class_names() -> tuple[str, ...]:
-    """The 1000 ImageNet-1k class names; index k is class k of the network's scores.
-
-    Read from ``imagenet_data/classes.txt`` (from torchvision, BSD-3-Clause; see the header of
-    that file for the origin).
-    """
-    lines = (DATA / "classes.txt").read_text(encoding="utf-8").splitlines()
-    names = tuple(line for line in lines if line and not line.startswith("#"))
-    if len(names) != 1000:
-        raise RuntimeError(f"{DATA / 'classes.txt'} holds {len(names)} names, not 1000: reinstall numpycam")
-    return names
-
-
-def class_index(key: str | int) -> int:
-    """Class index of a name (any case, e.g. "tabby") or of an index given as int or text ("281")."""
-    names = class_names()
-    text = str(key).strip()
-    if isinstance(key, (int, np.integer)) or text.isdigit():
-        k = int(text)
-        if not 0 <= k < len(names):
-            raise ValueError(f"class index {k} is out of range: ImageNet classes are 0 to {len(names) - 1}")
-        return k
-    lower = [n.lower() for n in names]
-    if text.lower() in lower:
-        return lower.index(text.lower())
-    close = difflib.get_close_matches(text.lower(), lower, n=3, cutoff=0.6)
-    hint = f"; did you mean {', '.join(repr(names[lower.index(c)]) for c in close)}?" if close else (
-        "; give an index 0-999 or a name from numpycam.imagenet.photos.class_names()")
-    raise ValueError(f"no ImageNet class named {text!r}{hint}")
-
-
-def to_rgb(a) -> np.ndarray:
-    """Any image array as (H, W, 3) float64 in [0, 1].
-
-    Accepts (H, W) greyscale, (H, W, 1), (H, W, 2) greyscale + alpha, (H, W, 3) RGB and
-    (H, W, 4) RGBA. Integer images are divided by their type's maximum (255 for uint8);
-    float images must already lie in [0, 1]. Alpha is composited over white:
-    rgb = alpha * rgb + (1 - alpha).
-    """
-    a = np.asarray(a)
-    if a.dtype == bool or not (np.issubdtype(a.dtype, np.integer) or np.issubdtype(a.dtype, np.floating)):
-        raise TypeError(f"an image must hold integers or floats, got dtype {a.dtype}")
-    if np.issubdtype(a.dtype, np.integer):
-        a = a / float(np.iinfo(a.dtype).max)
-    else:
-        a = a.astype(np.float64)
-        if not np.isfinite(a).all():
-            raise ValueError("the image holds NaN or infinite values")
-        if a.size and (a.min() < 0 or a.max() > 1):
-            raise ValueError(f"a float image must lie in [0, 1], got values in [{a.min():.3g}, {a.max():.3g}]; "
-                             "divide by 255 if it holds 0-255 values")
-    if a.ndim == 2:
-        a = a[:, :, None]
-    if a.ndim != 3 or a.shape[2] not in (1, 2, 3, 4):
-        raise ValueError(f"expected an image (H, W), (H, W, 1), (H, W, 2), (H, W, 3) or (H, W, 4); got {a.shape}")
-    colour, alpha = (a[:, :, :-1], a[:, :, -1:]) if a.shape[2] in (2, 4) else (a, None)
-    if alpha is not None:
-        colour = alpha * colour + (1.0 - alpha)  # over a white background
-    rgb = np.repeat(colour, 3, axis=2) if colour.shape[2] == 1 else colour
-    return np.ascontiguousarray(rgb)  # (H, W, 3)
+__all__ = ["MIN_SIDE", "PHOTOS", "load_image", "photo_box", "photo_object", "photo_path", "two_objects"]
 
 
 def check_photo_name(name: str) -> str:
@@ -120,7 +48,8 @@ def load_image(path_or_name: str | Path) -> np.ndarray:
     """A photo as (H, W, 3) float64 in [0, 1]: a PNG/JPEG file, or a shipped photo's name.
 
     Files are read with ``matplotlib.image.imread`` (JPEG through Pillow, which matplotlib
-    depends on); greyscale and RGBA are converted by :func:`to_rgb`. A photo smaller than
+    depends on); greyscale and RGBA are converted by
+    :func:`numpycam.imagenet.preprocess.to_rgb`. A photo smaller than
     MIN_SIDE pixels on either side is refused.
     """
     key = str(path_or_name)
@@ -148,110 +77,48 @@ def load_image(path_or_name: str | Path) -> np.ndarray:
     return image
 
 
-def _resize_matrix(n_in: int, n_out: int) -> np.ndarray:
-    """(n_out, n_in) weights of an antialiased linear resize along one axis.
+@functools.cache
+def _boxes() -> dict:
+    return json.loads((DATA / "boxes.json").read_text(encoding="utf-8"))
 
-    Output pixel i is centred at u_i = (i + 0.5) n_in / n_out in input coordinates; it averages
-    the input pixels j with a triangle of half-width r = max(n_in / n_out, 1):
-    weight_ij proportional to max(0, 1 - |j + 0.5 - u_i| / r), each row summing to 1. When
-    shrinking, r spans every input pixel the output pixel covers (no aliasing); when growing,
-    it is ordinary linear interpolation.
+
+def photo_box(name: str) -> np.ndarray:
+    """The hand-drawn box (x0, y0, x1, y1) of a shipped photo's main object, int64 (4,)."""
+    return np.array(_boxes()[check_photo_name(name)]["box"], dtype=np.int64)
+
+
+def photo_object(name: str) -> str:
+    """What the hand-drawn box of a shipped photo holds, in words."""
+    return _boxes()[check_photo_name(name)]["object"]
+
+
+# Square windows (x0, y0, side) cut from each photo for the two-object picture: each holds its
+# object's whole hand-drawn box across its width or height.
+_WINDOWS = {"chelsea": (40, 0, 300), "coffee": (79, 0, 400)}
+
+
+def two_objects(tile: int = 224) -> tuple[np.ndarray, dict[str, np.ndarray]]:
+    """The cat and the espresso cup side by side: the post's "dog and cat" idea with our photos.
+
+    A square window around each object (cat: columns 40-339 of chelsea; cup: columns 79-478 of
+    coffee) is resized to tile x tile and the two tiles are set side by side in the middle rows
+    of a 2 tile x 2 tile grey canvas (grey 0.5 is exactly 0 after normalisation, so the bands
+    add nothing). The canvas is square so that the centre crop of ``preprocess`` keeps both
+    objects (it trims 1/16 of the width from each side).
+
+    Returns:
+        image (2 tile, 2 tile, 3) in [0, 1], and {"chelsea": box, "coffee": box}: each photo's
+        hand-drawn box carried into the picture (clipped to its window), int64 (4,).
     """
-    scale = n_in / n_out
-    u = (np.arange(n_out) + 0.5) * scale  # (n_out,)
-    d = np.abs(np.arange(n_in) + 0.5 - u[:, None]) / max(scale, 1.0)  # (n_out, n_in)
-    w = np.clip(1.0 - d, 0.0, None)
-    return w / w.sum(axis=1, keepdims=True)
-
-
-def resize(image, size: tuple[int, int]) -> np.ndarray:
-    """(H, W, C) -> (h, w, C) = ``size``, antialiased bilinear, in float64.
-
-    A photo much larger than the target is first averaged over s x s blocks (s = the whole
-    factor that keeps it at least twice the target), so the dense matrices stay small.
-    """
-    a = np.asarray(image, dtype=np.float64)
-    h, w = (int(v) for v in size)
-    if a.ndim != 3 or h < 1 or w < 1:
-        raise ValueError(f"resize takes an (H, W, C) image and a size (h, w) >= 1; got {a.shape} and {size}")
-    s = min(a.shape[0] // (2 * h), a.shape[1] // (2 * w))
-    if s >= 2:
-        H, W = a.shape[0] // s * s, a.shape[1] // s * s
-        a = a[:H, :W].reshape(H // s, s, W // s, s, -1).mean(axis=(1, 3))
-    rows, cols = _resize_matrix(a.shape[0], h), _resize_matrix(a.shape[1], w)
-    out = (rows @ a.reshape(a.shape[0], -1)).reshape(h, a.shape[1], -1)  # (h, W, C)
-    return cols @ out  # (w, W) @ (h, W, C) -> (h, w, C)
-
-
-def _crop_geometry(H: int, W: int, size: int, shorter: int):
-    """(h, w, top, left): the resized photo's size and where the central size x size starts."""
-    if H <= W:
-        h, w = shorter, max(shorter, round(W * shorter / H))
-    else:
-        h, w = max(shorter, round(H * shorter / W)), shorter
-    return h, w, (h - size) // 2, (w - size) // 2
-
-
-def center_crop(image, size: int = SIZE, shorter: int = RESIZE) -> np.ndarray:
-    """Resize so that the shorter side is ``shorter`` pixels, then cut the central size x size."""
-    a = np.asarray(image)
-    h, w, top, left = _crop_geometry(a.shape[0], a.shape[1], size, shorter)
-    return resize(a, (h, w))[top : top + size, left : left + size]
-
-
-def box_in_crop(box, image_shape, size: int = SIZE, shorter: int = RESIZE) -> np.ndarray:
-    """A box (x0, y0, x1, y1) in a photo's pixels carried into the crop of :func:`preprocess`.
-
-        x' = clip(x * w / W - left, 0, size),   y' = clip(y * h / H - top, 0, size)
-
-    with (h, w) the resized photo and (top, left) the crop's corner; rounded to int64 (4,).
-    """
-    H, W = image_shape[:2]
-    h, w, top, left = _crop_geometry(H, W, size, shorter)
-    x0, y0, x1, y1 = np.asarray(box, dtype=np.float64)
-    out = [x0 * w / W - left, y0 * h / H - top, x1 * w / W - left, y1 * h / H - top]
-    return np.round(np.clip(out, 0, size)).astype(np.int64)
-
-
-def preprocess(image) -> np.ndarray:
-    """A photo (H, W, 3) in [0, 1] (or anything :func:`to_rgb` takes) -> x (1, 3, 224, 224) float32.
-
-        x = (centre_crop_224(resize_shorter_side_256(image)) - 0.5) / 0.5
-
-    How this was chosen (benchmarks/imagenet_preprocessing.py, PyTorch running the same
-    weights): six candidates, the geometry (shorter side 256 then the central 224, shorter side
-    224 then the central 224, or the whole photo squeezed to 224 x 224) times the normalisation
-    ([-1, 1], or the ImageNet channel mean (0.485, 0.456, 0.406) and std (0.229, 0.224, 0.225)).
-    Probability of the right class(es), chelsea (cat classes) / coffee (espresso) / rocket
-    (missile, projectile, space shuttle) / the two-object picture (cat classes + espresso):
-
-        256 crop, [-1, 1]   0.92 / 0.94 / 0.55 / 0.76     (this function)
-        256 crop, mean/std  0.88 / 0.83 / 0.50 / 0.72
-        224 crop, [-1, 1]   0.89 / 0.93 / 0.46 / 0.63
-        224 crop, mean/std  0.83 / 0.85 / 0.36 / 0.69
-        squeezed, [-1, 1]   0.96 / 0.88 / 0.14 / 0.63
-        squeezed, mean/std  0.97 / 0.86 / 0.46 / 0.69
-
-    (numpycam's own network, once built, gave the same table to the two printed decimals.)
-    Every candidate puts a right class first on these photos except the squeezed [-1, 1] one
-    on the rocket; the chosen one is the most probable on three of the four. It is also the
-    recipe of Google's TensorFlow EfficientNet-Lite, from which the weights were converted:
-    inputs (pixel - 127) / 128 and an evaluation crop of 224 / (224 + 32) of the shorter side.
-    (On matplotlib's grace_hopper.jpg, a portrait photo, the 256 crop cuts off most of the
-    uniform: "military uniform" is third, after "academic gown" and "mortarboard".)
-    """
-    crop = center_crop(to_rgb(image))  # (224, 224, 3)
-    x = (crop - MEAN) / STD
-    return x.transpose(2, 0, 1)[None].astype(np.float32)  # (1, 3, 224, 224)
-
-
-def top_classes(scores, k: int = 5) -> list[tuple[int, str, float]]:
-    """The k most probable classes of one row of scores S (1000,): (index, name, softmax prob)."""
-    s = np.asarray(scores, dtype=np.float64).reshape(-1)
-    if s.size != 1000:
-        raise ValueError(f"expected the 1000 ImageNet scores of one image, got {s.size} values")
-    p = np.exp(s - s.max())
-    p /= p.sum()
-    order = np.argsort(-p, kind="stable")[:k]
-    names = class_names()
-    return [(int(i), names[i], float(p[i])) for i in order]
+    side = 2 * tile
+    canvas = np.full((side, side, 3), 0.5)
+    top = (side - tile) // 2
+    boxes = {}
+    for k, (name, (x0, y0, n)) in enumerate(_WINDOWS.items()):
+        window = load_image(name)[y0 : y0 + n, x0 : x0 + n]
+        left = k * tile
+        canvas[top : top + tile, left : left + tile] = resize(window, (tile, tile))
+        b = photo_box(name).astype(np.float64) - [x0, y0, x0, y0]
+        b = np.clip(b, 0, n) * tile / n + [left, top, left, top]
+        boxes[name] = np.round(b).astype(np.int64)
+    return np.clip(canvas, 0.0, 1.0), boxes

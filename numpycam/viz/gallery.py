@@ -18,8 +18,8 @@ from matplotlib.figure import Figure
 
 from numpycam.data import CLASSES, shapes
 from numpycam.data.multi import multi_object_scenes
-from numpycam.evaluation.evaluate import conv_relus, explain, plan
 from numpycam.evaluation.own_object import own_class_counts, per_class_maps
+from numpycam.evaluation.plan import conv_relus, method_maps, plan
 from numpycam.methods.cam import cam
 from numpycam.methods.grad_cam import grad_cam
 from numpycam.methods.postprocess import upsample
@@ -137,7 +137,7 @@ def demo_figures(models: dict, data, methods=DEMO_METHODS) -> dict[str, Figure]:
     """The demo's figures by file name: one per (method, model) that applies, and the gallery.
 
     ``demo_<method>.png`` for the ``gap`` model and ``demo_<method>_<model>.png`` for the others;
-    each map is at the model's last conv ReLU (the rows of :func:`numpycam.evaluation.evaluate.plan` there)
+    each map is at the model's last conv ReLU (the rows of :func:`numpycam.evaluation.plan.plan` there)
     and explains the true class of its image.
     """
     scores = {name: model.forward(data.images) for name, model in models.items()}  # (N, M)
@@ -147,7 +147,7 @@ def demo_figures(models: dict, data, methods=DEMO_METHODS) -> dict[str, Figure]:
             model = models[s.model]
             if s.layer != conv_relus(model)[-1]:
                 continue
-            maps = explain(model, data.images, data.labels, method, s.layer)  # (N, h, w)
+            maps = method_maps(model, data.images, data.labels, method, s.layer)  # (N, h, w)
             label = METHODS[method].label
             file = f"demo_{method}.png" if s.model == "gap" else f"demo_{method}_{s.model}.png"
             title = f"{label}, {MODELS.get(s.model, s.model)}, layer {s.layer}"

@@ -13,8 +13,8 @@ import numpy as np
 from matplotlib.figure import Figure
 
 from numpycam.data import CLASSES
-from numpycam.evaluation.evaluate import THRESHOLDS, conv_relus, explain, plan
 from numpycam.evaluation.localize import box_from_map, iou
+from numpycam.evaluation.plan import THRESHOLDS, conv_relus, method_maps, plan
 from numpycam.methods.postprocess import normalize, upsample
 from numpycam.viz import PREDICTED, TRUTH, draw_box, overlay, save
 
@@ -62,7 +62,7 @@ def boxes_figure(models: dict, data, method: str, *, threshold: float = 0.2,
     for row, s in zip(axes, specs, strict=True):
         model = models[s.model]
         pred = model.forward(x).argmax(axis=1)
-        L = upsample(explain(model, x, pred, method, s.layer), x.shape[2:])  # (k, H, W)
+        L = upsample(method_maps(model, x, pred, method, s.layer), x.shape[2:])  # (k, H, W)
         t, split = (chosen or {}).get(s.model, (None, None))
         boxes = box_from_map(L, threshold) if t is None else box_from_map(normalize(L), t)
         peak = np.abs(L).max(axis=(1, 2), keepdims=True)  # (k, 1, 1): each map on its own scale

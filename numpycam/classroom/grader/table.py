@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from numpycam.classroom.grader import props_basic as pb
+from numpycam.classroom.grader import props_boxes as pbox
 from numpycam.classroom.grader import props_conv as pc
 from numpycam.classroom.grader import props_pipeline as pp
 from numpycam.classroom.grader.judge import CASES, FD_CASES
@@ -89,16 +90,16 @@ EXERCISES = (
     ex("box_from_map", "07_localization", "box_from_map(m, threshold) -> (x0, y0, x1, y1)",
        "the box of the pixels with m >= threshold * max(m); ends exclusive",
        "np.nonzero(m >= threshold * m.max()) gives rows (y) and columns (x); x1 = max col + 1",
-       (HAND, pp.box_hand, 2), (f"= numpycam.box_from_map on {CASES} one-peak maps",
-                                pp.box_library, 1)),
+       (HAND, pbox.box_hand, 2), (f"= numpycam.box_from_map on {CASES} one-peak maps",
+                                  pbox.box_library, 1)),
     ex("iou", "07_localization", "iou(a, b) -> float",
        "inter / (area_a + area_b - inter), inter = max(0, overlap in x) * max(0, overlap in y)",
        "the overlap in x is min(x1) - max(x0), clipped at 0; areas (x1 - x0) * (y1 - y0)",
-       (HAND, pp.iou_hand, 2), (LIB, pp.iou_library, 1)),
+       (HAND, pbox.iou_hand, 2), (LIB, pbox.iou_library, 1)),
     ex("pointing_game", "07_localization", "pointing_game(m, box) -> bool",
        "hit = the first argmax (y, x) of m lies in the box: x0 <= x < x1 and y0 <= y < y1",
        "np.unravel_index(np.argmax(m), m.shape) gives (row, column) = (y, x)",
-       (HAND, pp.pointing_hand, 1), (LIB, pp.pointing_library, 1)),
+       (HAND, pbox.pointing_hand, 1), (LIB, pbox.pointing_library, 1)),
     ex("relu_backward", "09_gradient", "relu_backward(dout, x) -> dx", "dx = dout * [x > 0]",
        "multiply dout by the mask x > 0: nothing passes where x <= 0, every gradient (positive "
        "or negative) passes where x > 0",

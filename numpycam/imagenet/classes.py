@@ -1,0 +1,67 @@
+"""The 1000 ImageNet-1k classes: their names, a class by name, and the top classes of a score row.
+
+    class_names()[285]          # 'Egyptian cat'
+    class_index("tabby")        # 281
+    top_classes(S, 3)           # [(index, name, softmax probability), ...] for scores S (1000,)
+
+The names are read from ``data/classes.txt`` beside this module (from torchvision, BSD-3-Clause;
+origins and licences: ``numpycam/imagenet/data/SOURCES.md``).
+"""
+
+from __future__ import annotations
+
+import difflib
+import functools
+from pathlib import Path
+
+import numpy as np
+
+CLASSES_FILE = Path(__file__).resolve().parent / "data" / "classes.txt"
+# ImageNet classes 281-285: tabby, tiger cat, Persian cat, Siamese cat, Egyptian cat
+CAT_CLASSES = (281, 282, 283, 284, 285)
+
+__all__ = ["CAT_CLASSES", "class_index", "class_names", "top_classes"]
+
+
+@functools.cache
+def class_names() -> tuple[str, ...]:
+    """The 1000 ImageNet-1k class names; index k is class k of the network's scores.
+
+    Read from ``numpycam/imagenet/data/classes.txt`` (from torchvision, BSD-3-Clause; see the
+    header of that file for the origin).
+    """
+    lines = CLASSES_FILE.read_text(encoding="utf-8").splitlines()
+    names = tuple(line for line in lines if line and not line.startswith("#"))
+    if len(names) != 1000:
+        raise RuntimeError(f"{CLASSES_FILE} holds {len(names)} names, not 1000: reinstall numpycam")
+    return names
+
+
+def class_index(key: str | int) -> int:
+    """Class index of a name (any case, e.g. "tabby") or of an index given as int or text ("281")."""
+    names = class_names()
+    text = str(key).strip()
+    if isinstance(key, (int, np.integer)) or text.isdigit():
+        k = int(text)
+        if not 0 <= k < len(names):
+            raise ValueError(f"class index {k} is out of range: ImageNet classes are 0 to {len(names) - 1}")
+        return k
+    lower = [n.lower() for n in names]
+    if text.lower() in lower:
+        return lower.index(text.lower())
+    close = difflib.get_close_matches(text.lower(), lower, n=3, cutoff=0.6)
+    hint = f"; did you mean {', '.join(repr(names[lower.index(c)]) for c in close)}?" if close else (
+        "; give an index 0-999 or a name from numpycam.imagenet.classes.class_names()")
+    raise ValueError(f"no ImageNet class named {text!r}{hint}")
+
+
+def top_classes(scores, k: int = 5) -> list[tuple[int, str, float]]:
+    """The k most probable classes of one row of scores S (1000,): (index, name, softmax prob)."""
+    s = np.asarray(scores, dtype=np.float64).reshape(-1)
+    if s.size != 1000:
+        raise ValueError(f"expected the 1000 ImageNet scores of one image, got {s.size} values")
+    p = np.exp(s - s.max())
+    p /= p.sum()
+    order = np.argsort(-p, kind="stable")[:k]
+    names = class_names()
+    return [(int(i), names[i], float(p[i])) for i in order]
