@@ -15,7 +15,17 @@ Glossary (the notation of the post "CNN visualization: CAM and Grad-CAM" and of 
     a_k^c       Grad-CAM channel weight, a_k^c = (1/Z) sum_ij g_k(i, j)
     L^c(i, j)   a map, sum_k weight_k f_k(i, j) (with a final ReLU for most methods)
 
-Every method: ``numpycam.METHODS`` (numpycam.methods.registry), in display order.
+Where each equation of the post lives (the core: NumPy and SciPy only):
+
+    GAP, F_k = (1/Z) sum_ij f_k(i, j)             numpycam/ops/gap.py
+    S^c = sum_k w_k^c F_k + b_c                   numpycam/ops/dense.py
+    CAM, L^c = sum_k w_k^c f_k                    numpycam/methods/cam.py
+    Grad-CAM, a_k^c and ReLU(sum_k a_k^c f_k)     numpycam/methods/grad_cam.py
+    guided backprop, Guided Grad-CAM              numpycam/methods/guided.py (rule: ops/relu.py)
+    the family, one weight rule each              numpycam/methods/*.py; the table: METHODS
+
+The rooms around the core (files, data, train, imagenet, evaluation, viz, classroom, commands)
+depend on it, never the reverse: docs/architecture.md.
 """
 
 from numpycam import data
