@@ -24,7 +24,9 @@ from numpycam.methods.classmaps import cam, grad_cam
 from numpycam.methods.postprocess import upsample
 from numpycam.methods.registry import METHODS
 from numpycam.nn.losses import sigmoid as _sigmoid
-from numpycam.viz import TRUTH, draw_box, figure_grid, heatmap, overlay, save, show_image
+from numpycam.viz.colour import TRUTH
+from numpycam.viz.figure import figure_grid, save
+from numpycam.viz.maps import draw_box, heatmap, overlay, show_image
 
 DEMO_METHODS = ("cam", "grad_cam")  # the demo's picks from numpycam.methods.registry.METHODS, in order
 GALLERY = ("demo_gallery.png", "demo_cam.png", "demo_grad_cam.png", "demo_grad_cam_fc.png",

@@ -16,7 +16,9 @@ from numpycam.data import CLASSES
 from numpycam.evaluation.evaluate import THRESHOLDS, conv_relus, explain, plan
 from numpycam.evaluation.localize import box_from_map, iou
 from numpycam.methods.postprocess import normalize, upsample
-from numpycam.viz import PREDICTED, TRUTH, draw_box, overlay, save
+from numpycam.viz.colour import PREDICTED, TRUTH
+from numpycam.viz.figure import save
+from numpycam.viz.maps import draw_box, overlay
 
 
 def threshold_figure(rows: list[dict], threshold: float | None = None) -> Figure:

@@ -1,6 +1,6 @@
 """Figures of photos explained by the ImageNet network (``numpycam explain``, lesson 14).
 
-Colours follow the package's rule (see :mod:`numpycam.viz`): a map that is never negative
+Colours follow the package's rule (see :mod:`numpycam.viz.colour`): a map that is never negative
 (Grad-CAM, the positive part of CAM) in :data:`SEQUENTIAL`, a signed map (raw CAM, a gradient)
 in :data:`DIVERGING` centred at zero. An overlay divides the map by its own maximum and draws
 each pixel with opacity proportional to that value, so a pixel where the map is 0 shows the
@@ -16,7 +16,10 @@ from matplotlib.cm import ScalarMappable
 from matplotlib.colors import Normalize
 from matplotlib.figure import Figure
 
-from numpycam.viz import DIVERGING, SEQUENTIAL, draw_box, heatmap, overlay, save, show_gradient, show_image
+from numpycam.evaluation.localize import box_from_map
+from numpycam.viz.colour import DIVERGING, SEQUENTIAL
+from numpycam.viz.figure import save
+from numpycam.viz.maps import draw_box, heatmap, overlay, show_gradient, show_image
 
 TITLES = {"cam": "CAM", "grad_cam": "Grad-CAM", "grad_cam_plus_plus": "Grad-CAM++", "xgrad_cam": "XGrad-CAM",
           "layer_cam": "Layer-CAM", "hires_cam": "HiResCAM", "eigen_cam": "Eigen-CAM"}
@@ -60,8 +63,6 @@ def explain_figure(result, i: int, *, box=None):
     (Grad-CAM when the method is CAM). ``box`` (x0, y0, x1, y1) in crop pixels is drawn on the
     photo and on both maps, with the box read off the map (20 % of its maximum) in white.
     """
-    from numpycam.evaluation.localize import box_from_map
-
     k, name, p = result.classes[i]
     method, second = title_of(result.method), title_of(result.second_method)
     rank = next((r for r, (j, _, _) in enumerate(result.top, 1) if j == k), None)

@@ -1,6 +1,6 @@
 """Figures of the sanity checks and of the shortcut experiment (headless Figures, Agg canvas).
 
-Maps are drawn as |L| / max |L| in the package's sequential colour map (numpycam.viz.SEQUENTIAL,
+Maps are drawn as |L| / max |L| in the package's sequential colour map (numpycam.viz.colour.SEQUENTIAL,
 one colour bar for the whole grid): the randomised maps change sign and scale, and the sanity
 checks ask where a map is large, not which sign it has.
 """
@@ -12,7 +12,8 @@ from matplotlib.cm import ScalarMappable
 from matplotlib.colors import Normalize
 from matplotlib.figure import Figure
 
-from numpycam.viz import SEQUENTIAL, draw_box, overlay, show_image
+from numpycam.viz.colour import SEQUENTIAL
+from numpycam.viz.maps import draw_box, overlay, show_image
 
 
 def _abs_norm(m: np.ndarray) -> np.ndarray:
