@@ -7,19 +7,23 @@
   drawn in :data:`SEQUENTIAL`, perceptually uniform, from 0 (black) up;
 - rainbow maps (jet and its kin) are never used: their bright bands invent edges.
 
-:func:`colour_scale` is that rule for one map; :func:`map_colorbar` draws a map's bar.
+:func:`colour_scale` is that rule for one map; :func:`map_colorbar` draws a map's bar, and
+:func:`fraction_colorbar` the bar of maps each divided by its own maximum (0 .. 1).
 """
 
 from __future__ import annotations
 
 import numpy as np
+from matplotlib.cm import ScalarMappable
+from matplotlib.colors import Normalize
 
 SEQUENTIAL = "inferno"  # maps that are never negative: 0 black, the maximum pale yellow
 DIVERGING = "RdBu_r"    # signed maps: 0 white, positive red, negative blue
 CMAP = SEQUENTIAL       # the old name of the one map, kept for code that imports it
 TRUTH, PREDICTED = "lime", "white"  # box colours: ground truth, box read off a map
 
-__all__ = ["CMAP", "DIVERGING", "PREDICTED", "SEQUENTIAL", "TRUTH", "colour_scale", "map_colorbar"]
+__all__ = ["CMAP", "DIVERGING", "PREDICTED", "SEQUENTIAL", "TRUTH", "colour_scale", "fraction_colorbar",
+           "map_colorbar"]
 
 
 def colour_scale(m, *, signed: bool | None = None, vmin=None, vmax=None) -> tuple[str, float, float]:
@@ -55,3 +59,14 @@ def map_colorbar(ax, mappable, m, lo, hi, label=None):
               (True, True): "both"}[bool((m < lo).any()), bool((m > hi).any())]
     return ax.figure.colorbar(mappable, ax=ax, fraction=0.046, pad=0.03, extend=extend, label=label)
 
+
+def fraction_colorbar(fig, *, ax=None, cax=None, label: str = "map / its maximum",
+                      signed: bool = False, **kwargs):
+    """The colour bar of maps each divided by its own maximum: 0 .. 1 in SEQUENTIAL, or
+    -1 .. 1 in DIVERGING for ``signed`` maps (m / max |m|).
+
+    Beside the axes ``ax`` (one axes or several, one bar for all) or in ``cax``; ``kwargs``
+    (fraction, pad, ...) go to ``fig.colorbar``.
+    """
+    norm, cmap = (Normalize(-1.0, 1.0), DIVERGING) if signed else (Normalize(0, 1), SEQUENTIAL)
+    return fig.colorbar(ScalarMappable(norm, cmap), ax=ax, cax=cax, label=label, **kwargs)

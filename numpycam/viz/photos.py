@@ -12,12 +12,10 @@ import re
 from pathlib import Path
 
 from matplotlib.backends.backend_agg import FigureCanvasAgg
-from matplotlib.cm import ScalarMappable
-from matplotlib.colors import Normalize
 from matplotlib.figure import Figure
 
 from numpycam.evaluation.localize import box_from_map
-from numpycam.viz.colour import DIVERGING, SEQUENTIAL
+from numpycam.viz.colour import DIVERGING, SEQUENTIAL, fraction_colorbar
 from numpycam.viz.figure import save
 from numpycam.viz.maps import draw_box, heatmap, overlay, show_gradient, show_image
 
@@ -46,8 +44,7 @@ def map_overlay(ax, image, m, title: str | None = None, *, colorbar: bool = True
     """
     overlay(ax, image, m, title, alpha=max_alpha, colorbar=False, positive=True, grey=False)
     if colorbar:
-        sm = ScalarMappable(Normalize(0, 1), SEQUENTIAL)
-        ax.figure.colorbar(sm, ax=ax, fraction=0.046, pad=0.03, label="/ map maximum")
+        fraction_colorbar(ax.figure, ax=ax, label="/ map maximum", fraction=0.046, pad=0.03)
 
 
 def signed_map(ax, m, title: str | None = None):
@@ -75,7 +72,7 @@ def explain_figure(result, i: int, *, box=None):
     fig.subplots_adjust(left=0.005, right=0.935, bottom=0.02, top=0.80, wspace=0.30)
     fig.suptitle(head, fontsize=12, fontweight="bold")
     cax = fig.add_axes((0.945, 0.06, 0.009, 0.68))
-    fig.colorbar(ScalarMappable(Normalize(0, 1), SEQUENTIAL), cax=cax, label="map / its maximum")
+    fraction_colorbar(fig, cax=cax, label="map / its maximum")
     ax = axes[0]
     show_image(ax[0], result.crop, "photo (224 x 224 crop)")
     show_gradient(ax[1], result.guided[i], "guided backprop")
