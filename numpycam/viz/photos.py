@@ -15,18 +15,19 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
 from numpycam.evaluation.localize import box_from_map
+from numpycam.methods.registry import METHODS
 from numpycam.viz.colour import DIVERGING, SEQUENTIAL, fraction_colorbar
 from numpycam.viz.figure import save
 from numpycam.viz.maps import draw_box, heatmap, overlay, show_gradient, show_image
 
-TITLES = {"cam": "CAM", "grad_cam": "Grad-CAM", "grad_cam_plus_plus": "Grad-CAM++", "xgrad_cam": "XGrad-CAM",
-          "layer_cam": "Layer-CAM", "hires_cam": "HiResCAM", "eigen_cam": "Eigen-CAM"}
-
-__all__ = ["DIVERGING", "SEQUENTIAL", "explain_figure", "map_overlay", "signed_map", "slug"]
+__all__ = ["DIVERGING", "SEQUENTIAL", "explain_figure", "map_overlay", "save_explanations",
+           "signed_map", "slug", "title_of"]
 
 
 def title_of(method: str) -> str:
-    return TITLES.get(method, method)
+    """How figures print a method: its label in numpycam.methods.registry.METHODS ('Grad-CAM'),
+    or the name itself if the registry does not know it."""
+    return METHODS[method].label if method in METHODS else method
 
 
 def slug(text: str) -> str:
