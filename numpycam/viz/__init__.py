@@ -1,10 +1,12 @@
-"""The viz room: figures for the lessons, the demo, evaluate and explain. It only draws.
+"""The viz room: figures for the lessons, the demo, evaluate and explain. It draws, and only draws.
 
-Every module here draws with matplotlib on headless Figures (an Agg canvas, no pyplot); it
-takes maps, scores and boxes computed elsewhere (numpycam.methods, numpycam.evaluation) and
-returns or saves figures. Outside this room only ``numpycam.imagenet.photos`` imports
-matplotlib, to read photo files (``matplotlib.image.imread``, JPEG through Pillow); the core
-(ops, nn, methods) never does, and ``import numpycam`` loads none of it.
+Every module here draws with matplotlib on headless Figures (an Agg canvas, no pyplot) and
+returns or saves them; none prints or reports. Most figures take maps, scores and boxes
+computed elsewhere (numpycam.methods, numpycam.evaluation); the diagrams (architecture,
+summaries, network) and evaluate's box figure call the library themselves for the numbers they
+write. Outside this room only ``numpycam.imagenet.photos`` imports matplotlib, to read photo
+files (``matplotlib.image.imread``, JPEG through Pillow); the core (ops, nn, methods) never
+does, and ``import numpycam`` loads none of it.
 
 The drawing API, re-exported here so that a lesson writes ``from numpycam import viz``:
 
