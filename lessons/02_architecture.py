@@ -30,7 +30,7 @@ import numpy as np
 import numpycam as nc
 from numpycam import viz
 from numpycam.data import shapes
-from numpycam.viz.diagrams import architecture_figure, shape_text
+from numpycam.viz.architecture import architecture_figure, shape_text
 
 OUT = viz.figures_dir()
 fc, gap = nc.pretrained("fc"), nc.pretrained("gap")

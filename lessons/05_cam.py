@@ -50,8 +50,8 @@ from numpycam import viz
 from numpycam.data import CLASSES, shapes
 from numpycam.data.multi import multi_object_scenes
 from numpycam.evaluation.own_object import own_class_counts, per_class_maps
-from numpycam.viz.diagrams import cam_summary_figure
 from numpycam.viz.gallery import per_class_figure
+from numpycam.viz.summaries import cam_summary_figure
 
 OUT = viz.figures_dir()
 model = nc.pretrained("gap")

@@ -28,8 +28,8 @@ from numpycam.data import CLASSES, shapes
 from numpycam.data.multi import multi_object_scenes
 from numpycam.evaluation.own_object import own_class_counts, per_class_maps
 from numpycam.methods.base import one_hot
-from numpycam.viz.diagrams import grad_cam_summary_figure
 from numpycam.viz.gallery import per_class_figure
+from numpycam.viz.summaries import grad_cam_summary_figure
 
 OUT = viz.figures_dir()
 model = nc.pretrained("fc")

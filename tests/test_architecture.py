@@ -106,7 +106,7 @@ def find_cycle(edges: dict[str, set[str]]) -> list[str] | None:
 def test_the_scan_sees_the_imports():
     pairs = {(a, b) for a, b, _ in internal()}
     assert ("numpycam.nn.layers", "numpycam.ops.conv_fast") in pairs
-    assert ("numpycam.viz.diagrams", "numpycam.viz") in pairs  # ``from numpycam import viz``
+    assert ("numpycam.commands.figures", "numpycam.viz.photos") in pairs  # ``from numpycam.viz import photos``
     assert len(modules()) > 60
 
 

@@ -106,12 +106,36 @@ def test_the_demo_draws_every_method_of_the_registry():
     # the demo's list of methods is a pick from numpycam.METHODS: any registered method must draw,
     # once per model it applies to (CAM needs a GAP head, so not the conventional CNN)
     import numpycam as nc
+    from numpycam.evaluation.demo import true_class_maps
     from numpycam.viz.gallery import demo_figures
 
     models = {"gap": nc.gap_cnn(widths=(4, 8, 8), seed=0),
               "fc": nc.fc_cnn(widths=(4, 8, 8), hidden=8, input_size=32, seed=0)}
     data = nc.data.shapes(2, seed=0, size=32)
-    figs = demo_figures(models, data, methods=tuple(nc.METHODS))
+    scores, runs = true_class_maps(models, data, methods=tuple(nc.METHODS))
+    figs = demo_figures(data, scores, runs)
     expected = {f"demo_{m}.png" for m in nc.METHODS}
     expected |= {f"demo_{m}_fc.png" for m in nc.METHODS if nc.METHODS[m].needs != "gap_head"}
     assert set(figs) == expected | {"demo_gallery.png"}
+
+
+def test_the_demo_maps_explain_the_true_class_at_the_last_conv_relu():
+    # what the demo figures draw is what the method computes for each image's true class
+    import numpycam as nc
+    from numpycam.evaluation.demo import pick, true_class_maps
+    from numpycam.evaluation.plan import conv_relus
+
+    models = {"gap": nc.gap_cnn(widths=(4, 8, 8), seed=0),
+              "fc": nc.fc_cnn(widths=(4, 8, 8), hidden=8, input_size=32, seed=0)}
+    data = nc.data.shapes(12, seed=1, size=32)
+    shown = data[pick(data, 5)]
+    assert list(shown.labels) == [0, 1, 2, 3, 0]  # cycling through the classes
+    scores, runs = true_class_maps(models, shown)
+    assert [(r.method, r.model) for r in runs] == [("cam", "gap"), ("grad_cam", "gap"),
+                                                    ("grad_cam", "fc")]
+    for r in runs:
+        model = models[r.model]
+        assert r.layer == conv_relus(model)[-1]
+        want = nc.METHODS[r.method].function(model, shown.images, shown.labels, layer=r.layer)
+        np.testing.assert_allclose(r.maps, want)
+        np.testing.assert_allclose(scores[r.model], model.forward(shown.images))

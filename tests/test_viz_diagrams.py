@@ -14,13 +14,9 @@ from matplotlib.figure import Figure
 
 import numpycam as nc
 from numpycam.nn.gradcheck import numerical_gradient
-from numpycam.viz.diagrams import (
-    architecture_figure,
-    cam_summary_figure,
-    grad_cam_summary_figure,
-    shape_text,
-)
+from numpycam.viz.architecture import architecture_figure, shape_text
 from numpycam.viz.network import NEGATIVE, POSITIVE, draw_network, network_figure
+from numpycam.viz.summaries import cam_summary_figure, grad_cam_summary_figure
 
 NUMBER = re.compile(r"[-+]?\d+(?:\.\d*)?(?:e[-+]?\d+)?")
 

@@ -66,3 +66,14 @@ def test_slug_makes_file_names_from_class_names():
     assert viz_photos.slug("tiger cat") == "tiger_cat"
     assert viz_photos.slug("potter's wheel") == "potter_s_wheel"
     assert viz_photos.slug("  ") == "class"
+
+
+def test_photo_titles_are_the_registry_labels():
+    # one list of methods: a figure prints a method as the registry does (it once said
+    # "Layer-CAM" where the registry, the tables and the other figures say "LayerCAM")
+    from numpycam.methods.registry import METHODS
+
+    for name, method in METHODS.items():
+        assert viz_photos.title_of(name) == method.label
+    assert viz_photos.title_of("layer_cam") == "LayerCAM"
+    assert viz_photos.title_of("not_a_method") == "not_a_method"

@@ -4,7 +4,7 @@ Each ``lessons/NN_*.py`` runs in its own process (the same Python, working direc
 repository, ``MPLBACKEND=Agg``, ``NUMPYCAM_FIGURES`` = the output folder), so a lesson behaves
 exactly as when a student runs ``python lessons/NN_name.py``. The lessons are not part of the
 installed package: run this command from the repository (the folder that holds ``lessons/``).
-Then the demo's figures (:func:`numpycam.viz.gallery.demo`, its default seed) and evaluate's
+Then the demo's figures (:func:`numpycam.commands.demo.write_demo`, its default seed) and evaluate's
 (:func:`numpycam.evaluation.evaluate.evaluate` on the README's test set, seed 7, 1,000 images unless
 ``--evaluate-n`` says fewer) are drawn in this process.
 """
@@ -22,6 +22,7 @@ from numpycam.blas import thread_environment
 from numpycam.classroom.notebooks import lesson_scripts
 from numpycam.commands import evaluate as evaluate_command
 from numpycam.commands import int_in, thread_count
+from numpycam.commands.demo import write_demo
 from numpycam.data import shapes
 from numpycam.evaluation.evaluate import evaluate
 from numpycam.evaluation.plan import ALL_METHODS
@@ -29,7 +30,6 @@ from numpycam.evaluation.threshold_free import baseline_rows
 from numpycam.files.zoo import NAMES, SINGLE_LABEL, pretrained
 from numpycam.imagenet.explainer import explain_photo
 from numpycam.imagenet.weights import INSTALL_IMAGENET, imagenet_available
-from numpycam.viz import gallery as viz_gallery
 from numpycam.viz import photos as viz_photos
 from numpycam.viz import save
 from numpycam.viz.localize import save_figures
@@ -71,7 +71,7 @@ def run(args: argparse.Namespace) -> int:
             print(f"ran {script.name} ({seconds:.1f} s)")
     start = time.perf_counter()
     models = {name: pretrained(name) for name in NAMES}
-    made = viz_gallery.demo(models, out)
+    made = write_demo(models, out)
     print(f"demo: {len(made)} figures ({time.perf_counter() - start:.1f} s)")
     models = {name: models[name] for name in SINGLE_LABEL}  # evaluate scores one-object images
     start = time.perf_counter()

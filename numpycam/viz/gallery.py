@@ -1,48 +1,31 @@
 """Maps side by side: the gallery of ``numpycam demo`` and the one-map-per-class scene figure
-of lessons 5 and 10.
+of lessons 5 and 10. Drawing only: the maps and scores come computed (for the demo, by
+:mod:`numpycam.evaluation.demo`).
 
-The demo asks every method in a list of names for the map of each image's TRUE class, on
-every model the method applies to (CAM needs a GAP head, so not the conventional CNN).
-:func:`demo_figures` returns those figures by file name; :func:`demo` adds the scene figure of
-the multi-label model ``gap_multi`` (one CAM per class on scenes of one to three objects),
-prints the accuracies and how often each class's map favours its own object, and writes the PNGs.
+    figs = demo_figures(shown, scores, runs)     # {file name: Figure}, one per run + the gallery
+    fig = scene_figure(scenes, maps, scores)     # demo_scene.png: one CAM per class per scene
+    fig = per_class_figure(scenes, maps, scores, title=..., label="Grad-CAM", signed=False)
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from pathlib import Path
-
 import numpy as np
 from matplotlib.figure import Figure
 
-from numpycam.data import CLASSES, shapes
-from numpycam.data.multi import multi_object_scenes
-from numpycam.evaluation.own_object import own_class_counts, per_class_maps
-from numpycam.evaluation.plan import conv_relus, method_maps, plan
-from numpycam.methods.cam import cam
-from numpycam.methods.grad_cam import grad_cam
+from numpycam.data import CLASSES
 from numpycam.methods.postprocess import upsample
 from numpycam.methods.registry import METHODS
 from numpycam.nn.losses import sigmoid as _sigmoid
-from numpycam.viz import TRUTH, draw_box, figure_grid, heatmap, overlay, save, show_image
+from numpycam.viz.colour import TRUTH
+from numpycam.viz.figure import figure_grid
+from numpycam.viz.maps import draw_box, heatmap, overlay, show_image
 
-DEMO_METHODS = ("cam", "grad_cam")  # the demo's picks from numpycam.methods.registry.METHODS, in order
 GALLERY = ("demo_gallery.png", "demo_cam.png", "demo_grad_cam.png", "demo_grad_cam_fc.png",
-           "demo_scene.png")  # what demo() writes with DEMO_METHODS and the models gap, fc
+           "demo_scene.png")  # what numpycam demo writes with its methods and the models gap, fc
 MODELS = {"gap": "GAP model", "fc": "conventional CNN"}
-SCENES_N = 500  # multi-object scenes the demo measures gap_multi on (about 3 s)
 
-
-def pick(data, n: int) -> np.ndarray:
-    """Indices of n images cycling through the classes: first circle, first square, ..."""
-    per_class = [list(np.flatnonzero(data.labels == c)) for c in range(len(data.classes))]
-    out = []
-    while len(out) < n and any(per_class):
-        for idx in per_class:
-            if idx and len(out) < n:
-                out.append(idx.pop(0))
-    return np.array(out)
+__all__ = ["GALLERY", "MODELS", "demo_figures", "draw_outline", "gallery_figure", "method_figure",
+           "per_class_figure", "scene_figure"]
 
 
 def _title(data, r: int, scores) -> str:
@@ -133,58 +116,29 @@ def per_class_figure(scenes, maps, scores, *, title: str, label: str = "CAM",
     return fig
 
 
-def demo_figures(models: dict, data, methods=DEMO_METHODS) -> dict[str, Figure]:
-    """The demo's figures by file name: one per (method, model) that applies, and the gallery.
+def demo_figures(data, scores: dict, runs) -> dict[str, Figure]:
+    """The demo's figures by file name: one per run, and the gallery of all runs.
 
-    ``demo_<method>.png`` for the ``gap`` model and ``demo_<method>_<model>.png`` for the others;
-    each map is at the model's last conv ReLU (the rows of :func:`numpycam.evaluation.plan.plan` there)
-    and explains the true class of its image.
+    data: the images shown (images, labels, boxes); scores: model name -> S (N, M); runs:
+    (method, model, layer, maps (N, h, w)) as from
+    :func:`numpycam.evaluation.demo.true_class_maps`, each map of the image's true class.
+    ``demo_<method>.png`` for the ``gap`` model and ``demo_<method>_<model>.png`` for the others.
     """
-    scores = {name: model.forward(data.images) for name, model in models.items()}  # (N, M)
-    figs, runs = {}, []
-    for method in methods:
-        for s in plan(models, [method]):
-            model = models[s.model]
-            if s.layer != conv_relus(model)[-1]:
-                continue
-            maps = method_maps(model, data.images, data.labels, method, s.layer)  # (N, h, w)
-            label = METHODS[method].label
-            file = f"demo_{method}.png" if s.model == "gap" else f"demo_{method}_{s.model}.png"
-            title = f"{label}, {MODELS.get(s.model, s.model)}, layer {s.layer}"
-            figs[file] = method_figure(data, maps, scores[s.model], title)
-            runs.append((f"{label} ({s.model})", maps))
-    figs["demo_gallery.png"] = gallery_figure(data, runs, next(iter(scores.values())))
+    figs, columns = {}, []
+    for method, model, layer, maps in runs:
+        label = METHODS[method].label
+        file = f"demo_{method}.png" if model == "gap" else f"demo_{method}_{model}.png"
+        title = f"{label}, {MODELS.get(model, model)}, layer {layer}"
+        figs[file] = method_figure(data, maps, scores[model], title)
+        columns.append((f"{label} ({model})", maps))
+    figs["demo_gallery.png"] = gallery_figure(data, columns, next(iter(scores.values())))
     return figs
 
 
-def demo(models: dict, out, *, n: int = 4, seed: int = 123, methods=DEMO_METHODS,
-         say: Callable[[str], None] = print) -> list[Path]:
-    """Write the demo's PNGs into ``out`` and return their paths.
-
-    ``models``: name -> model, the single-label ``gap`` and ``fc`` and the multi-label
-    ``gap_multi``. The test images are a fresh ``shapes`` set of ``seed``: ``n`` of them cycling
-    through the classes, and at least 48 to measure accuracy on (enough to tell chance from
-    skill). The scene figure shows CAM of ``gap_multi`` on the first three
-    ``multi_object_scenes`` of ``seed``; the printed counts measure CAM and Grad-CAM of
-    ``gap_multi`` on the first ``SCENES_N`` scenes of ``seed`` (see
-    :func:`numpycam.evaluation.own_object.own_class_counts`).
-    """
-    multi = models["gap_multi"]
-    single = {k: m for k, m in models.items() if k != "gap_multi"}
-    check = shapes(max(48, 2 * n), seed=seed)
-    acc = {k: float((m.predict(check.images) == check.labels).mean()) for k, m in single.items()}
-    say(f"accuracy on {len(check)} test images (seed {seed}): "
-        + ", ".join(f"{k} {a:.1%}" for k, a in acc.items()))
-    if min(acc.values()) < 0.5:
-        say("note: that is near chance (25%): these weights look untrained, so the maps below "
-            "show nothing meaningful")
-    figs = demo_figures(single, check[pick(check, n)], methods)
-    scenes = multi_object_scenes(SCENES_N, seed=seed)
-    maps, scores = per_class_maps(multi, scenes.images[:3], cam)  # (3, M, h, w), (3, M)
-    figs["demo_scene.png"] = per_class_figure(
-        scenes[:3], maps, scores, shared=False, title="multi-label GAP model (gap_multi): one "
-        "CAM per class, P = sigmoid(S); each map on its own signed scale, 0 = middle of its bar")
-    for name, method in (("CAM", cam), ("Grad-CAM", grad_cam)):
-        say(f"{name} of gap_multi (scenes of seed {seed}): "
-            f"{own_class_counts(multi, scenes, method)}")
-    return [save(fig, Path(out) / name) for name, fig in figs.items()]
+def scene_figure(scenes, maps, scores) -> Figure:
+    """demo_scene.png: the multi-label model's CAM of every class on the first scenes, each map
+    on its own signed scale (maps (R, M, h, w), scores (R, M) as from
+    :func:`numpycam.evaluation.demo.scene_maps`)."""
+    return per_class_figure(scenes[:len(maps)], maps, scores, shared=False, title="multi-label "
+                            "GAP model (gap_multi): one CAM per class, P = sigmoid(S); each map "
+                            "on its own signed scale, 0 = middle of its bar")

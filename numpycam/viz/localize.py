@@ -16,7 +16,9 @@ from numpycam.data import CLASSES
 from numpycam.evaluation.localize import box_from_map, iou
 from numpycam.evaluation.plan import THRESHOLDS, conv_relus, method_maps, plan
 from numpycam.methods.postprocess import normalize, upsample
-from numpycam.viz import PREDICTED, TRUTH, draw_box, overlay, save
+from numpycam.viz.colour import PREDICTED, TRUTH, fraction_colorbar
+from numpycam.viz.figure import save
+from numpycam.viz.maps import draw_box, overlay
 
 
 def threshold_figure(rows: list[dict], threshold: float | None = None) -> Figure:
@@ -68,7 +70,7 @@ def boxes_figure(models: dict, data, method: str, *, threshold: float = 0.2,
         peak = np.abs(L).max(axis=(1, 2), keepdims=True)  # (k, 1, 1): each map on its own scale
         shown, signed = L / np.where(peak > 0, peak, 1.0), bool((L < 0).any())
         for j, ax in enumerate(row):
-            sm = overlay(ax, x[j], shown[j], colorbar=False, vmax=1.0, signed=signed)
+            overlay(ax, x[j], shown[j], colorbar=False, vmax=1.0, signed=signed)
             draw_box(ax, gt[j], TRUTH, linewidth=1.5)
             draw_box(ax, boxes[j], PREDICTED, linewidth=1.5)  # red would hide in the map's colours
             mark = "ok" if pred[j] == y[j] else f"true {CLASSES[y[j]]}"
@@ -76,7 +78,7 @@ def boxes_figure(models: dict, data, method: str, *, threshold: float = 0.2,
                          fontsize=7)
         rule = f"t = {threshold:g} x max" if t is None else f"t = {t:.2f} (normalised)"
         row[0].set_ylabel(f"{s.model}, {s.layer}\n{rule}", fontsize=7)
-        fig.colorbar(sm, ax=row, fraction=0.02, pad=0.01, label="map / max |map|")
+        fraction_colorbar(fig, ax=row, label="map / max |map|", signed=signed, fraction=0.02, pad=0.01)
         splits.add(split)
     where = "" if splits == {None} else \
         f"; t chosen on {', '.join(sorted(str(p) for p in splits - {None}))}, not on these images"

@@ -24,11 +24,11 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 
-from numpycam import viz
 from numpycam.nn.layers import Dense, ReLU
 from numpycam.nn.sequential import Sequential
+from numpycam.viz.colour import DIVERGING
 
-_CMAP = matplotlib.colormaps[viz.DIVERGING]
+_CMAP = matplotlib.colormaps[DIVERGING]
 POSITIVE, NEGATIVE = _CMAP(0.88), _CMAP(0.12)  # edge colours: weight > 0, weight < 0
 OFF = "0.75"  # a hidden unit whose ReLU is off for this input
 

@@ -1,6 +1,6 @@
 """Figures of photos explained by the ImageNet network (``numpycam explain``, lesson 14).
 
-Colours follow the package's rule (see :mod:`numpycam.viz`): a map that is never negative
+Colours follow the package's rule (see :mod:`numpycam.viz.colour`): a map that is never negative
 (Grad-CAM, the positive part of CAM) in :data:`SEQUENTIAL`, a signed map (raw CAM, a gradient)
 in :data:`DIVERGING` centred at zero. An overlay divides the map by its own maximum and draws
 each pixel with opacity proportional to that value, so a pixel where the map is 0 shows the
@@ -12,20 +12,22 @@ import re
 from pathlib import Path
 
 from matplotlib.backends.backend_agg import FigureCanvasAgg
-from matplotlib.cm import ScalarMappable
-from matplotlib.colors import Normalize
 from matplotlib.figure import Figure
 
-from numpycam.viz import DIVERGING, SEQUENTIAL, draw_box, heatmap, overlay, save, show_gradient, show_image
+from numpycam.evaluation.localize import box_from_map
+from numpycam.methods.registry import METHODS
+from numpycam.viz.colour import DIVERGING, SEQUENTIAL, fraction_colorbar
+from numpycam.viz.figure import save
+from numpycam.viz.maps import draw_box, heatmap, overlay, show_gradient, show_image
 
-TITLES = {"cam": "CAM", "grad_cam": "Grad-CAM", "grad_cam_plus_plus": "Grad-CAM++", "xgrad_cam": "XGrad-CAM",
-          "layer_cam": "Layer-CAM", "hires_cam": "HiResCAM", "eigen_cam": "Eigen-CAM"}
-
-__all__ = ["DIVERGING", "SEQUENTIAL", "explain_figure", "map_overlay", "signed_map", "slug"]
+__all__ = ["DIVERGING", "SEQUENTIAL", "explain_figure", "map_overlay", "save_explanations",
+           "signed_map", "slug", "title_of"]
 
 
 def title_of(method: str) -> str:
-    return TITLES.get(method, method)
+    """How figures print a method: its label in numpycam.methods.registry.METHODS ('Grad-CAM'),
+    or the name itself if the registry does not know it."""
+    return METHODS[method].label if method in METHODS else method
 
 
 def slug(text: str) -> str:
@@ -43,8 +45,7 @@ def map_overlay(ax, image, m, title: str | None = None, *, colorbar: bool = True
     """
     overlay(ax, image, m, title, alpha=max_alpha, colorbar=False, positive=True, grey=False)
     if colorbar:
-        sm = ScalarMappable(Normalize(0, 1), SEQUENTIAL)
-        ax.figure.colorbar(sm, ax=ax, fraction=0.046, pad=0.03, label="/ map maximum")
+        fraction_colorbar(ax.figure, ax=ax, label="/ map maximum", fraction=0.046, pad=0.03)
 
 
 def signed_map(ax, m, title: str | None = None):
@@ -60,8 +61,6 @@ def explain_figure(result, i: int, *, box=None):
     (Grad-CAM when the method is CAM). ``box`` (x0, y0, x1, y1) in crop pixels is drawn on the
     photo and on both maps, with the box read off the map (20 % of its maximum) in white.
     """
-    from numpycam.evaluation.localize import box_from_map
-
     k, name, p = result.classes[i]
     method, second = title_of(result.method), title_of(result.second_method)
     rank = next((r for r, (j, _, _) in enumerate(result.top, 1) if j == k), None)
@@ -74,7 +73,7 @@ def explain_figure(result, i: int, *, box=None):
     fig.subplots_adjust(left=0.005, right=0.935, bottom=0.02, top=0.80, wspace=0.30)
     fig.suptitle(head, fontsize=12, fontweight="bold")
     cax = fig.add_axes((0.945, 0.06, 0.009, 0.68))
-    fig.colorbar(ScalarMappable(Normalize(0, 1), SEQUENTIAL), cax=cax, label="map / its maximum")
+    fraction_colorbar(fig, cax=cax, label="map / its maximum")
     ax = axes[0]
     show_image(ax[0], result.crop, "photo (224 x 224 crop)")
     show_gradient(ax[1], result.guided[i], "guided backprop")

@@ -1,11 +1,43 @@
-"""Plots of numbers rather than maps (a loss curve, points against a line, a text panel), for
-the lessons; :mod:`numpycam.viz` imports them, so ``viz.curve`` etc. keep working."""
+"""Plots of numbers rather than maps (bars of a vector, a loss curve, points against a line, a
+text panel), for the lessons; :mod:`numpycam.viz` re-exports them as ``viz.bars``, ``viz.curve``."""
 
 from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["curve", "scatter", "text_panel"]
+__all__ = ["bars", "curve", "scatter", "text_panel"]
+
+
+def bars(ax, values, labels=None, title: str | None = None, *, ylabel: str | None = None,
+         highlight=None, top: int | None = None) -> np.ndarray:
+    """A bar chart of a vector, e.g. the K GAP outputs F_k or the weights a_k^c.
+
+    Red bars (the rest grey) are picked by the values drawn: ``top=n``, or ``highlight="top<n>"``,
+    marks the n largest |values|, so what is red is what the axis shows to be large.
+    ``highlight=indices`` marks those indices as given (older code): the chart cannot check what
+    picked them, so the title must say. Returns the highlighted indices.
+    """
+    values = np.asarray(values, dtype=np.float64).ravel()
+    if isinstance(highlight, str):
+        if not (highlight.startswith("top") and highlight[3:].isdigit()):
+            raise ValueError(f"highlight={highlight!r}: give 'top<n>' (e.g. 'top5'), top=n or indices")
+        top = int(highlight[3:])
+    if top is not None:
+        picked = np.argsort(-np.abs(values), kind="stable")[:top]
+    else:
+        picked = np.asarray(highlight if highlight is not None else [], dtype=int).ravel()
+    colors = np.where(np.isin(np.arange(len(values)), picked), "tab:red", "tab:gray")
+    ax.bar(np.arange(len(values)), values, color=colors)
+    ax.axhline(0, color="black", linewidth=0.6)
+    if labels is not None:
+        ax.set_xticks(np.arange(len(values)), labels, fontsize=7,
+                      rotation=0 if len(values) <= 8 else 90)
+    if ylabel:
+        ax.set_ylabel(ylabel, fontsize=8)
+    ax.tick_params(labelsize=7)
+    if title:
+        ax.set_title(title, fontsize=9)
+    return picked
 
 
 def curve(ax, values, title: str | None = None, *, xlabel: str = "epoch",

@@ -1,6 +1,6 @@
 """Figures of the sanity checks and of the shortcut experiment (headless Figures, Agg canvas).
 
-Maps are drawn as |L| / max |L| in the package's sequential colour map (numpycam.viz.SEQUENTIAL,
+Maps are drawn as |L| / max |L| in the package's sequential colour map (numpycam.viz.colour.SEQUENTIAL,
 one colour bar for the whole grid): the randomised maps change sign and scale, and the sanity
 checks ask where a map is large, not which sign it has.
 """
@@ -8,22 +8,15 @@ checks ask where a map is large, not which sign it has.
 from __future__ import annotations
 
 import numpy as np
-from matplotlib.cm import ScalarMappable
-from matplotlib.colors import Normalize
 from matplotlib.figure import Figure
 
-from numpycam.viz import SEQUENTIAL, draw_box, overlay, show_image
+from numpycam.viz.colour import SEQUENTIAL, fraction_colorbar
+from numpycam.viz.maps import draw_box, overlay, show_image
 
 
 def _abs_norm(m: np.ndarray) -> np.ndarray:
     top = np.abs(m).max()
     return np.abs(m) / top if top > 0 else np.zeros_like(m)
-
-
-def _shared_colorbar(fig, axes, label: str = "|map| / max |map|") -> None:
-    """One colour bar for a grid of cells that each map divided by its own maximum: 0 to 1."""
-    fig.colorbar(ScalarMappable(Normalize(0, 1), SEQUENTIAL), ax=axes, fraction=0.02, pad=0.01,
-                 label=label)
 
 
 def cascade_figure(result, image, title: str = "Cascading randomisation") -> Figure:
@@ -43,7 +36,7 @@ def cascade_figure(result, image, title: str = "Cascading randomisation") -> Fig
                 ax.set_title(step, fontsize=7)
             if j == 0:
                 ax.set_ylabel(m, fontsize=7)
-    _shared_colorbar(fig, axes[:, 1:])
+    fraction_colorbar(fig, ax=axes[:, 1:], label="|map| / max |map|", fraction=0.02, pad=0.01)
     fig.suptitle(f"{title}: |map| / max |map|, one image", fontsize=9)
     return fig
 
@@ -81,7 +74,7 @@ def pair_figure(images, maps: dict, labels=("true labels", "random labels")) -> 
             ax.set_yticks([])
             if r == 0:
                 ax.set_title(m, fontsize=8)
-    _shared_colorbar(fig, axes[:, 1:])
+    fraction_colorbar(fig, ax=axes[:, 1:], label="|map| / max |map|", fraction=0.02, pad=0.01)
     fig.suptitle("Same recipe, true against permuted labels: |map| / max |map|", fontsize=9)
     return fig
 
@@ -100,7 +93,7 @@ def shortcut_figure(images, mark_boxes, rows: dict, titles=None) -> Figure:
             if i == 0 and titles is not None:
                 ax.set_title(titles[j], fontsize=7)
         axes[i, 0].set_ylabel(label, fontsize=8)
-    _shared_colorbar(fig, axes, "map / its maximum")
+    fraction_colorbar(fig, ax=axes, label="map / its maximum", fraction=0.02, pad=0.01)
     fig.suptitle("Grad-CAM of the predicted class on unbiased test images; the mark in cyan",
                  fontsize=9)
     return fig
