@@ -200,3 +200,22 @@ def test_the_traced_explain_call_in_docs_architecture_is_true(tmp_path, capsys):
     assert not named - ran, f"docs/architecture.md names files that did not run: {sorted(named - ran)}"
     core = {f for f in ran if room(module_name(PKG.parent / f)) in CORE}
     assert not core - named, f"core files that ran but the trace does not name: {sorted(core - named)}"
+
+
+def test_every_room_imports_only_what_docs_architecture_allows_it():
+    doc = (PKG.parent / "docs" / "architecture.md").read_text(encoding="utf-8")
+    table = doc.split("## Which way the imports go")[1].split("```")[1]
+    allowed = {}
+    for line in table.strip().splitlines():
+        name, rest = line.split(maxsplit=1)
+        rooms = rest.split("(")[0].replace("<-", ",").split(",")
+        allowed[name] = {r.strip() for r in rooms if r.strip()} | {name}
+        if "everything" in allowed[name]:  # the top: every room and numpycam/__init__
+            allowed[name] |= {room(m) for m in modules()}
+        if "core" in allowed[name]:
+            allowed[name] |= set(CORE)
+    assert {"data", "imagenet", "files", "train", "evaluation", "viz", "classroom"} <= set(allowed)
+    for a, b, _ in internal():
+        ra, rb = room(a), room(b)
+        if ra in allowed and ra not in CORE and rb not in ("blas",):
+            assert rb in allowed[ra], f"{a} imports {b}, but docs/architecture.md lets {ra} import only {sorted(allowed[ra])}"
