@@ -35,12 +35,12 @@ The modules of the room:
 
 from __future__ import annotations
 
-from numpycam.viz.colour import CMAP, DIVERGING, PREDICTED, SEQUENTIAL, TRUTH, colour_scale
+from numpycam.viz.colour import DIVERGING, PREDICTED, SEQUENTIAL, TRUTH, colour_scale
 from numpycam.viz.figure import figure_grid, figures_dir, save, show_saved
 from numpycam.viz.maps import as_rgb, draw_box, heatmap, overlay, show_gradient, show_image
 from numpycam.viz.plots import bars, curve, scatter, text_panel
 
-__all__ = ["CMAP", "DIVERGING", "PREDICTED", "SEQUENTIAL", "TRUTH", "as_rgb", "bars",
+__all__ = ["DIVERGING", "PREDICTED", "SEQUENTIAL", "TRUTH", "as_rgb", "bars",
            "colour_scale", "curve", "draw_box", "figure_grid", "figures_dir", "heatmap",
            "overlay", "save", "scatter", "show_gradient", "show_image", "show_saved",
            "text_panel"]

@@ -19,10 +19,9 @@ from matplotlib.colors import Normalize
 
 SEQUENTIAL = "inferno"  # maps that are never negative: 0 black, the maximum pale yellow
 DIVERGING = "RdBu_r"    # signed maps: 0 white, positive red, negative blue
-CMAP = SEQUENTIAL       # the old name of the one map, kept for code that imports it
 TRUTH, PREDICTED = "lime", "white"  # box colours: ground truth, box read off a map
 
-__all__ = ["CMAP", "DIVERGING", "PREDICTED", "SEQUENTIAL", "TRUTH", "colour_scale", "fraction_colorbar",
+__all__ = ["DIVERGING", "PREDICTED", "SEQUENTIAL", "TRUTH", "colour_scale", "fraction_colorbar",
            "map_colorbar"]
 
 
