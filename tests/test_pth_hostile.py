@@ -7,11 +7,13 @@ let a non-ValueError escape, or let the file rename its own function.
 """
 
 import pickle
+import zipfile
 
 import numpy as np
 import pytest
 from pth_files import MAGIC, body, legacy_file, state_dict
 
+import numpycam as nc
 from numpycam.imagenet import pth
 from numpycam.imagenet.pth import read_pth
 
@@ -118,6 +120,19 @@ def test_views_sharing_one_storage_cannot_multiply_it(tmp_path):
     refused(legacy_file(tmp_path / "many.pth", entries, {"s0": storage}), "more than 2 times")
     tied = legacy_file(tmp_path / "tied.pth", entries[:2], {"s0": storage})  # tied weights: fine
     assert read_pth(tied)["t1"][0] == 1
+
+
+def test_nc_load_on_a_pytorch_file_points_to_the_pytorch_reader(tmp_path):
+    legacy = one_tensor(tmp_path, (4,), (1,))
+    renamed = tmp_path / "weights.bin"
+    renamed.write_bytes(legacy.read_bytes())
+    new = tmp_path / "new.pt"
+    with zipfile.ZipFile(new, "w") as zf:
+        zf.writestr("archive/data.pkl", pickle.dumps({}, 2))
+    for path in (legacy, renamed, new):
+        with pytest.raises(ValueError, match="looks like a PyTorch file") as err:
+            nc.load(path)
+        assert "read_pth" in str(err.value) and "Write one with" not in str(err.value)
 
 
 def test_the_scan_passes_what_the_pickler_writes(tmp_path):

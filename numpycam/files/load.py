@@ -31,7 +31,34 @@ from numpycam.nn.sequential import Sequential
 
 
 def _bad(path, why: str) -> ValueError:
+    if _looks_like_pytorch(Path(path)):
+        return ValueError(
+            f"{path} is not a numpycam model file: it looks like a PyTorch file (torch.save), and "
+            "numpycam.load reads only the .npz files numpycam.save writes. Read a legacy PyTorch state "
+            "dict with numpycam.imagenet.pth.read_pth(path) (a dict of name -> NumPy array, read "
+            "without PyTorch and without running the file), copy the arrays into a numpycam model and "
+            "save that with numpycam.save(model, 'model.npz'); the EfficientNet-Lite0 weights come "
+            "ready with numpycam.pretrained('efficientnet_lite0').")
     return ValueError(f"{path} is not a numpycam model file: {why}. Write one with numpycam.save(model, path).")
+
+
+_TORCH_MAGIC = b"\x80\x02\x8a\x0al\xfc\x9cF\xf9 j\xa8P\x19"  # a legacy .pth starts with this pickle
+
+
+def _looks_like_pytorch(path: Path) -> bool:
+    """A .pth/.pt name, a legacy .pth's first pickle, or a zip archive with torch's data.pkl."""
+    if path.suffix.lower() in (".pth", ".pt"):
+        return True
+    try:
+        with open(path, "rb") as fh:
+            if fh.read(len(_TORCH_MAGIC)) == _TORCH_MAGIC:
+                return True
+        if zipfile.is_zipfile(path):
+            with zipfile.ZipFile(path) as zf:
+                return any(n == "data.pkl" or n.endswith("/data.pkl") for n in zf.namelist()[:100])
+    except (OSError, zipfile.BadZipFile, ValueError):
+        pass
+    return False
 
 
 def _what_it_is(path: Path) -> str:
