@@ -22,7 +22,7 @@ a ValueError before anything runs.
 
 A pickle's numbers are not trusted either. Before each pickle is unpickled,
 :mod:`numpycam.imagenet.pth_scan` walks its opcodes and refuses memo indices beyond those
-stored, nesting deeper than 32, more than 2 million opcodes and any BUILD on a global. Each
+stored, nesting deeper than 32, more than 500,000 opcodes and any BUILD on a global. Each
 storage key has one type and at most as many numbers as the file has bytes. A tensor is read as
 a strided view into its storage (offset, shape and strides, in elements) that must stay inside
 it and must not overlap itself: a stride-0 or overlapping view (what torch's ``expand`` makes)
@@ -78,7 +78,7 @@ class _Global:
         return self.fn(*args)
 
     def __setstate__(self, state):
-        raise pickle.UnpicklingError("BUILD on a global is not allowed")
+        raise ValueError("BUILD on a global is not allowed")
 
 
 def _is_count(v) -> bool:
@@ -89,10 +89,10 @@ def _rebuild_tensor(storage, storage_offset, size, stride, requires_grad=False, 
                     metadata=None):
     """Stand-in for torch._utils._rebuild_tensor_v2: records where the tensor's numbers are."""
     if not isinstance(storage, _StorageRef):
-        raise pickle.UnpicklingError("a tensor's storage is not a storage reference")
+        raise ValueError("a tensor's storage is not a storage reference")
     ints = lambda t: isinstance(t, tuple) and len(t) <= MAX_DEPTH and all(map(_is_count, t))  # noqa: E731
     if not _is_count(storage_offset) or not ints(size) or not ints(stride) or len(size) != len(stride):
-        raise pickle.UnpicklingError(f"bad tensor geometry: offset, size and stride must be counts "
+        raise ValueError(f"bad tensor geometry: offset, size and stride must be counts "
                                      f"(not {_kind(storage_offset)}, {_kind(size)}, {_kind(stride)})")
     return _TensorRef(storage, storage_offset, size, stride)
 
@@ -237,8 +237,8 @@ def _view(t: _TensorRef, storage: np.ndarray, name: str) -> np.ndarray:
     reach = 0  # the last element reached by the dimensions of smaller strides
     for s, n in sorted((s, n) for n, s in zip(t.size, t.stride, strict=True) if n != 1):
         if s <= reach:
-            raise ValueError(f"tensor {name[:60]!r} has overlapping elements (size {t.size}, stride "
-                             f"{t.stride}, as torch's expand() makes): numpycam refuses to expand it; "
+            raise ValueError(f"tensor {name[:60]!r} has overlapping (or interleaved) elements (size "
+                             f"{t.size}, stride {t.stride}, as torch's expand() makes): numpycam refuses to expand it; "
                              "save tensor.contiguous() instead")
         reach += (n - 1) * s
     if t.offset + reach >= storage.size:
