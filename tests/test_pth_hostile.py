@@ -53,6 +53,11 @@ def test_a_huge_size_is_a_value_error(tmp_path):
     refused(one_tensor(tmp_path, (0, 10**20), (1, 1), name="empty.pth"), "empty tensor")  # before: OverflowError
 
 
+def test_an_empty_tensor_reads_with_an_empty_storage(tmp_path):
+    path = legacy_file(tmp_path / "e.pth", [("t", ("s0", 0, 0, (0, 10), (10, 1)))], {"s0": F4[:0]})
+    assert read_pth(path)["t"].shape == (0, 10)  # like torch.empty(0, 10)
+
+
 def test_a_huge_stride_on_a_dimension_of_one_is_harmless(tmp_path):
     sd = read_pth(one_tensor(tmp_path, (1, 2), (2**62, 1), offset=1))  # before: OverflowError
     np.testing.assert_array_equal(sd["t"], [[1, 2]])

@@ -20,32 +20,32 @@ function and the two storage types this file uses are replaced by small local st
 only record numbers. Every other global (``os.system``, ``builtins.eval``, ...) is refused with
 a ValueError before anything runs.
 
-A pickle's numbers are not trusted either. Before each pickle is unpickled,
-:mod:`numpycam.imagenet.pth_scan` walks its opcodes and refuses memo indices beyond those
-stored, nesting deeper than 32, more than 500,000 opcodes and any BUILD on a global. Each
-storage key has one type and at most as many numbers as the file has bytes. A tensor is read as
-a strided view into its storage (offset, shape and strides, in elements) that must stay inside
-it and must not overlap itself: a stride-0 or overlapping view (what torch's ``expand`` makes)
-is refused, never expanded. The copies returned hold at most twice the numbers the file stores.
-So every bad file is a ValueError naming the file and the reason, and costs about its size.
+A pickle's numbers are not trusted either: :mod:`numpycam.imagenet.pth_scan` checks each
+pickle's opcodes before it is unpickled (memo, nesting, count, no BUILD on a global). Each
+storage key has one type and at most as many numbers as the file has bytes. A tensor is a
+strided view into its storage that must stay inside it and not overlap itself (a stride-0 view,
+as torch's ``expand`` makes, is refused, never expanded), copied out; the copies hold at most
+twice the numbers stored. Every bad file is a ValueError naming the file and the reason.
 """
 
 from __future__ import annotations
 
 import collections
 import io
+import math
 import pickle
 from pathlib import Path
 from typing import NamedTuple
 
 import numpy as np
 
-from numpycam.imagenet.pth_scan import MAX_DEPTH, scan
+from numpycam.imagenet.pth_scan import scan
 
 MAGIC = 0x1950A86A20F9469CFC6C
 PROTOCOL = 1001
 STORAGE_DTYPES = {"FloatStorage": np.float32, "LongStorage": np.int64}  # what state dicts hold
 OVERCOPY = 2  # the arrays returned may hold this many times the numbers stored (tied weights)
+MAX_DIMS = 32  # dimensions of a tensor
 
 
 class _StorageType(NamedTuple):
@@ -81,7 +81,7 @@ class _Global:
         raise ValueError("BUILD on a global is not allowed")
 
 
-def _is_count(v) -> bool:
+def _is_count(v) -> bool:  # a non-negative int, not a bool
     return isinstance(v, int) and not isinstance(v, bool) and v >= 0
 
 
@@ -90,10 +90,10 @@ def _rebuild_tensor(storage, storage_offset, size, stride, requires_grad=False, 
     """Stand-in for torch._utils._rebuild_tensor_v2: records where the tensor's numbers are."""
     if not isinstance(storage, _StorageRef):
         raise ValueError("a tensor's storage is not a storage reference")
-    ints = lambda t: isinstance(t, tuple) and len(t) <= MAX_DEPTH and all(map(_is_count, t))  # noqa: E731
+    ints = lambda t: isinstance(t, tuple) and len(t) <= MAX_DIMS and all(map(_is_count, t))  # noqa: E731
     if not _is_count(storage_offset) or not ints(size) or not ints(stride) or len(size) != len(stride):
-        raise ValueError(f"bad tensor geometry: offset, size and stride must be counts "
-                                     f"(not {_kind(storage_offset)}, {_kind(size)}, {_kind(stride)})")
+        raise ValueError(f"bad tensor geometry: offset, size and stride must be counts, at most {MAX_DIMS} "
+                         f"(not {_kind(storage_offset)}, {_kind(size)}, {_kind(stride)})")
     return _TensorRef(storage, storage_offset, size, stride)
 
 
@@ -230,9 +230,9 @@ def _read(data: bytes, path: Path) -> dict[str, np.ndarray]:
 def _view(t: _TensorRef, storage: np.ndarray, name: str) -> np.ndarray:
     """The tensor as a read-only strided view into its storage, after checking that it stays
     inside it and that no two of its elements are the same number (no stride 0, no overlap)."""
-    if any(n == 0 for n in t.size):
-        if any(n > storage.size + 1 for n in t.size):  # an empty tensor: its shape must be sane
-            raise ValueError(f"the empty tensor {name[:60]!r} has a dimension over its storage's size")
+    if 0 in t.size:  # an empty tensor: no numbers, but its shape must be one NumPy can hold
+        if math.prod(n for n in t.size if n) > 2**40:
+            raise ValueError(f"the empty tensor {name[:60]!r} has a shape {t.size} no array can have")
         return np.zeros(t.size, dtype=storage.dtype)
     reach = 0  # the last element reached by the dimensions of smaller strides
     for s, n in sorted((s, n) for n, s in zip(t.size, t.stride, strict=True) if n != 1):
