@@ -1,7 +1,8 @@
 """The legacy .pth reader: real file, hand-made files with views, and files that must be refused.
 
-The hand-made files are written opcode by opcode here (no torch needed), so the tests know the
-exact layout: tensors that are transposed views with an offset into a shared storage.
+The hand-made files are written opcode by opcode (tests/pth_files.py, no torch needed), so the
+tests know the exact layout: tensors that are transposed views with an offset into a shared
+storage. Hostile numbers (sizes, strides, memo, nesting, BUILD) are in tests/test_pth_hostile.py.
 """
 
 import pickle
