@@ -2,6 +2,7 @@
 
     efficientnet  EfficientNet-Lite0 as a Sequential, built from a state dict
     pth           a reader for PyTorch's legacy .pth files through an allow-list unpickler
+    pth_scan      the opcode walk that bounds a .pth pickle before it is unpickled
     weights       the optional package's weights file, and the network built from it
     classes       the 1000 class names, a class by name, the top classes of a score row
     preprocess    a photo -> the network's input x (1, 3, 224, 224), and back
