@@ -69,7 +69,7 @@ def _pixels(im, sixteen: bool, say) -> np.ndarray:
     if im.mode in ("I", "F"):
         a = np.asarray(im, dtype=np.float64)  # (H, W)
         if not np.isfinite(a).all():
-            raise ValueError("the image holds NaN or infinite values")
+            raise ValueError("the image holds NaN or infinite pixel values; numpycam needs finite ones")
         lo, hi = float(a.min()), float(a.max())
         if lo < 0 or hi > 1:
             say(f"{'float' if im.mode == 'F' else '32-bit integer'} pixels in [{lo:.4g}, {hi:.4g}] "
@@ -99,8 +99,10 @@ def read_image(path, progress: Callable[[str], None] | None = None) -> np.ndarra
             raise ValueError(f"{name!r} claims more than {2 * MAX_PIXELS:,} pixels; refused before "
                              "decoding (a decompression bomb, or a photo too large: shrink it first)") from None
         except Exception as err:  # Pillow raises many types for a file it cannot read
-            raise ValueError(f"cannot read {name!r} as an image ({type(err).__name__}: {err}); give a "
-                             "PNG, JPEG, WebP, TIFF, GIF or BMP file") from None
+            why = ("an empty file" if os.fstat(fp.fileno()).st_size == 0 else "not a format numpycam reads"
+                   if isinstance(err, Image.UnidentifiedImageError) else f"{type(err).__name__}: {err}")
+            raise ValueError(f"cannot read {name!r} as an image ({why}); give a PNG, JPEG, WebP, TIFF, "
+                             "GIF or BMP file") from None
         w, h = im.size
         s = _factor(w, h, (1, 2, 4, 8)) if im.format in ("JPEG", "MPO") else 1
         if s > 1:
@@ -124,7 +126,7 @@ def read_image(path, progress: Callable[[str], None] | None = None) -> np.ndarra
             if r > 1:
                 say(f"reducing {im.size[0]} x {im.size[1]} pixels by {r}")
                 im = im.reduce(r)  # (w / r, h / r): the mean of r x r blocks
-            a = _pixels(im, sixteen, say)
         except (OSError, ValueError, SyntaxError, MemoryError, EOFError) as err:
-            raise ValueError(f"cannot decode {name!r} ({type(err).__name__}: {err})") from None
-    return to_rgb(a)  # (H, W, 3)
+            raise ValueError(f"cannot decode {name!r} ({type(err).__name__}: {err}); is the file complete?"
+                             ) from None
+    return to_rgb(_pixels(im, sixteen, say))  # (H, W, 3)
