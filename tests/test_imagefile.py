@@ -167,3 +167,31 @@ def test_iou_is_exact_for_huge_finite_boxes():
         assert iou([0, 0, 1e308, 1e308], [0, 0, 1e308 / 2, 1e308]) == pytest.approx(0.5, rel=1e-15)
         tiny = 2.0**-1070  # a subnormal number
         assert iou([0, 0, tiny, tiny], [0, 0, tiny / 2, tiny]) == 0.5
+
+
+# -- the second pass: files that used to give a silent wrong answer or a confusing one --------
+def test_nan_pixels_an_empty_file_and_an_unread_format_are_named(tmp_path):
+    f = np.random.default_rng(0).random((40, 50)).astype(np.float32)
+    f[3, 4] = np.nan
+    Image.fromarray(f).save(tmp_path / "nan.tif")  # used to load as an all-black photo
+    with pytest.raises(ValueError, match="NaN"):
+        load_image(tmp_path / "nan.tif")
+    (tmp_path / "empty.png").write_bytes(b"")
+    with pytest.raises(ValueError, match="empty.png.*an empty file"):
+        load_image(tmp_path / "empty.png")
+    (tmp_path / "drawing.eps").write_text("%!PS-Adobe-3.0 EPSF-3.0\n%%BoundingBox: 0 0 100 100\nshowpage\n")
+    with pytest.raises(ValueError, match="not a format numpycam reads"):  # never handed to Ghostscript
+        load_image(tmp_path / "drawing.eps")
+
+
+def test_palette_transparency_cmyk_and_a_png_named_jpg_read_as_their_rgb(tmp_path):
+    a = np.zeros((40, 40, 3), dtype=np.uint8)
+    a[:, :20] = (255, 0, 0)
+    p = Image.fromarray(a).convert("P", palette=Image.Palette.ADAPTIVE, colors=2)
+    black = p.getpixel((30, 0))
+    p.save(tmp_path / "pal.png", transparency=black)  # the black half is transparent: white
+    np.testing.assert_allclose(load_image(tmp_path / "pal.png")[0, [0, 30]], [[1, 0, 0], [1, 1, 1]], atol=1e-6)
+    Image.fromarray(a).save(tmp_path / "named.jpg", format="PNG")  # the content decides, not the name
+    np.testing.assert_array_equal(load_image(tmp_path / "named.jpg"), a / 255.0)
+    Image.fromarray(a).convert("CMYK").save(tmp_path / "cmyk.tif")
+    np.testing.assert_allclose(load_image(tmp_path / "cmyk.tif")[0, [0, 30]], [[1, 0, 0], [0, 0, 0]], atol=1e-6)
