@@ -7,12 +7,13 @@ matplotlib already depends on). The rules, in the order they are applied:
 
     1. only a regular file is opened (a FIFO or a device is refused at once, never read);
     2. only the formats of FORMATS are tried (PNG, JPEG, WebP, TIFF, GIF, BMP);
-    3. the size in the header is checked BEFORE decoding: a JPEG larger than LOAD_PIXELS is
-       decoded at 1/2, 1/4 or 1/8 scale (Pillow's ``draft``, the smallest that fits), and a
-       file that would still decode to more than MAX_PIXELS (Pillow's own limit) is refused;
-    4. any other format above LOAD_PIXELS is reduced right after decoding by the smallest whole
+    3. the size in the header is checked BEFORE decoding: over 2 x MAX_PIXELS Pillow refuses
+       it; a JPEG larger than LOAD_PIXELS is decoded at 1/2, 1/4 or 1/8 scale (Pillow's
+       ``draft``, the least reduction that fits); a file that would still decode to more than
+       MAX_PIXELS (Pillow's limit, which matplotlib skipped for PNG) is refused;
+    4. the EXIF orientation is applied (the photo as every viewer shows it);
+    5. any image still above LOAD_PIXELS is reduced right after decoding by the smallest whole
        factor s that fits (Pillow's ``reduce``: the mean of s x s blocks);
-    5. the EXIF orientation is applied (the photo as every viewer shows it);
     6. the pixels are scaled to [0, 1]: 8-bit data / 255, 16-bit data / 65535; 32-bit integer
        and float data are kept if they lie in [0, 1], else stretched: (v - min) / (max - min);
        alpha is composited over white (:func:`numpycam.imagenet.preprocess.to_rgb`).
