@@ -121,7 +121,7 @@ def test_missing_unreadable_and_folder_are_clear_errors(tmp_path):
         load_image(tmp_path / "nope.jpg")
     bad = tmp_path / "notes.png"
     bad.write_text("this is not a picture")
-    with pytest.raises(ValueError, match="cannot read .*notes.png.* PNG or JPEG"):
+    with pytest.raises(ValueError, match="cannot read .*notes.png.* PNG, JPEG, WebP, TIFF, GIF or BMP"):
         load_image(bad)
     with pytest.raises(IsADirectoryError, match="folder"):
         load_image(tmp_path)
@@ -133,7 +133,7 @@ def test_resize_keeps_a_constant_image_and_rows_sum_to_one(h, w, H, W):
     out = resize(np.full((h, w, 3), 0.3), (H, W))
     assert out.shape == (H, W, 3)
     np.testing.assert_allclose(out, 0.3, rtol=1e-12)
-    np.testing.assert_allclose(prep._resize_matrix(h, H).sum(axis=1), 1.0)
+    np.testing.assert_allclose(prep._resize_matrix(h, H)[0].sum(axis=1), 1.0)
 
 
 def test_resize_to_the_same_size_is_the_identity_and_shrinking_averages():

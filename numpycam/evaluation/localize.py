@@ -70,6 +70,8 @@ def iou(box_a: ArrayLike, box_b: ArrayLike) -> float | np.ndarray:
         inter = max(0, min(xa1, xb1) - max(xa0, xb0)) * max(0, min(ya1, yb1) - max(ya0, yb0))
         iou   = inter / (area_a + area_b - inter),   0 when the union is empty
 
+    exact to rounding for any finite boxes, however large (computed after a common scaling).
+
     Works on arrays of shape (..., 4) that broadcast against each other, e.g. (N, 4) vs (4,)
     or (N, 1, 4) vs (1, M, 4) for an N x M matrix. Boxes that only touch have IoU 0.
 
@@ -85,6 +87,11 @@ def iou(box_a: ArrayLike, box_b: ArrayLike) -> float | np.ndarray:
             f"box_a of shape {a.shape} and box_b of shape {b.shape} do not broadcast; add "
             "axes, e.g. a[:, None] and b[None] for an all-pairs matrix"
         ) from None
+    # Both boxes are scaled by the power of two 2^-e that brings their largest coordinate into
+    # [0.5, 1): exact (a power of two only moves the exponent) and IoU does not change with
+    # scale, so areas of huge boxes (1e308 squared) cannot overflow.
+    e = np.frexp(np.maximum(np.abs(a).max(axis=-1), np.abs(b).max(axis=-1)))[1]  # broadcast shape
+    a, b = np.ldexp(a, -e[..., None]), np.ldexp(b, -e[..., None])
     iw = np.clip(np.minimum(a[..., 2], b[..., 2]) - np.maximum(a[..., 0], b[..., 0]), 0, None)
     ih = np.clip(np.minimum(a[..., 3], b[..., 3]) - np.maximum(a[..., 1], b[..., 1]), 0, None)
     inter = iw * ih

@@ -1,6 +1,6 @@
 """The photos shipped with numpycam, loading any photo, the photos' boxes, and a picture of two.
 
-    image = load_image("chelsea")        # a shipped photo by name, or any PNG/JPEG path: (300, 451, 3)
+    image = load_image("chelsea")        # a shipped photo by name, or an image file: (300, 451, 3)
     box = photo_box("chelsea")           # (x0, y0, x1, y1), the cat, in the photo's pixels
     scene, boxes = two_objects()         # the cat beside the espresso cup, with both boxes
 
@@ -14,11 +14,14 @@ from __future__ import annotations
 
 import functools
 import json
+import os
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
 
-from numpycam.imagenet.preprocess import SIZE, resize, to_rgb
+from numpycam.imagenet.imagefile import read_image
+from numpycam.imagenet.preprocess import SIZE, resize
 
 DATA = Path(__file__).resolve().parent / "data"
 # the photos shipped in DATA (name -> what it shows); their boxes are in DATA / "boxes.json"
@@ -44,32 +47,26 @@ def photo_path(name: str) -> Path:
     return DATA / f"{check_photo_name(name)}.jpg"
 
 
-def load_image(path_or_name: str | Path) -> np.ndarray:
-    """A photo as (H, W, 3) float64 in [0, 1]: a PNG/JPEG file, or a shipped photo's name.
+def load_image(path_or_name: str | Path, progress: Callable[[str], None] | None = None) -> np.ndarray:
+    """A photo as (H, W, 3) float64 in [0, 1]: an image file, or a shipped photo's name.
 
-    Files are read with ``matplotlib.image.imread`` (JPEG through Pillow, which matplotlib
-    depends on); greyscale and RGBA are converted by
-    :func:`numpycam.imagenet.preprocess.to_rgb`. A photo smaller than
+    Files are read by :func:`numpycam.imagenet.imagefile.read_image` (Pillow; PNG, JPEG, WebP,
+    TIFF, GIF or BMP): the size is bounded before decoding, a photo over LOAD_PIXELS comes back
+    reduced, the EXIF orientation is applied, 16-bit and float data are scaled to [0, 1].
+    ``progress``, if given, is told before a large file is decoded. A photo smaller than
     MIN_SIDE pixels on either side is refused.
     """
-    key = str(path_or_name)
+    key = os.fsdecode(path_or_name) if isinstance(path_or_name, (str, bytes, os.PathLike)) else str(path_or_name)
     if key in PHOTOS and not Path(key).exists():
         path = photo_path(key)
     else:
-        path = Path(path_or_name).expanduser()
+        path = Path(key).expanduser()
         if not path.exists():
             raise FileNotFoundError(f"no such image file: {str(path)!r} (the shipped photos are "
                                     f"{', '.join(PHOTOS)})")
         if path.is_dir():
-            raise IsADirectoryError(f"{str(path)!r} is a folder; give an image file (PNG or JPEG)")
-    import matplotlib.image
-
-    try:
-        raw = matplotlib.image.imread(path)
-    except Exception as err:  # Pillow and matplotlib raise many types for a bad file
-        raise ValueError(f"cannot read {str(path)!r} as an image ({type(err).__name__}: {err}); "
-                         "give a PNG or JPEG file") from None
-    image = to_rgb(raw)
+            raise IsADirectoryError(f"{str(path)!r} is a folder; give an image file (PNG, JPEG, ...)")
+    image = read_image(path, progress)
     h, w = image.shape[:2]
     if min(h, w) < MIN_SIDE:
         raise ValueError(f"{str(path)!r} is {w} x {h} pixels; numpycam needs at least {MIN_SIDE} x {MIN_SIDE} "

@@ -47,6 +47,8 @@ def to_rgb(a) -> np.ndarray:
         a = a[:, :, None]
     if a.ndim != 3 or a.shape[2] not in (1, 2, 3, 4):
         raise ValueError(f"expected an image (H, W), (H, W, 1), (H, W, 2), (H, W, 3) or (H, W, 4); got {a.shape}")
+    if 0 in a.shape[:2]:
+        raise ValueError(f"the image is empty ({a.shape[0]} x {a.shape[1]} pixels); give one with pixels")
     colour, alpha = (a[:, :, :-1], a[:, :, -1:]) if a.shape[2] in (2, 4) else (a, None)
     if alpha is not None:
         colour = alpha * colour + (1.0 - alpha)  # over a white background
@@ -54,39 +56,66 @@ def to_rgb(a) -> np.ndarray:
     return np.ascontiguousarray(rgb)  # (H, W, 3)
 
 
-def _resize_matrix(n_in: int, n_out: int) -> np.ndarray:
-    """(n_out, n_in) weights of an antialiased linear resize along one axis.
+def _resize_matrix(n_in: int, n_out: int, first: int = 0, count: int | None = None):
+    """Weights (count, m) of an antialiased linear resize along one axis, and where they start.
 
     Output pixel i is centred at u_i = (i + 0.5) n_in / n_out in input coordinates; it averages
     the input pixels j with a triangle of half-width r = max(n_in / n_out, 1):
     weight_ij proportional to max(0, 1 - |j + 0.5 - u_i| / r), each row summing to 1. When
     shrinking, r spans every input pixel the output pixel covers (no aliasing); when growing,
-    it is ordinary linear interpolation.
+    it is ordinary linear interpolation. Only the outputs first .. first + count - 1 are made,
+    and only the input pixels j0 .. j0 + m - 1 that they touch: returns (weights, j0).
     """
+    count = n_out - first if count is None else count
     scale = n_in / n_out
-    u = (np.arange(n_out) + 0.5) * scale  # (n_out,)
-    d = np.abs(np.arange(n_in) + 0.5 - u[:, None]) / max(scale, 1.0)  # (n_out, n_in)
+    r = max(scale, 1.0)
+    u = (np.arange(first, first + count) + 0.5) * scale  # (count,)
+    j0 = max(int(np.floor(u[0] - r - 0.5)), 0)  # every j outside j0 .. j1 - 1 has weight 0
+    j1 = min(int(np.ceil(u[-1] + r - 0.5)) + 1, n_in)
+    d = np.abs(np.arange(j0, j1) + 0.5 - u[:, None]) / r  # (count, m)
     w = np.clip(1.0 - d, 0.0, None)
-    return w / w.sum(axis=1, keepdims=True)
+    return w / w.sum(axis=1, keepdims=True), j0
+
+
+def _block_mean(a: np.ndarray, sh: int, sw: int) -> np.ndarray:
+    """Mean over sh x sw blocks (ragged last rows and columns dropped): (H, W, C) -> (H // sh, W // sw, C)."""
+    H, W = a.shape[0] // sh * sh, a.shape[1] // sw * sw
+    return a[:H, :W].reshape(H // sh, sh, W // sw, sw, -1).mean(axis=(1, 3))
+
+
+def _resize_window(a, size, top: int = 0, left: int = 0, out=None) -> np.ndarray:
+    """``resize(a, size)[top : top + out[0], left : left + out[1]]``, computing only that window.
+
+    A photo much larger than the target is first averaged over s x s blocks (s = the whole
+    factor that keeps it at least twice the target), then along each axis alone while that axis
+    is still over four times its target (a thin panorama); the rest is two small banded matrices.
+    """
+    a = np.asarray(a, dtype=np.float64)
+    h, w = (int(v) for v in size)
+    oh, ow = out if out is not None else (h, w)
+    if a.ndim != 3 or min(h, w, oh, ow) < 1 or 0 in a.shape:
+        raise ValueError(f"resize takes a non-empty (H, W, C) image and a size (h, w) >= 1; got {a.shape} and {size}")
+    s = min(a.shape[0] // (2 * h), a.shape[1] // (2 * w))
+    if s >= 2:
+        a = _block_mean(a, s, s)
+    sh, sw = a.shape[0] // (2 * h), a.shape[1] // (2 * w)
+    if max(sh, sw) >= 2:  # only a thin panorama gets here: s above already took a photo near 2x
+        a = _block_mean(a, max(sh, 1), max(sw, 1))
+    rows, j0 = _resize_matrix(a.shape[0], h, top, oh)  # (oh, m), its first input row j0
+    cols, k0 = _resize_matrix(a.shape[1], w, left, ow)  # (ow, n)
+    a = a[j0 : j0 + rows.shape[1], k0 : k0 + cols.shape[1]]  # the input pixels the window reads
+    t = (rows @ a.reshape(a.shape[0], -1)).reshape(oh, a.shape[1], -1)  # (oh, n, C)
+    return cols @ t  # (ow, n) @ (oh, n, C) -> (oh, ow, C)
 
 
 def resize(image, size: tuple[int, int]) -> np.ndarray:
     """(H, W, C) -> (h, w, C) = ``size``, antialiased bilinear, in float64.
 
-    A photo much larger than the target is first averaged over s x s blocks (s = the whole
-    factor that keeps it at least twice the target), so the dense matrices stay small.
+    The work and memory are bounded by the output and the pixels it reads (thin panoramas
+    too): large photos are first block-averaged, then each output pixel reads only the input
+    pixels of its triangle (see ``_resize_matrix``).
     """
-    a = np.asarray(image, dtype=np.float64)
-    h, w = (int(v) for v in size)
-    if a.ndim != 3 or h < 1 or w < 1:
-        raise ValueError(f"resize takes an (H, W, C) image and a size (h, w) >= 1; got {a.shape} and {size}")
-    s = min(a.shape[0] // (2 * h), a.shape[1] // (2 * w))
-    if s >= 2:
-        H, W = a.shape[0] // s * s, a.shape[1] // s * s
-        a = a[:H, :W].reshape(H // s, s, W // s, s, -1).mean(axis=(1, 3))
-    rows, cols = _resize_matrix(a.shape[0], h), _resize_matrix(a.shape[1], w)
-    out = (rows @ a.reshape(a.shape[0], -1)).reshape(h, a.shape[1], -1)  # (h, W, C)
-    return cols @ out  # (w, W) @ (h, W, C) -> (h, w, C)
+    return _resize_window(image, size)
 
 
 def _crop_geometry(H: int, W: int, size: int, shorter: int):
@@ -101,8 +130,10 @@ def _crop_geometry(H: int, W: int, size: int, shorter: int):
 def center_crop(image, size: int = SIZE, shorter: int = RESIZE) -> np.ndarray:
     """Resize so that the shorter side is ``shorter`` pixels, then cut the central size x size."""
     a = np.asarray(image)
+    if a.ndim != 3 or 0 in a.shape:
+        raise ValueError(f"center_crop takes a non-empty (H, W, C) image; got shape {a.shape}")
     h, w, top, left = _crop_geometry(a.shape[0], a.shape[1], size, shorter)
-    return resize(a, (h, w))[top : top + size, left : left + size]
+    return _resize_window(a, (h, w), top, left, (size, size))
 
 
 def box_in_crop(box, image_shape, size: int = SIZE, shorter: int = RESIZE) -> np.ndarray:
