@@ -6,6 +6,7 @@
     weights       the optional package's weights file, and the network built from it
     classes       the 1000 class names, a class by name, the top classes of a score row
     preprocess    a photo -> the network's input x (1, 3, 224, 224), and back
+    imagefile     read_image: any photo file, bounded before decoding, EXIF-upright, scaled to [0, 1]
     photos        the shipped photos (data/), loading any photo, their boxes, the two-object picture
     explainer     explain_photo: what ``numpycam explain`` computes (its figures: numpycam.viz.photos)
 """
