@@ -43,6 +43,7 @@ def explain(*args: str, cwd: Path) -> subprocess.CompletedProcess:
     (["chelsea", "--method", "score_cam"], "known, but costs one forward pass per channel, 1280 here"),
     (["chelsea", "--classes", ",".join(str(k) for k in range(21))], "21 different classes"),
     (["chelsea", "nosuch.png"], "no such image file: 'nosuch.png'"),
+    (["chelsea", "--classes", " , "], "--classes names no class"),
     (["chelsea", "--classes", "tigre cat"], "did you mean 'tiger cat'"),
     (["chelsea", "--classes", "1000"], "out of range"),
     (["chelsea", "--top", "0"], "--top"),
@@ -211,3 +212,21 @@ def test_classes_are_explained_one_at_a_time_from_one_forward_pass_of_one_image(
     np.testing.assert_allclose(r.maps, METHODS["hires_cam"].function(model, x, c), rtol=1e-5, atol=1e-9)
     np.testing.assert_allclose(r.second, METHODS["cam"].function(model, x, c), rtol=1e-5, atol=1e-6)
     np.testing.assert_allclose(r.guided, guided_backprop(model, x, c), rtol=1e-5, atol=1e-9)
+
+
+def test_results_are_written_row_by_row_and_the_json_list_is_closed(tmp_path):
+    import csv
+    import json
+
+    from numpycam.commands.explain import COLUMNS, Results
+
+    results = Results(tmp_path / "out")
+    assert not (tmp_path / "out").exists()  # nothing explained, nothing written
+    row = dict.fromkeys(COLUMNS, 1)
+    results.add(row)
+    results.add({**row, "name": "a, \"quoted\" name"})
+    with open(tmp_path / "out" / "results.csv", newline="") as f:  # readable before the end
+        assert [r["name"] for r in csv.DictReader(f)] == ["1", 'a, "quoted" name']
+    results.close()
+    rows = json.loads((tmp_path / "out" / "results.json").read_text())
+    assert rows == [row, {**row, "name": 'a, "quoted" name'}] and results.rows == 2

@@ -93,15 +93,33 @@ def result_row(photo: str, result, figure: Path) -> dict:
     return dict(zip(COLUMNS, values, strict=True))
 
 
-def write_results(rows: list[dict], out: Path) -> list[Path]:
-    """results.csv and results.json in ``out``, one row per figure."""
-    out.mkdir(parents=True, exist_ok=True)
-    with open(out / "results.csv", "w", newline="", encoding="utf-8") as f:
-        writer = csv.DictWriter(f, fieldnames=COLUMNS)
-        writer.writeheader()
-        writer.writerows(rows)
-    (out / "results.json").write_text(json.dumps(rows, indent=1) + "\n", encoding="utf-8")
-    return [out / "results.csv", out / "results.json"]
+class Results:
+    """``results.csv`` and ``results.json`` in ``out``, written a row at a time as each figure is
+    written: memory does not grow with the photos, and an interrupted run keeps one row per
+    figure written so far (``close`` ends the JSON list)."""
+
+    def __init__(self, out: Path) -> None:
+        self.paths, self.rows, self._files = (out / "results.csv", out / "results.json"), 0, None
+
+    def add(self, row: dict) -> None:
+        if self._files is None:  # opened at the first row: a run that explains nothing writes nothing
+            self.paths[0].parent.mkdir(parents=True, exist_ok=True)
+            self._files = [open(path, "w", newline="", encoding="utf-8") for path in self.paths]
+            self._csv = csv.DictWriter(self._files[0], fieldnames=COLUMNS)
+            self._csv.writeheader()
+            self._files[1].write("[")
+        self._csv.writerow(row)
+        self._files[1].write(("," if self.rows else "") + "\n " + json.dumps(row))
+        self.rows += 1
+        for f in self._files:
+            f.flush()
+
+    def close(self) -> None:
+        if self._files is not None:
+            self._files[1].write("\n]\n")
+            for f in self._files:
+                f.close()
+            self._files = None
 
 
 def _unique_stem(photo: str, used: set) -> str:
@@ -122,13 +140,35 @@ def run(args: argparse.Namespace) -> int:
 
     try:  # every argument is checked before the network is loaded
         lookup_method(args.method)
-        classes = wanted_classes([c.strip() for v in args.classes for c in v.split(",") if c.strip()]
-                                 ) if args.classes else None
+        if args.classes is not None:
+            asked = [c.strip() for v in args.classes for c in v.split(",") if c.strip()]
+            if not asked:
+                raise ValueError("--classes names no class; give names or indices, e.g. --classes 'tiger cat,281'")
+            args.classes = wanted_classes(asked)
         photos = photo_list(args.image)
     except (ValueError, OSError) as err:
         return _usage(str(err))
+    results = Results(args.out)
+    try:
+        failed = _explain_all(photos, args, results, start, progress)
+    finally:
+        results.close()
+    if results.rows:
+        print(f"results: {results.paths[0]}, {results.paths[1]} ({results.rows} "
+              f"row{'s' if results.rows > 1 else ''}, one per figure)")
+    if failed is None or failed:  # None: the one photo, or the layer, was a usage error
+        if failed:
+            print(f"numpycam explain: {failed} of {len(photos)} photos could not be explained (above)",
+                  file=sys.stderr)
+        return 2
+    return 0
+
+
+def _explain_all(photos, args, results, start, progress) -> int | None:
+    """Explain every photo, the network loaded once; the number of unreadable photos, or None
+    after a usage error (one photo unreadable, or no such layer)."""
     many = len(photos) > 1
-    model, rows, used, failed = None, [], set(), 0
+    model, used, failed = None, set(), 0
     for n, photo in enumerate(photos, 1):
         if many:
             progress(f"photo {n}/{len(photos)}: {photo}")
@@ -136,7 +176,8 @@ def run(args: argparse.Namespace) -> int:
             image = load_image(photo)
         except (ValueError, OSError) as err:  # an unreadable photo: a usage error
             if not many:
-                return _usage(str(err))
+                _usage(str(err))
+                return None
             print(f"numpycam explain: error: {err}", file=sys.stderr)
             failed += 1
             continue
@@ -146,24 +187,18 @@ def run(args: argparse.Namespace) -> int:
             try:
                 layer_index(model, args.method, args.layer)
             except ValueError as err:  # no such layer
-                return _usage(str(err))
-        parts = explain_classes(image, model, classes=classes, top=args.top, method=args.method,
+                _usage(str(err))
+                return None
+        parts = explain_classes(image, model, classes=args.classes, top=args.top, method=args.method,
                                 layer=args.layer, progress=None if many else progress)
-        written = _explain_one(photo, parts, args, _unique_stem(photo, used), rows, start,
-                               None if many else progress)
-        for path in written:
+        for path in _explain_one(photo, parts, args, _unique_stem(photo, used), results, start,
+                                 None if many else progress):
             print(f"  {path}")
-    if rows:
-        csv_path, json_path = write_results(rows, args.out)
-        print(f"results: {csv_path}, {json_path} ({len(rows)} row{'s' if len(rows) > 1 else ''}, one per figure)")
-    if failed:
-        print(f"numpycam explain: {failed} of {len(photos)} photos could not be explained (above)", file=sys.stderr)
-        return 2
-    return 0
+    return failed
 
 
-def _explain_one(photo, parts, args, stem, rows, start, progress) -> list[Path]:
-    """Explain, print and draw one photo, one class at a time; its rows join ``rows``."""
+def _explain_one(photo, parts, args, stem, results, start, progress) -> list[Path]:
+    """Explain, print and draw one photo, one class at a time, each with its row of results."""
     written = []
     for i, result in enumerate(parts):
         if i == 0:
@@ -175,7 +210,7 @@ def _explain_one(photo, parts, args, stem, rows, start, progress) -> list[Path]:
             k, name, p = result.classes[0]
             print(f"      {name:30s} p = {p:.3f}   (class {k}, #{int((result.scores > result.scores[k]).sum()) + 1})")
         written.append(path)
-        rows.append(result_row(photo, result, path))
+        results.add(result_row(photo, result, path))
     print(f"wrote {len(written)} figure{'s' if len(written) > 1 else ''} "
           f"({viz_photos.title_of(result.method)} at {result.layer}) in {time.perf_counter() - start:.1f} s:")
     return written
