@@ -207,6 +207,12 @@ def test_classes_are_explained_one_at_a_time_from_one_forward_pass_of_one_image(
     parts = list(explain_classes("coffee", model, classes=[967, 281], method="hires_cam"))
     assert batches == [1, 1] and [p.maps.shape[0] for p in parts] == [1, 1]
     model.forward = forward
+    # the model used for another photo between two classes: the second class is still right
+    interleaved = []
+    for p in explain_classes("coffee", model, classes=[967, 281], method="hires_cam"):
+        interleaved.append(p.maps[0])
+        model.forward(preprocess(load_image("chelsea")))
+    np.testing.assert_array_equal(interleaved, [p.maps[0] for p in parts])
     # the same maps as the registry's functions on a batch of the photo, one row per class
     x, c = np.repeat(preprocess(load_image("coffee")), 2, axis=0), np.array([967, 281])
     np.testing.assert_allclose(r.maps, METHODS["hires_cam"].function(model, x, c), rtol=1e-5, atol=1e-9)

@@ -140,6 +140,7 @@ def explain_classes(photo, model=None, *, classes=None, top: int = 3, method: st
 
 
 def _explain(x, model, wanted, top, method, layer, say):
+    """The generator behind :func:`explain_classes`, on the checked input x (1, 3, 224, 224)."""
     seconds, t = {}, time.perf_counter()
 
     def lap(step):
@@ -157,6 +158,7 @@ def _explain(x, model, wanted, top, method, layer, say):
     second_method = "grad_cam" if method == "cam" else "cam"
     say("forward pass")
     scores = model.forward(x)[0]  # (1000,); every layer's output is kept for the passes below
+    kept = model.activation(i)  # to notice a forward pass run by someone else between two classes
     lap("forward")
     ranked = top_classes(scores, 1000)
     shown = ranked[:top]
@@ -166,6 +168,9 @@ def _explain(x, model, wanted, top, method, layer, say):
     say(f"{method} at {model.layers[i].name} and guided backprop for {len(c)} "
         f"class{'es' if len(c) > 1 else ''}, one at a time")
     for k in c:
+        if model.activation(i) is not kept:  # the caller used the model in between: ours again
+            model.forward(x)
+            kept = model.activation(i)
         dS = one_hot(np.array([k]), model.num_classes).astype(scores.dtype)  # (1, 1000)
         maps = _class_map(model, method, i, dS)  # (1, h, w)
         second = _class_map(model, second_method, j, dS)  # (1, h', w')
