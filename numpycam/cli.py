@@ -30,7 +30,7 @@ COMMANDS = {
                          "evaluate's"),
     "check": (check, "grade a student's exercise file against the library's own checks"),
     "info": (info, "show the version and the shipped models, layer by layer"),
-    "explain": (explain, "explain a photo: the ImageNet network's top classes and their maps"),
+    "explain": (explain, "explain photos or folders of them: the ImageNet network's top classes and their maps"),
     "notebooks": (notebooks, "execute the lessons into notebooks (.ipynb with their outputs and figures)"),
     "site": (site, "build the course as a static website (lessons, figures, maths, exercises)"),
 }

@@ -27,7 +27,7 @@ NUMERIC = [
     ("info", "--size", (8, 512, " pixels")),
     ("check", "--seed", "seed"), ("check", "--timeout", "seconds"), ("check", "--memory", "seed"),
     ("check", "--jobs", (1, 64, "")), ("evaluate", "--val-n", "seed"), ("evaluate", "--val-seed", "seed"),
-    ("explain", "--top", (1, 1000, "")),
+    ("explain", "--top", (1, 20, " classes")),
 ]
 # bad text -> the error every option of that kind must give
 BAD = {

@@ -38,12 +38,17 @@ def explain(*args: str, cwd: Path) -> subprocess.CompletedProcess:
 
 @pytest.mark.parametrize("args, message", [
     (["no_such_photo.jpg"], "no such image file"),
-    (["chelsea", "--method", "gradcam"], "unknown method 'gradcam'"),
+    (["chelsea", "--method", "gradcam"], "unknown method 'gradcam'; did you mean 'grad_cam'?"),
+    (["chelsea", "--method", "Grad-CAM"], "did you mean 'grad_cam'?"),
+    (["chelsea", "--method", "score_cam"], "known, but costs one forward pass per channel, 1280 here"),
+    (["chelsea", "--classes", ",".join(str(k) for k in range(21))], "21 different classes"),
+    (["chelsea", "nosuch.png"], "no such image file: 'nosuch.png'"),
+    (["chelsea", "--classes", " , "], "--classes names no class"),
     (["chelsea", "--classes", "tigre cat"], "did you mean 'tiger cat'"),
     (["chelsea", "--classes", "1000"], "out of range"),
     (["chelsea", "--top", "0"], "--top"),
     (["chelsea", "--top", "many"], "--top"),
-    (["chelsea", "--top", "1001"], "must be in 1..1000, got 1001"),
+    (["chelsea", "--top", "21"], "must be in 1..20 classes, got 21"),
     ([], "the following arguments are required: image"),
 ])
 def test_bad_arguments_give_one_line_and_exit_2(args, message, tmp_path):
@@ -104,3 +109,130 @@ def test_explain_photo_maps_and_guided_grad_cam():
     np.testing.assert_allclose(r.guided_map, r.guided * upsample(r.maps, (224, 224))[:, None], rtol=1e-5,
                                atol=1e-12)
     assert r.top[0][0] == 967  # the photo of an espresso is an espresso
+
+
+def test_an_empty_folder_is_a_usage_error_before_the_network_loads(tmp_path):
+    (tmp_path / "empty").mkdir()
+    proc = explain("empty", cwd=tmp_path)
+    assert proc.returncode == 2 and "holds no PNG or JPEG file" in proc.stderr
+    assert "loading" not in proc.stderr
+
+
+def test_a_results_row_gives_the_peak_and_the_box_in_crop_pixels():
+    from numpycam.commands.explain import COLUMNS, result_row
+    from numpycam.imagenet.explainer import PhotoExplanation
+
+    m = np.zeros((1, 7, 7))
+    m[0, 1, 5] = 1.0  # one hot cell: row 1, column 5 of 7, i.e. crop rows 32-64, columns 160-192
+    scores = np.zeros(1000)
+    scores[[7, 3]] = (2.0, 1.0)  # class 3 is second
+    r = PhotoExplanation(np.zeros((224, 224, 3)), scores, [], [(3, "cock", 0.1)], m, m, None, None,
+                         "grad_cam", "cam", "head_relu", {})
+    row = result_row("a.jpg", r, Path("out/a_1_cock.png"))
+    assert tuple(row) == COLUMNS
+    assert (row["file"], row["rank"], row["class"], row["name"], row["layer"]) == ("a.jpg", 2, 3, "cock", "head_relu")
+    assert 32 <= row["peak_row"] < 64 and 160 <= row["peak_col"] < 192
+    x0, y0, x1, y1 = row["box_x0"], row["box_y0"], row["box_x1"], row["box_y1"]
+    assert 0 < y0 < 48 < y1 < 80 and 144 < x0 < 176 < x1 < 208  # around the cell, not the whole crop
+    assert row["figure"] == str(Path("out/a_1_cock.png"))
+
+
+@needs_network
+def test_classes_before_the_image_no_longer_swallow_it(tmp_path):
+    proc = explain("--classes", "tiger cat,Tiger Cat,282", "chelsea", "--out", "o", cwd=tmp_path)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    assert [p.name for p in (tmp_path / "o").glob("*.png")] == ["chelsea_1_tiger_cat.png"]  # merged
+
+
+@needs_network
+def test_explain_many_photos_loads_the_network_once_and_writes_one_row_per_figure(tmp_path):
+    import csv
+    import json
+
+    from numpycam.imagenet.photos import photo_path
+
+    for folder in ("a", "b"):
+        (tmp_path / folder).mkdir()
+        shutil.copy(photo_path("coffee"), tmp_path / folder / "cup.jpg")
+    shutil.copy(photo_path("rocket"), tmp_path / "a" / "Rocket.JPEG")
+    (tmp_path / "a" / "notes.txt").write_text("not a photo")
+    proc = explain("chelsea", "a", "b", "--top", "2", "--out", "o", cwd=tmp_path)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    assert proc.stderr.count("loading the efficientnet_lite0 network") == 1
+    assert [line.split("] ")[1] for line in proc.stderr.splitlines() if "photo " in line] == [
+        "photo 1/4: chelsea ...", f"photo 2/4: {Path('a/Rocket.JPEG')} ...",
+        f"photo 3/4: {Path('a/cup.jpg')} ...", f"photo 4/4: {Path('b/cup.jpg')} ..."]
+    figures = sorted(p.name for p in (tmp_path / "o").glob("*.png"))
+    assert len(figures) == 8 and "cup_1_espresso.png" in figures and "cup_2_1_espresso.png" in figures
+    with open(tmp_path / "o" / "results.csv", newline="") as f:
+        rows = list(csv.DictReader(f))
+    assert sorted(Path(r["figure"]).name for r in rows) == figures  # one row per figure, and back
+    assert json.loads((tmp_path / "o" / "results.json").read_text()) == [
+        {**r, **{k: int(r[k]) for k in ("rank", "class", "peak_row", "peak_col", "box_x0", "box_y0",
+                                        "box_x1", "box_y1")}, "probability": float(r["probability"])}
+        for r in rows]
+    assert [(r["file"], r["rank"]) for r in rows][:2] == [("chelsea", "1"), ("chelsea", "2")]
+    assert rows[0]["name"] == "Egyptian cat" and rows[0]["method"] == "grad_cam"
+
+
+@needs_network
+def test_one_unreadable_photo_among_many_is_reported_and_the_rest_explained(tmp_path):
+    from numpycam.imagenet.photos import photo_path
+
+    (tmp_path / "p").mkdir()
+    (tmp_path / "p" / "bad.jpg").write_bytes(b"\xff\xd8 not really a jpeg")
+    shutil.copy(photo_path("coffee"), tmp_path / "p" / "good.jpg")
+    proc = explain("p", "--top", "1", "--out", "o", cwd=tmp_path)
+    assert proc.returncode == 2 and "cannot read" in proc.stderr and "Traceback" not in proc.stderr
+    assert [p.name for p in (tmp_path / "o").glob("*.png")] == ["good_1_espresso.png"]
+    assert len((tmp_path / "o" / "results.csv").read_text().splitlines()) == 2
+
+
+@needs_network
+def test_classes_are_explained_one_at_a_time_from_one_forward_pass_of_one_image():
+    from numpycam.imagenet.explainer import explain_classes, explain_photo
+    from numpycam.imagenet.photos import load_image
+    from numpycam.imagenet.preprocess import preprocess
+    from numpycam.imagenet.weights import efficientnet_lite0_pretrained
+    from numpycam.methods.guided import guided_backprop
+    from numpycam.methods.registry import METHODS
+
+    model = efficientnet_lite0_pretrained()
+    batches = []
+    forward = model.forward
+    model.forward = lambda x: batches.append(len(x)) or forward(x)
+    r = explain_photo("coffee", model, classes=["espresso", "tabby", 967], method="hires_cam")
+    assert batches == [1]  # one forward pass of one image for both classes (memory: one image)
+    assert [k for k, _, _ in r.classes] == [967, 281]  # the repeated espresso merged
+    parts = list(explain_classes("coffee", model, classes=[967, 281], method="hires_cam"))
+    assert batches == [1, 1] and [p.maps.shape[0] for p in parts] == [1, 1]
+    model.forward = forward
+    # the model used for another photo between two classes: the second class is still right
+    interleaved = []
+    for p in explain_classes("coffee", model, classes=[967, 281], method="hires_cam"):
+        interleaved.append(p.maps[0])
+        model.forward(preprocess(load_image("chelsea")))
+    np.testing.assert_array_equal(interleaved, [p.maps[0] for p in parts])
+    # the same maps as the registry's functions on a batch of the photo, one row per class
+    x, c = np.repeat(preprocess(load_image("coffee")), 2, axis=0), np.array([967, 281])
+    np.testing.assert_allclose(r.maps, METHODS["hires_cam"].function(model, x, c), rtol=1e-5, atol=1e-9)
+    np.testing.assert_allclose(r.second, METHODS["cam"].function(model, x, c), rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(r.guided, guided_backprop(model, x, c), rtol=1e-5, atol=1e-9)
+
+
+def test_results_are_written_row_by_row_and_the_json_list_is_closed(tmp_path):
+    import csv
+    import json
+
+    from numpycam.commands.explain import COLUMNS, Results
+
+    results = Results(tmp_path / "out")
+    assert not (tmp_path / "out").exists()  # nothing explained, nothing written
+    row = dict.fromkeys(COLUMNS, 1)
+    results.add(row)
+    results.add({**row, "name": "a, \"quoted\" name"})
+    with open(tmp_path / "out" / "results.csv", newline="") as f:  # readable before the end
+        assert [r["name"] for r in csv.DictReader(f)] == ["1", 'a, "quoted" name']
+    results.close()
+    rows = json.loads((tmp_path / "out" / "results.json").read_text())
+    assert rows == [row, {**row, "name": 'a, "quoted" name'}] and results.rows == 2

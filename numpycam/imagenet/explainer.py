@@ -4,21 +4,25 @@ What ``numpycam explain`` computes (the figures are drawn by :mod:`numpycam.viz.
 
     x = preprocess(photo)                         # (1, 3, 224, 224), the centre crop
     S = model.forward(x)                          # (1, 1000) scores; softmax gives the top K
-    for each class c explained:
-        L^c      = method(model, x, c, layer)     # e.g. Grad-CAM at the last block, (h, w)
-        G^c      = guided backprop dS^c/dx        # (3, 224, 224)
+    for each class c explained, one at a time:
+        g^c      = dS^c/df                        # one backward pass to the map's layer
+        L^c      = sum_k weight_k(f, g^c) f_k     # the method's rule, e.g. Grad-CAM, (h, w)
+        G^c      = guided backprop dS^c/dx        # one guided backward pass, (3, 224, 224)
         G^c * upsample(L^c)                       # Guided Grad-CAM (Selvaraju et al., Sec. 3)
         CAM^c    = sum_k w_k^c f_k                # (h, w); with --method cam: Grad-CAM instead
 
-All classes are computed together: the crop is repeated once per class, so each method runs
-one forward and (at most) one backward pass for the whole batch.
+One forward pass per photo: every backward pass reuses the layer outputs it kept, so memory
+is that of one image whatever the number of classes (``explain_classes`` yields one class at a
+time; ``explain_photo`` stacks them). The maps equal the registry's functions called on x and c
+(tests/test_explain.py checks it).
 """
 
 from __future__ import annotations
 
+import difflib
 import time
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -26,13 +30,15 @@ from numpycam.imagenet.classes import class_index, class_names, top_classes
 from numpycam.imagenet.photos import load_image
 from numpycam.imagenet.preprocess import crop_from_input, preprocess
 from numpycam.imagenet.weights import efficientnet_lite0_pretrained
-from numpycam.methods.base import feature_layer, weighted_sum
-from numpycam.methods.cam import gap_head
-from numpycam.methods.guided import guided_backprop
+from numpycam.methods.base import feature_layer, one_hot, weighted_sum
+from numpycam.methods.cam import check_cam_layer, gap_head
 from numpycam.methods.postprocess import upsample
 from numpycam.methods.registry import METHODS
 
 MODEL = "efficientnet_lite0"
+# At most this many classes per photo (--top and --classes). Memory no longer grows with it (one
+# class at a time); time and output do: each class is two backward passes and one figure.
+MAX_CLASSES = 20
 
 
 def offered_methods() -> list[str]:
@@ -43,11 +49,29 @@ def offered_methods() -> list[str]:
 
 def lookup_method(name: str) -> Callable:
     """The map function of a method by name, from :data:`numpycam.methods.registry.METHODS`:
-    ``function(model, x, c, layer=None) -> (N, h, w)``. An unknown or unoffered name is a
-    ValueError that lists the choices."""
-    if name not in offered_methods():
-        raise ValueError(f"unknown method {name!r}; choose one of {', '.join(offered_methods())}")
-    return METHODS[name].function
+    ``function(model, x, c, layer=None) -> (N, h, w)``. A ValueError otherwise: a known method
+    that explain does not offer says why; an unknown name gets "did you mean" and the choices."""
+    offered = offered_methods()
+    if name in offered:
+        return METHODS[name].function
+    choices = f"choose one of {', '.join(offered)}"
+    if name in METHODS:
+        raise ValueError(f"method {name!r} is known, but costs one forward pass per channel, 1280 "
+                         f"here; not offered by explain ({choices}, or call numpycam.{name} in Python)")
+    key = str(name).lower().replace("-", "_").replace(" ", "_")
+    close = difflib.get_close_matches(key, offered, n=1, cutoff=0.6)
+    hint = f"; did you mean {close[0]!r}?" if close else ""
+    raise ValueError(f"unknown method {name!r}{hint} ({choices})")
+
+
+def wanted_classes(classes) -> list[int]:
+    """Class indices of names or indices, duplicates merged (first one kept), at most
+    MAX_CLASSES of them (a ValueError saying so)."""
+    wanted = list(dict.fromkeys(class_index(k) for k in classes))
+    if len(wanted) > MAX_CLASSES:
+        raise ValueError(f"{len(wanted)} different classes asked for; explain takes at most "
+                         f"{MAX_CLASSES} per run (each is two backward passes and one figure)")
+    return wanted
 
 
 @dataclass(frozen=True)
@@ -76,14 +100,87 @@ class PhotoExplanation:
     seconds: dict
 
 
-def _resolve_layer(model, method: str, layer):
-    """The name of the layer the method's map lives at (for titles), checking that it exists."""
-    if method == "cam":
-        return model.layers[gap_head(model) - 1].name
+def layer_index(model, method: str, layer) -> int:
+    """Index of the layer the method's map lives at; a ValueError naming the blocks if there is
+    no such layer."""
     try:
-        return model.layers[feature_layer(model, layer)].name
+        if method == "cam":  # CAM lives at the maps that feed GAP only
+            check_cam_layer(model, gap_head(model), layer)
+            return gap_head(model) - 1
+        return feature_layer(model, layer)
     except KeyError as err:
         raise ValueError(f"{err.args[0]} (the blocks are named block1 .. block16)") from None
+
+
+def _class_map(model, method: str, i: int, dS: np.ndarray) -> np.ndarray:
+    """The method's map (1, h, w) at layer i for the class of dS, from the last forward pass."""
+    f = model.activation(i)  # (1, K, h, w)
+    if method == "cam":
+        return weighted_sum(f, dS @ model.layers[-1].W)  # (1, h, w): sum_k w_k^c f_k
+    m = METHODS[method]
+    g = model.backward(dS, until=i, param_grads=False)  # (1, K, h, w): g = dS^c/df
+    L = weighted_sum(f, m.weights(f, g))  # (1, h, w)
+    return np.maximum(L, 0) if m.relu else L
+
+
+def explain_classes(photo, model=None, *, classes=None, top: int = 3, method: str = "grad_cam",
+                    layer: str | None = None, progress: Callable[[str], None] | None = None
+                    ) -> Iterator[PhotoExplanation]:
+    """:func:`explain_photo` one class at a time: yields a PhotoExplanation of one class
+    (``classes``, ``maps``, ... of length 1) per explained class, in order, all from one
+    forward pass. Arguments as in :func:`explain_photo`; they are checked before anything runs."""
+    say = progress or (lambda message: None)
+    lookup_method(method)  # unknown names fail before any work
+    if isinstance(top, bool) or not isinstance(top, (int, np.integer)) or not 1 <= top <= MAX_CLASSES:
+        raise ValueError(f"top must be a whole number from 1 to {MAX_CLASSES}, got {top!r}")
+    wanted = wanted_classes(classes) if classes else None
+    image = load_image(photo) if isinstance(photo, (str, bytes)) or hasattr(photo, "__fspath__") else photo
+    x = preprocess(image)  # (1, 3, 224, 224)
+    return _explain(x, model, wanted, top, method, layer, say)
+
+
+def _explain(x, model, wanted, top, method, layer, say):
+    """The generator behind :func:`explain_classes`, on the checked input x (1, 3, 224, 224)."""
+    seconds, t = {}, time.perf_counter()
+
+    def lap(step):
+        nonlocal t
+        now = time.perf_counter()
+        seconds[step] = seconds.get(step, 0.0) + now - t
+        t = now
+
+    if model is None:
+        say(f"loading the {MODEL} network")
+        model = efficientnet_lite0_pretrained()
+        lap("load")
+    i = layer_index(model, method, layer)
+    j = gap_head(model) - 1 if method != "cam" else feature_layer(model, None)  # the second map's layer
+    second_method = "grad_cam" if method == "cam" else "cam"
+    say("forward pass")
+    scores = model.forward(x)[0]  # (1000,); every layer's output is kept for the passes below
+    kept = model.activation(i)  # to notice a forward pass run by someone else between two classes
+    lap("forward")
+    ranked = top_classes(scores, 1000)
+    shown = ranked[:top]
+    prob = {k: p for k, _, p in ranked}
+    c = wanted if wanted is not None else [k for k, _, _ in shown]
+    crop = crop_from_input(x)
+    say(f"{method} at {model.layers[i].name} and guided backprop for {len(c)} "
+        f"class{'es' if len(c) > 1 else ''}, one at a time")
+    for k in c:
+        if model.activation(i) is not kept:  # the caller used the model in between: ours again
+            model.forward(x)
+            kept = model.activation(i)
+        dS = one_hot(np.array([k]), model.num_classes).astype(scores.dtype)  # (1, 1000)
+        maps = _class_map(model, method, i, dS)  # (1, h, w)
+        second = _class_map(model, second_method, j, dS)  # (1, h', w')
+        lap(method)
+        guided = model.backward(dS, guided=True, param_grads=False)  # (1, 3, 224, 224)
+        lap("guided backprop")
+        guided_map = guided * upsample(np.maximum(maps, 0), x.shape[2:])[:, None]
+        yield PhotoExplanation(crop, scores, shown, [(int(k), class_names()[k], prob[int(k)])],
+                               maps, second, guided, guided_map, method, second_method,
+                               model.layers[i].name, dict(seconds))
 
 
 def explain_photo(photo, model=None, *, classes=None, top: int = 3, method: str = "grad_cam",
@@ -91,54 +188,13 @@ def explain_photo(photo, model=None, *, classes=None, top: int = 3, method: str 
                   ) -> PhotoExplanation:
     """Top classes and maps of a photo (a path, a shipped photo's name or an (H, W, 3) array).
 
-    ``classes``: names or indices to explain; by default the ``top`` most probable ones.
-    ``model``: by default ``numpycam.pretrained("efficientnet_lite0")``. ``progress`` is called
-    with a short message before each step.
+    ``classes``: names or indices to explain (duplicates merged, at most MAX_CLASSES); by
+    default the ``top`` most probable ones (1 <= top <= MAX_CLASSES). ``model``: by default
+    ``numpycam.pretrained("efficientnet_lite0")``. ``progress`` is called with a short message
+    before each step. One forward pass; the classes are explained one after the other.
     """
-    say = progress or (lambda message: None)
-    map_fn = lookup_method(method)  # unknown names fail before any work
-    if isinstance(top, bool) or not isinstance(top, (int, np.integer)) or not 1 <= top <= 1000:
-        raise ValueError(f"top must be a whole number from 1 to 1000, got {top!r}")
-    wanted = None if not classes else [class_index(k) for k in classes]
-    image = load_image(photo) if isinstance(photo, (str, bytes)) or hasattr(photo, "__fspath__") else photo
-    x = preprocess(image)  # (1, 3, 224, 224)
-    seconds, t = {}, time.perf_counter()
-
-    def lap(step):
-        nonlocal t
-        now = time.perf_counter()
-        seconds[step] = now - t
-        t = now
-
-    if model is None:
-        say(f"loading the {MODEL} network")
-        model = efficientnet_lite0_pretrained()
-        lap("load")
-    layer_name = _resolve_layer(model, method, layer)
-    say("forward pass")
-    scores = model.forward(x)[0]  # (1000,)
-    f = model.activation(gap_head(model) - 1)  # (1, K, h, w): CAM's f_k, kept for below
-    lap("forward")
-    ranked = top_classes(scores, 1000)
-    shown = ranked[:top]
-    c = np.array(wanted if wanted is not None else [k for k, _, _ in shown])
-    prob = {k: p for k, _, p in ranked}
-    explained = [(int(k), class_names()[k], prob[int(k)]) for k in c]
-    xs = np.repeat(x, len(c), axis=0)  # (K, 3, 224, 224)
-    if method != "cam":  # CAM for comparison, from the forward pass above: sum_k w_k^c f_k
-        second = weighted_sum(np.repeat(f, len(c), axis=0), model.layers[-1].W[c])  # (K, h, w)
-
-    say(f"{method} at {layer_name} for {len(c)} class{'es' if len(c) > 1 else ''}")
-    maps = map_fn(model, xs, c, layer=layer)  # (K, h, w)
-    lap(method)
-    second_method = "grad_cam" if method == "cam" else "cam"
-    if method == "cam":
-        say(second_method)
-        second = lookup_method(second_method)(model, xs, c)  # (K, h', w')
-        lap(second_method)
-    say("guided backprop")
-    guided = guided_backprop(model, xs, c)  # (K, 3, 224, 224)
-    lap("guided backprop")
-    guided_map = guided * upsample(np.maximum(maps, 0), x.shape[2:])[:, None]
-    return PhotoExplanation(crop_from_input(x), scores, shown, explained, maps, second, guided,
-                            guided_map, method, second_method, layer_name, seconds)
+    parts = list(explain_classes(photo, model, classes=classes, top=top, method=method,
+                                 layer=layer, progress=progress))
+    joined = {k: np.concatenate([getattr(p, k) for p in parts])
+              for k in ("maps", "second", "guided", "guided_map")}
+    return replace(parts[-1], classes=[p.classes[0] for p in parts], **joined)

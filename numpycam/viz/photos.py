@@ -92,8 +92,9 @@ def explain_figure(result, i: int, *, box=None):
     return fig
 
 
-def save_explanations(result, out, stem: str) -> list[Path]:
+def save_explanations(result, out, stem: str, first: int = 1) -> list[Path]:
     """One :func:`explain_figure` per explained class of ``result``, saved in ``out`` as
-    ``<stem>_<rank>_<class>.png`` (what ``numpycam explain`` writes); the paths."""
-    return [save(explain_figure(result, i), Path(out) / f"{slug(stem)}_{i + 1}_{slug(name)}.png")
+    ``<stem>_<number>_<class>.png``, numbered from ``first`` (what ``numpycam explain`` writes,
+    one class at a time); the paths."""
+    return [save(explain_figure(result, i), Path(out) / f"{slug(stem)}_{first + i}_{slug(name)}.png")
             for i, (_, name, _) in enumerate(result.classes)]
