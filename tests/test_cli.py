@@ -4,6 +4,8 @@ gets the same one-line usage error and exit code 2 everywhere, before the comman
 from __future__ import annotations
 
 import argparse
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -166,3 +168,11 @@ def test_the_real_command_line_shows_no_traceback(tmp_path):
                              cwd=root, timeout=120)
         assert run.returncode == code and "Traceback" not in run.stderr, (argv, run.stderr)
         assert len(run.stderr.strip().splitlines()) <= 3, run.stderr  # usage lines + one error
+
+
+def test_only_the_command_that_runs_is_imported():
+    code = ("import sys\nfrom numpycam.cli import main\ntry:\n    main(['info', '--help'])\n"
+            "except SystemExit:\n    pass\n"
+            "print(sorted(m for m in sys.modules if m.startswith('numpycam.commands.')))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip().splitlines()[-1] == "['numpycam.commands.info']"
