@@ -77,7 +77,9 @@ def site(paths: dict, out: Path) -> int:
 PLACES = {"root": lambda t: "/", "home": lambda t: str(t / "home"), "checkout": lambda t: str(ROOT),
           "package": lambda t: str(ROOT / "numpycam"), "inside the package": lambda t: str(ROOT / "numpycam" / "x"),
           "lessons": lambda t: str(ROOT / "lessons"), "tests": lambda t: str(ROOT / "tests" / "out"),
-          "a file": lambda t: str(ROOT / "README.md")}
+          "a file": lambda t: str(ROOT / "README.md"), "under a file": lambda t: str(ROOT / "README.md" / "x"),
+          "empty": lambda t: "", "a link to the root": lambda t: (t / "l").symlink_to("/") or str(t / "l"),
+          "a name too long": lambda t: str(t / ("x" * 300)), "tilde": lambda t: "~"}
 
 
 @pytest.mark.parametrize("place", PLACES)
@@ -166,6 +168,18 @@ def test_a_symbolic_link_in_the_site_folder_does_not_lead_writes_outside(docs, t
                    figures_src=paths["figures"], say=lambda s: None)
     assert sorted(p.name for p in elsewhere.iterdir()) == ["page.html"]
     assert (elsewhere / "page.html").read_text() == "keep me"
+
+
+@pytest.mark.parametrize("name, make", [("mathjax", Path.write_text), ("index.html", Path.mkdir)],
+                         ids=["mathjax is a file", "index.html is a folder"])
+def test_something_in_the_way_is_said_before_the_site_writes_anything(docs, tmp_path, capsys, name, make):
+    paths = checkout(tmp_path)
+    out = tmp_path / "site"
+    out.mkdir()
+    make(out / name, *(["a file of mine"] if make is Path.write_text else []))
+    assert site(paths, out) == 1
+    assert "is in the way" in capsys.readouterr().err
+    assert sorted(p.name for p in out.iterdir()) == [name]
 
 
 # -- the other commands -------------------------------------------------------------------------

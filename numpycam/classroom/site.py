@@ -18,6 +18,7 @@ local copy. The lessons are found by listing ``lessons/NN_*.py``.
 from __future__ import annotations
 
 import base64
+import binascii
 import html
 import re
 import shutil
@@ -118,7 +119,10 @@ def _figures(nb, notebook: str) -> dict[str, bytes]:
         for out in cell.get("outputs", []) if cell.cell_type == "code" else []:
             name = out.get("metadata", {}).get("numpycam_figure")
             if name is not None and "image/png" in out.get("data", {}):
-                found[figure_name(name, notebook)] = base64.b64decode(out.data["image/png"])
+                try:
+                    found[figure_name(name, notebook)] = base64.b64decode(out.data["image/png"], validate=True)
+                except (binascii.Error, TypeError) as err:
+                    raise ValueError(f"{notebook}: the figure {name} is not base64 PNG data ({err})") from None
     return found
 
 
@@ -128,6 +132,10 @@ def _inside(out: Path, name: str) -> Path:
     if not path.resolve().is_relative_to(out.resolve()):
         raise ValueError(f"{path} leads outside {out} (a symbolic link to {path.resolve()}); "
                          "the site writes only inside its folder: remove the link")
+    folder = name in ("figures", "mathjax")
+    if path.exists() and path.is_dir() != folder:
+        raise ValueError(f"{path} is in the way: the site writes a {'folder' if folder else 'file'} "
+                         "there; move it or choose another --out")
     return path
 
 

@@ -47,7 +47,15 @@ def check_output_folder(path, keep_out: Iterable = ()) -> Path:
     package's folder too), the folders of ``keep_out`` (such as a ``--lessons`` folder) and what
     is inside them, and a path that exists and is not a folder. Nothing is created.
     """
-    folder = Path(path).expanduser().resolve()
+    if not str(path).strip():
+        raise ValueError("the output folder is an empty name; choose a folder, such as out/")
+    try:
+        folder = Path(path).expanduser().resolve()
+        folder.exists()  # a name too long, a loop of links: said here, in one line
+    except (OSError, RuntimeError) as err:
+        shown = str(path) if len(str(path)) <= 80 else str(path)[:80] + "..."
+        raise ValueError(f"{shown}: cannot be an output folder ({err.__class__.__name__}: "
+                         f"{getattr(err, 'strerror', None) or err}); choose another folder") from None
     inside, exact = _protected()
     inside += [Path(p).resolve() for p in keep_out]
     for place in inside:
@@ -57,19 +65,23 @@ def check_output_folder(path, keep_out: Iterable = ()) -> Path:
     if folder in exact:
         raise ValueError(f"{path} is {exact[folder]} ({folder}); a command writes into a folder "
                          "of its own: choose one such as out/")
-    if folder.exists() and not folder.is_dir():
-        raise ValueError(f"{path} is a file, not a folder; choose a folder")
+    existing = folder
+    while not existing.exists():
+        existing = existing.parent
+    if not existing.is_dir():
+        raise ValueError(f"{path}: {existing} is a file, not a folder; choose a folder")
     return folder
 
 
 def output_folder(text: str) -> Path:
     """argparse ``type`` for an ``--out`` folder: :func:`check_output_folder` at parse time, so a
-    refused folder is a usage error (exit 2) before anything runs. Returns the path as given."""
+    refused folder is a usage error (exit 2) before anything runs. Returns the path as given,
+    ``~`` expanded (the folder checked is the folder written)."""
     try:
         check_output_folder(text)
     except ValueError as err:
         raise argparse.ArgumentTypeError(str(err)) from None
-    return Path(text)
+    return Path(text).expanduser()
 
 
 def _writable(folder: Path) -> bool:
@@ -95,7 +107,8 @@ def leaving_links(folder: Path, subfolders: Iterable[str] = ()) -> list[str]:
 def prepare_output(path, *, command: str, names: Iterable[str] | None = None,
                    subfolders: Iterable[str] = (), keep_out: Iterable = (), announce: bool = True,
                    say: Callable[[str], None] | None = None) -> Path:
-    """Check and create the folder a command is about to write into; returns ``Path(path)``.
+    """Check and create the folder a command is about to write into; returns ``Path(path)``
+    (``~`` expanded).
 
     Call it before the command's long work, so a refused folder costs nothing. ValueError (one
     line, exit 1 from the command line) if :func:`check_output_folder` refuses it (``keep_out``
@@ -109,8 +122,6 @@ def prepare_output(path, *, command: str, names: Iterable[str] | None = None,
     existing = folder
     while not existing.exists():
         existing = existing.parent
-    if not existing.is_dir():
-        raise ValueError(f"{path}: {existing} is a file, not a folder; choose another output folder")
     if not _writable(existing):
         raise ValueError(f"{path}: {existing} is not writable (a read-only checkout?); choose a "
                          "writable output folder with --out")
@@ -124,7 +135,7 @@ def prepare_output(path, *, command: str, names: Iterable[str] | None = None,
         line = replacing(folder, names)
         if line:
             say(f"numpycam {command}: {line}")
-    return Path(path)
+    return Path(path).expanduser()
 
 
 def replacing(folder: Path, names: Iterable[str] | None = None) -> str:
