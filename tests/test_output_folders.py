@@ -251,3 +251,15 @@ def test_the_shared_check_is_a_plain_function_for_any_command(tmp_path):
     with pytest.raises(ValueError, match="is a file"):
         prepare_output(out / "a.png" / "x", command="explain")
     assert textwrap.dedent(prepare_output.__doc__ or "").strip()
+
+
+def test_evaluate_names_the_figures_it_replaces_and_keeps_the_rest(tmp_path, capsys):
+    out = tmp_path / "figs"
+    out.mkdir()
+    (out / "evaluate_box_acc.png").write_bytes(b"an earlier run")
+    (out / "notes.txt").write_text("mine")
+    argv = ["evaluate", "--quick", "--methods", "cam", "--models", "gap", "--val-n", "0", "--out", str(out)]
+    assert main(argv) == 0
+    said = [x for x in capsys.readouterr().err.splitlines() if "replacing" in x]
+    assert said == [f"numpycam evaluate: replacing 1 files in {out.resolve()}: evaluate_box_acc.png"]
+    assert (out / "notes.txt").read_text() == "mine"

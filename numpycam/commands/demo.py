@@ -22,7 +22,7 @@ from numpycam.files.zoo import NAMES, pretrained
 from numpycam.methods.registry import METHODS
 from numpycam.train import runner
 from numpycam.viz.figure import save
-from numpycam.viz.gallery import demo_figures, scene_figure
+from numpycam.viz.gallery import GALLERY, demo_figures, scene_figure
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -66,7 +66,7 @@ def write_demo(models: dict, out, *, n: int = 4, seed: int = 123, methods=DEMO_M
 
 
 def run(args: argparse.Namespace) -> int:
-    prepare_output(args.out, command="demo")
+    prepare_output(args.out, command="demo", names=GALLERY)
     models = runner.trained_models() if args.train else {k: pretrained(k) for k in NAMES}
     for path in write_demo(models, args.out, n=args.n, seed=args.seed):
         print(f"wrote {path}")

@@ -90,7 +90,8 @@ def run(args: argparse.Namespace) -> int:
         args.n, args.faithfulness_n, args.slow_n, args.steps = 16, 4, 4, 4
         args.val_n = min(args.val_n, 16)
     if not args.no_figures:
-        prepare_output(args.out, command="evaluate")
+        names = ["evaluate_threshold.png", *(f"evaluate_boxes_{m}.png" for m in args.methods), "evaluate_box_acc.png"]
+        prepare_output(args.out, command="evaluate", names=names)
     start = time.perf_counter()
     models = models_from(args.weights, args.models)
     data = shapes(args.n, seed=args.seed, size=args.size)
