@@ -12,13 +12,12 @@ One flat folder, every link relative, nothing fetched from another host:
 
 Each lesson page is the executed notebook (:mod:`numpycam.classroom.notebooks`) converted by nbconvert's
 ``lab`` template, with its CDN scripts (require.js, mermaid) removed and MathJax pointed at the
-local copy. The lessons are found by listing ``lessons/NN_*.py``.
+local copy. The lessons are found by listing ``lessons/NN_*.py``. The site writes only the files
+above, only inside ``DIR``, names the files of an earlier build it replaces, and deletes nothing.
 """
 
 from __future__ import annotations
 
-import base64
-import binascii
 import html
 import re
 import shutil
@@ -32,6 +31,7 @@ from numpycam.classroom.notebooks import (
     INSTALL_HINT,
     execute_lesson,
     figure_outputs,
+    figure_pngs,
     lesson_scripts,
     notebook_tools,
     select,
@@ -99,31 +99,6 @@ def lesson_info(nb, stem: str) -> dict:
             "title": title.group(1).strip() if title else stem,
             "section": " ".join(section.group(1).replace("**", "").split()) if section else "",
             "figures": figure_outputs(nb)}
-
-
-def figure_name(name, notebook: str) -> str:
-    """A figure name from a notebook's ``numpycam_figure`` metadata, checked to be a plain ``.png``
-    file name (no folder, no ``..``, no leading dot, at most 200 bytes): it becomes a path in
-    ``figures/`` and a link in the page. ValueError naming the notebook otherwise."""
-    if not (isinstance(name, str) and re.fullmatch(r"[^/\\\x00-\x1f]+\.png", name)
-            and not name.startswith(".") and len(name.encode()) <= 200):
-        raise ValueError(f"{notebook}: the figure name {name!r} (numpycam_figure metadata) is not a plain "
-                         "file name ending in .png; a figure is written only inside the site's figures/")
-    return name
-
-
-def _figures(nb, notebook: str) -> dict[str, bytes]:
-    """name -> PNG bytes of each figure the notebook shows, every name checked first."""
-    found = {}
-    for cell in nb.cells:
-        for out in cell.get("outputs", []) if cell.cell_type == "code" else []:
-            name = out.get("metadata", {}).get("numpycam_figure")
-            if name is not None and "image/png" in out.get("data", {}):
-                try:
-                    found[figure_name(name, notebook)] = base64.b64decode(out.data["image/png"], validate=True)
-                except (binascii.Error, TypeError) as err:
-                    raise ValueError(f"{notebook}: the figure {name} is not base64 PNG data ({err})") from None
-    return found
 
 
 def _inside(out: Path, name: str) -> Path:
@@ -214,7 +189,7 @@ def build_site(out, *, lessons="lessons", notebooks=None, figures_src="figures",
     scripts = select(lesson_scripts(lessons), only)
     out = Path(out)
     nbs = _notebooks(scripts, notebooks, say)
-    shown = [_figures(nb, f"{s.stem}.ipynb") for nb, s in zip(nbs, scripts, strict=True)]
+    shown = [figure_pngs(nb, f"{s.stem}.ipynb") for nb, s in zip(nbs, scripts, strict=True)]
     infos = [lesson_info(nb, s.stem) for nb, s in zip(nbs, scripts, strict=True)]
     # the gallery first (the README's picture), then one figure per method and the scene
     gallery = sorted((p.name for p in Path(figures_src).glob("demo_*.png")), key=lambda n: (n != "demo_gallery.png", n))
