@@ -5,14 +5,17 @@ it twice (docs/safety.md, "Output folders"):
 
 - when the options are parsed (:func:`output_folder`, an argparse ``type``): the filesystem root,
   the home folder and its parents, the checkout's root and its source folders (``numpycam/``,
-  ``lessons/``, ``tests/``, and the installed package's folder, anything inside them too) and a
-  path that is a file are refused with a usage error (exit 2) before anything runs;
+  ``lessons/``, ``tests/``, and the installed package's folder, anything inside them too), a
+  path that is a file or lies under one, an empty name and a path that cannot be resolved (too
+  long, a loop of links) are refused with a usage error (exit 2) before anything runs;
 - right before the first write (:func:`prepare_output`): the same refusals (for defaults too),
   then the folder must be writable, and no symbolic link in it may lead outside it; the folder
   is created, and if it already holds files, one line says that those of the same names are
   replaced (nothing else is touched, nothing is deleted).
 
 Overwriting is announced, not blocked: regenerating ``figures/`` in place is the normal use.
+Another command (explain) takes the same two steps: ``type=output_folder`` for its ``--out`` and
+``prepare_output(args.out, command="explain", names=[...])`` before its first write.
 """
 
 from __future__ import annotations
