@@ -131,15 +131,16 @@ def test_a_failing_model_leaves_the_log_matching_the_weights(tmp_path, monkeypat
 
 
 def test_an_error_in_a_worker_process_reaches_the_caller(tmp_path, capsys):
-    # --out names a file, so both workers fail to save; the command reports it and exits 1
+    # gap.npz and fc.npz are folders in --out, so both workers fail to save; the command
+    # reports it and exits 1 (an --out that is a file is refused before training, exit 2)
     from numpycam.cli import main
 
-    not_a_folder = tmp_path / "file"
-    not_a_folder.write_text("")
-    args = ["train", "--n", "16", "--epochs", "1", "--jobs", "2", "--out", str(not_a_folder)]
+    for name in ("gap.npz", "fc.npz"):
+        (tmp_path / name).mkdir()
+    args = ["train", "--n", "16", "--epochs", "1", "--jobs", "2", "--out", str(tmp_path)]
     assert main(args) == 1
     assert "numpycam train: error:" in capsys.readouterr().err
-    assert not_a_folder.read_text() == ""
+    assert (tmp_path / "gap.npz").is_dir() and (tmp_path / "fc.npz").is_dir()
 
 
 def test_demo_train_trains_every_model_with_the_recipe_defaults(monkeypatch):

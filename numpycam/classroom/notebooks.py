@@ -8,12 +8,17 @@ on its ``PYTHONPATH`` and ``NUMPYCAM_FIGURES=figures``: the PNGs land in ``OUT/f
 the committed ``figures/``) and the notebook prints ``wrote figures/NAME.png``, no machine's path.
 
 The lessons are found by listing ``NN_*.py``: a new lesson is picked up without a list to edit.
+A figure name read back from a notebook (:func:`figure_pngs`) must be a plain ``.png`` file name:
+a notebook is a file, and the site writes each figure under that name.
 jupytext, nbclient and ipykernel come with the ``docs`` extra (``pip install ".[docs]"``).
 """
 
 from __future__ import annotations
 
+import base64
+import binascii
 import os
+import re
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -91,6 +96,32 @@ def figure_outputs(nb) -> list[str]:
             for cell in nb.cells if cell.cell_type == "code"
             for out in cell.get("outputs", [])
             if "image/png" in out.get("data", {}) and "numpycam_figure" in out.get("metadata", {})]
+
+
+def figure_name(name, notebook: str) -> str:
+    """A figure name from a notebook's ``numpycam_figure`` metadata, checked to be a plain ``.png``
+    file name (no folder, no ``..``, no leading dot, at most 200 bytes): it becomes a path in
+    ``figures/`` and a link in the page. ValueError naming the notebook otherwise."""
+    if not (isinstance(name, str) and re.fullmatch(r"[^/\\\x00-\x1f]+\.png", name)
+            and not name.startswith(".") and len(name.encode()) <= 200):
+        raise ValueError(f"{notebook}: the figure name {name!r} (numpycam_figure metadata) is not a plain "
+                         "file name ending in .png; a figure is written only inside the site's figures/")
+    return name
+
+
+def figure_pngs(nb, notebook: str) -> dict[str, bytes]:
+    """name -> PNG bytes of each figure the notebook shows, every name checked first."""
+    found = {}
+    for cell in nb.cells:
+        for out in cell.get("outputs", []) if cell.cell_type == "code" else []:
+            name = out.get("metadata", {}).get("numpycam_figure")
+            if name is not None and "image/png" in out.get("data", {}):
+                name = figure_name(name, notebook)
+                try:  # nbformat may wrap the base64 text in lines
+                    found[name] = base64.b64decode("".join(out.data["image/png"].split()), validate=True)
+                except (binascii.Error, TypeError, AttributeError) as err:
+                    raise ValueError(f"{notebook}: the figure {name} is not base64 PNG data ({err})") from None
+    return found
 
 
 def write_notebooks(lessons, out, *, only: list[str] | None = None,

@@ -12,23 +12,26 @@ One flat folder, every link relative, nothing fetched from another host:
 
 Each lesson page is the executed notebook (:mod:`numpycam.classroom.notebooks`) converted by nbconvert's
 ``lab`` template, with its CDN scripts (require.js, mermaid) removed and MathJax pointed at the
-local copy. The lessons are found by listing ``lessons/NN_*.py``.
+local copy. The lessons are found by listing ``lessons/NN_*.py``. The site writes only the files
+above, only inside ``DIR``, names the files of an earlier build it replaces, and deletes nothing.
 """
 
 from __future__ import annotations
 
-import base64
 import html
 import re
 import shutil
+import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
+from urllib.parse import quote
 
 from numpycam.classroom.notebooks import (
     INSTALL_HINT,
     execute_lesson,
     figure_outputs,
+    figure_pngs,
     lesson_scripts,
     notebook_tools,
     select,
@@ -59,8 +62,8 @@ MathJax.Hub.Config({
 {%- block data_png scoped -%}
 {%- if 'numpycam_figure' in output.metadata -%}
 <div class="jp-RenderedImage jp-OutputArea-output">
-{%- set name = output.metadata.numpycam_figure | escape_html -%}
-<img src="figures/{{ name }}" alt="figure {{ name }}"></div>
+{%- set name = output.metadata.numpycam_figure -%}
+<img src="figures/{{ name | urlencode | escape_html }}" alt="figure {{ name | escape_html }}"></div>
 {%- else -%}{{ super() }}{%- endif -%}
 {%- endblock data_png -%}
 """
@@ -98,13 +101,17 @@ def lesson_info(nb, stem: str) -> dict:
             "figures": figure_outputs(nb)}
 
 
-def _link_figures(nb, figures: Path) -> None:
-    """Write each shown figure to ``figures/NAME``, where the page's <img> points (the template)."""
-    for cell in nb.cells:
-        for out in cell.get("outputs", []) if cell.cell_type == "code" else []:
-            name = out.get("metadata", {}).get("numpycam_figure")
-            if name and "image/png" in out.get("data", {}):
-                (figures / name).write_bytes(base64.b64decode(out.data["image/png"]))
+def _inside(out: Path, name: str) -> Path:
+    """``out / name``, refused (ValueError) if it leads outside ``out`` through a symbolic link."""
+    path = out / name
+    if not path.resolve().is_relative_to(out.resolve()):
+        raise ValueError(f"{path} leads outside {out} (a symbolic link to {path.resolve()}); "
+                         "the site writes only inside its folder: remove the link")
+    folder = name in ("figures", "mathjax")
+    if path.exists() and path.is_dir() != folder:
+        raise ValueError(f"{path} is in the way: the site writes a {'folder' if folder else 'file'} "
+                         "there; move it or choose another --out")
+    return path
 
 
 def _exporter():
@@ -117,19 +124,24 @@ def _exporter():
 
 
 def _nav(infos: list[dict], i: int) -> str:
-    prev = (f'<a rel="prev" href="{infos[i - 1]["page"]}">← {html.escape(infos[i - 1]["title"])}</a>'
+    prev = (f'<a rel="prev" href="{_href(infos[i - 1]["page"])}">← {html.escape(infos[i - 1]["title"])}</a>'
             if i > 0 else "first lesson")
-    nxt = (f'<a rel="next" href="{infos[i + 1]["page"]}">{html.escape(infos[i + 1]["title"])} →</a>'
+    nxt = (f'<a rel="next" href="{_href(infos[i + 1]["page"])}">{html.escape(infos[i + 1]["title"])} →</a>'
            if i + 1 < len(infos) else "last lesson")
     return NAV.format(prev=prev, next=nxt)
 
 
+def _href(path: str) -> str:
+    """A relative link to a file of the site, quoted for a URL and escaped for an attribute."""
+    return html.escape(quote(path))
+
+
 def index_page(infos: list[dict], gallery: list[str]) -> str:
     rows = "\n".join(
-        f'<tr><td>{d["number"]}</td><td><a href="{d["page"]}">{html.escape(d["title"])}</a></td>'
+        f'<tr><td>{d["number"]}</td><td><a href="{_href(d["page"])}">{html.escape(d["title"])}</a></td>'
         f'<td>{html.escape(d["section"])}</td><td>{len(d["figures"])}</td></tr>' for d in infos)
-    images = "\n".join(f'<figure><img src="figures/{n}" alt="{n}"><figcaption>{n}</figcaption></figure>'
-                       for n in gallery)
+    images = "\n".join(f'<figure><img src="{_href("figures/" + n)}" alt="{html.escape(n)}">'
+                       f"<figcaption>{html.escape(n)}</figcaption></figure>" for n in gallery)
     body = (f"<h1>numpycam: CAM and Grad-CAM, lesson by lesson</h1>\n<h2>Lessons</h2>\n"
             f'<table class="nc"><tr><th>#</th><th>lesson</th><th>post section</th><th>figures</th></tr>\n'
             f"{rows}</table>\n<h2>Demo gallery</h2>\n{images}\n"
@@ -148,51 +160,65 @@ def exercises_page(readme: Path) -> str:
     return PAGE.format(title="numpycam exercises", css=CSS, body=mistune.html(text))
 
 
+def _notebooks(scripts, notebooks, say) -> list:
+    """Each lesson's executed notebook: read from ``notebooks``, or run in a temporary folder of
+    its own (removed after: the site folder gets nothing but its pages)."""
+    _, _, nbformat = notebook_tools()
+    if notebooks is not None:
+        return [nbformat.read(Path(notebooks) / f"{s.stem}.ipynb", as_version=4) for s in scripts]
+    nbs = []
+    with tempfile.TemporaryDirectory(prefix="numpycam-site-") as work:
+        for script in scripts:
+            start = time.perf_counter()
+            nbs.append(execute_lesson(script, work))
+            say(f"executed {script.name} ({time.perf_counter() - start:.1f} s)")
+    return nbs
+
+
 def build_site(out, *, lessons="lessons", notebooks=None, figures_src="figures", only: list[str] | None = None,
                say: Callable[[str], None] = print) -> list[Path]:
     """Write the site into ``out``; returns the HTML pages written, index first.
 
     ``notebooks``: a folder of already executed ``NN_name.ipynb`` (from ``numpycam notebooks``)
-    to convert as they are; without it every lesson is executed here. ``figures_src``: where
-    the demo's PNGs (``demo_*.png``) are copied from.
+    to convert as they are; without it every lesson is executed here, in a temporary folder.
+    ``figures_src``: where the demo's PNGs (``demo_*.png``) are copied from. Only the files
+    named above are written; every figure name read from a notebook is checked to be a plain
+    file name, every path to stay inside ``out`` (no symbolic link out); the files of an
+    earlier build that are replaced are named (``say``) before the first write; nothing is deleted.
     """
-    _, _, nbformat = notebook_tools()
     scripts = select(lesson_scripts(lessons), only)
     out = Path(out)
-    figures = out / "figures"
-    figures.mkdir(parents=True, exist_ok=True)
-    nbs = []
-    for script in scripts:
-        start = time.perf_counter()
-        if notebooks is not None:
-            nb = nbformat.read(Path(notebooks) / f"{script.stem}.ipynb", as_version=4)
-        else:
-            (out / "_work").mkdir(exist_ok=True)
-            nb = execute_lesson(script, out / "_work")
-            say(f"executed {script.name} ({time.perf_counter() - start:.1f} s)")
-        nbs.append(nb)
-    shutil.rmtree(out / "_work", ignore_errors=True)
+    nbs = _notebooks(scripts, notebooks, say)
+    shown = [figure_pngs(nb, f"{s.stem}.ipynb") for nb, s in zip(nbs, scripts, strict=True)]
     infos = [lesson_info(nb, s.stem) for nb, s in zip(nbs, scripts, strict=True)]
-    exporter = _exporter()
-    pages = []
-    for i, (nb, info) in enumerate(zip(nbs, infos, strict=True)):
-        _link_figures(nb, figures)
-        body, _ = exporter.from_notebook_node(
-            nb, resources={"metadata": {"name": info["title"]}, "nc_css": CSS, "nc_nav": _nav(infos, i)})
-        path = out / info["page"]
-        path.write_text(body, encoding="utf-8")
-        pages.append(path)
     # the gallery first (the README's picture), then one figure per method and the scene
     gallery = sorted((p.name for p in Path(figures_src).glob("demo_*.png")), key=lambda n: (n != "demo_gallery.png", n))
-    for name in gallery:
-        shutil.copy2(Path(figures_src) / name, figures / name)
-    (out / "index.html").write_text(index_page(infos, gallery), encoding="utf-8")
     exercises = Path(lessons) / "exercises"
-    (out / "exercises.html").write_text(exercises_page(exercises / "README.md"), encoding="utf-8")
-    if (exercises / "exercises.py").is_file():
-        shutil.copy2(exercises / "exercises.py", out / "exercises.py")
-    mathjax = out / "mathjax"
-    if not mathjax.is_dir():
-        shutil.copytree(_mathjax_source(), mathjax)
+    student = (exercises / "exercises.py").is_file()
+    names = ["index.html", *[d["page"] for d in infos], "exercises.html", *(["exercises.py"] if student else []),
+             *[f"figures/{n}" for figs in shown for n in figs], *[f"figures/{n}" for n in gallery]]
+    targets = {name: _inside(out, name) for name in [*names, "figures", "mathjax"]}  # all checked first
+    replaced = [n for n in names if targets[n].exists()]
+    if replaced:
+        more = f" and {len(replaced) - 8} more" if len(replaced) > 8 else ""
+        say(f"replacing {len(replaced)} files of an earlier build in {out}: {', '.join(replaced[:8])}{more}")
+    targets["figures"].mkdir(parents=True, exist_ok=True)
+    exporter = _exporter()
+    pages = []
+    for i, (nb, info, figs) in enumerate(zip(nbs, infos, shown, strict=True)):
+        for name, data in figs.items():
+            targets[f"figures/{name}"].write_bytes(data)
+        body, _ = exporter.from_notebook_node(
+            nb, resources={"metadata": {"name": info["title"]}, "nc_css": CSS, "nc_nav": _nav(infos, i)})
+        targets[info["page"]].write_text(body, encoding="utf-8")
+        pages.append(targets[info["page"]])
+    for name in gallery:
+        shutil.copy2(Path(figures_src) / name, targets[f"figures/{name}"])
+    targets["index.html"].write_text(index_page(infos, gallery), encoding="utf-8")
+    targets["exercises.html"].write_text(exercises_page(exercises / "README.md"), encoding="utf-8")
+    if student:
+        shutil.copy2(exercises / "exercises.py", targets["exercises.py"])
+    if not targets["mathjax"].is_dir():
+        shutil.copytree(_mathjax_source(), targets["mathjax"])
     say(f"wrote {len(pages)} lesson pages, index.html and exercises.html in {out}")
-    return [out / "index.html", *pages, out / "exercises.html"]
+    return [targets["index.html"], *pages, targets["exercises.html"]]

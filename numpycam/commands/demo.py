@@ -15,18 +15,19 @@ from collections.abc import Callable
 from pathlib import Path
 
 from numpycam.commands import int_in, non_negative_int
+from numpycam.commands.output import output_folder, prepare_output
 from numpycam.data import shapes
 from numpycam.evaluation.demo import CHECK_N, DEMO_METHODS, accuracies, pick, scene_maps, true_class_maps
 from numpycam.files.zoo import NAMES, pretrained
 from numpycam.methods.registry import METHODS
 from numpycam.train import runner
 from numpycam.viz.figure import save
-from numpycam.viz.gallery import demo_figures, scene_figure
+from numpycam.viz.gallery import GALLERY, demo_figures, scene_figure
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--out", type=Path, default=Path("figures"),
-                        help="folder for the PNGs (default figures/)")
+    parser.add_argument("--out", type=output_folder, default=Path("figures"),
+                        help="folder for the PNGs (default figures/; PNGs of the same names are replaced)")
     parser.add_argument("--train", action="store_true",
                         help="retrain the models with the shipped recipe first (takes minutes)")
     parser.add_argument("--n", type=int_in(1, 64), default=4,
@@ -65,6 +66,7 @@ def write_demo(models: dict, out, *, n: int = 4, seed: int = 123, methods=DEMO_M
 
 
 def run(args: argparse.Namespace) -> int:
+    prepare_output(args.out, command="demo", names=GALLERY)
     models = runner.trained_models() if args.train else {k: pretrained(k) for k in NAMES}
     for path in write_demo(models, args.out, n=args.n, seed=args.seed):
         print(f"wrote {path}")

@@ -14,6 +14,7 @@ import time
 from pathlib import Path
 
 from numpycam.commands import fraction, int_in, non_negative_int, thread_count
+from numpycam.commands.output import output_folder, prepare_output
 from numpycam.data import shapes
 from numpycam.evaluation.evaluate import evaluate
 from numpycam.evaluation.plan import ALL_METHODS
@@ -62,7 +63,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     add("--val-seed", type=non_negative_int, default=VAL_SEED,
         help=f"seed of that split (default {VAL_SEED}: neither the test set's nor training's)")
     add("--json", action="store_true", help="print the rows as JSON instead of the table")
-    add("--out", type=Path, default=OUT,
+    add("--out", type=output_folder, default=OUT,
         help=f"folder for the figures (default {OUT}/ in the current directory)")
     add("--no-figures", action="store_true", help="do not draw the figures")
     add("--threads", type=thread_count, default=THREADS, metavar="N",
@@ -88,6 +89,9 @@ def run(args: argparse.Namespace) -> int:
     if args.quick:
         args.n, args.faithfulness_n, args.slow_n, args.steps = 16, 4, 4, 4
         args.val_n = min(args.val_n, 16)
+    if not args.no_figures:
+        names = ["evaluate_threshold.png", *(f"evaluate_boxes_{m}.png" for m in args.methods), "evaluate_box_acc.png"]
+        prepare_output(args.out, command="evaluate", names=names)
     start = time.perf_counter()
     models = models_from(args.weights, args.models)
     data = shapes(args.n, seed=args.seed, size=args.size)

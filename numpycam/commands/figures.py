@@ -23,6 +23,7 @@ from numpycam.classroom.notebooks import lesson_scripts
 from numpycam.commands import evaluate as evaluate_command
 from numpycam.commands import int_in, thread_count
 from numpycam.commands.demo import write_demo
+from numpycam.commands.output import output_folder, prepare_output
 from numpycam.data import shapes
 from numpycam.evaluation.evaluate import evaluate
 from numpycam.evaluation.plan import ALL_METHODS
@@ -37,8 +38,8 @@ from numpycam.viz.wsol import box_acc_figure
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--out", type=Path, default=Path("figures"),
-                        help="folder for the PNGs (default figures/)")
+    parser.add_argument("--out", type=output_folder, default=Path("figures"),
+                        help="folder for the PNGs (default figures/; PNGs of the same names are replaced)")
     parser.add_argument("--lessons", type=Path, default=Path("lessons"),
                         help="folder of the lesson scripts (default lessons/ in this directory)")
     parser.add_argument("--threads", type=thread_count, default=evaluate_command.THREADS,
@@ -51,6 +52,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     scripts = lesson_scripts(args.lessons)
+    # a read-only checkout fails here, at once, before any lesson runs
+    prepare_output(args.out, command="figures", keep_out=[args.lessons])
     out = args.out.resolve()
     repo = args.lessons.resolve().parent
     # the lessons run in child processes: they get --threads through the environment, which a

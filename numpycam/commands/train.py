@@ -10,15 +10,15 @@ from __future__ import annotations
 
 import argparse
 import time
-from pathlib import Path
 
 from numpycam.commands import int_in
+from numpycam.commands.output import output_folder, prepare_output
 from numpycam.files.zoo import NAMES
 from numpycam.train import runner
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--out", type=Path, default=None,
+    parser.add_argument("--out", type=output_folder, default=None,
                         help="folder for the weights (default: the package's weights/ folder)")
     parser.add_argument("--models", nargs="+", choices=NAMES, default=list(NAMES),
                         help="which models to train (default: all; gap_multi retrains gap's "
@@ -34,6 +34,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    if args.out is not None:  # the default, the package's weights/, is where the shipped models live
+        prepare_output(args.out, command="train",
+                       names=[*(f"{name}.npz" for name in args.models), "training_log.json"])
     start = time.perf_counter()
     log_path = runner.run(args.models, args.out, n=args.n, epochs=args.epochs, jobs=args.jobs)
     print(f"\nnumpycam train took {time.perf_counter() - start:.1f} s in all; wrote {log_path}")
