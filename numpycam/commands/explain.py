@@ -23,6 +23,7 @@ from pathlib import Path
 import numpy as np
 
 from numpycam.commands import int_in
+from numpycam.commands.output import output_folder, prepare_output
 from numpycam.evaluation.localize import box_from_map
 from numpycam.imagenet.explainer import (
     MAX_CLASSES,
@@ -57,7 +58,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                              "(default grad_cam)")
     parser.add_argument("--layer", default=None,
                         help="the layer of the map, e.g. block12 (default: the last conv layer)")
-    parser.add_argument("--out", type=Path, default=Path("explain"),
+    parser.add_argument("--out", type=output_folder, default=Path("explain"),
                         help="folder for the figures, results.csv and results.json (default ./explain)")
 
 
@@ -148,6 +149,7 @@ def run(args: argparse.Namespace) -> int:
         photos = photo_list(args.image)
     except (ValueError, OSError) as err:
         return _usage(str(err))
+    prepare_output(args.out, command="explain")  # refuses /, home, the checkout, links leading out
     results = Results(args.out)
     try:
         failed = _explain_all(photos, args, results, start, progress)
