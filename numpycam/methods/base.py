@@ -61,7 +61,7 @@ class Explanation:
 
     @property
     def weighted(self) -> np.ndarray:
-        """The K per-channel maps weight_k * f_k (N, K, h, w), before they are summed."""
+        """The K per-channel maps weight_k * f_k (N, [T,] K, h, w), before they are summed."""
         f = self.f if self.maps.ndim == 3 else self.f[:, None]  # (N, [T,] K, h, w)
         w = self.weights if self.weights.ndim == f.ndim else self.weights[..., None, None]
         return w * f

@@ -82,4 +82,4 @@ def cam(model: Sequential, x, c=None, layer: str | int | None = None, *, details
                       what="the CAM maps", layer=layer)
 
 
-cam.__doc__ += CLASSES_DOC
+cam.__doc__ = (cam.__doc__ or "") + CLASSES_DOC

@@ -72,4 +72,4 @@ def grad_cam(model: Sequential, x, c=None, layer: str | int | None = None, *, re
                       layer=layer, relu=relu, counterfactual=counterfactual)
 
 
-grad_cam.__doc__ += CLASSES_DOC
+grad_cam.__doc__ = (grad_cam.__doc__ or "") + CLASSES_DOC

@@ -65,4 +65,4 @@ def grad_cam_plus_plus(model, x, c=None, layer: str | int | None = None, *, relu
                            batch_size=batch_size, target=target)
 
 
-grad_cam_plus_plus.__doc__ += CLASSES_DOC
+grad_cam_plus_plus.__doc__ = (grad_cam_plus_plus.__doc__ or "") + CLASSES_DOC

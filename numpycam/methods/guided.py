@@ -80,6 +80,6 @@ def guided_grad_cam(model: Sequential, x, c=None, layer: str | int | None = None
 
 
 INPUT_CLASSES_DOC = CLASSES_DOC.replace("(N, T, h, w)", "(N, T, C, H, W)")
-input_gradient.__doc__ += INPUT_CLASSES_DOC
-guided_backprop.__doc__ += INPUT_CLASSES_DOC
-guided_grad_cam.__doc__ += INPUT_CLASSES_DOC
+input_gradient.__doc__ = (input_gradient.__doc__ or "") + INPUT_CLASSES_DOC
+guided_backprop.__doc__ = (guided_backprop.__doc__ or "") + INPUT_CLASSES_DOC
+guided_grad_cam.__doc__ = (guided_grad_cam.__doc__ or "") + INPUT_CLASSES_DOC

@@ -99,4 +99,5 @@ def score_cam(model, x, c=None, layer: str | int | None = None, *, relu: bool = 
                       normalize_first=normalize_first)
 
 
-score_cam.__doc__ += CLASSES_DOC + "    target= must be linear weights here: Score-CAM needs its values.\n"
+score_cam.__doc__ = ((score_cam.__doc__ or "") + CLASSES_DOC
+                     + "    target= must be linear weights here: Score-CAM needs its values.\n")
