@@ -26,8 +26,6 @@ from numpycam.validate import as_fraction, as_maps
 from numpycam.viz.colour import DIVERGING, colour_scale
 from numpycam.viz.maps import as_rgb
 
-RAINBOW = ("jet", "rainbow", "turbo", "hsv", "gist_rainbow", "nipy_spectral", "gist_ncar")
-
 __all__ = ["overlay_rgb"]
 
 
@@ -38,16 +36,13 @@ def overlay_rgb(image, m, *, alpha: float = 0.5, cmap: str | None = None, vmax: 
 
     ``image``: (H, W, 3), (3, H, W) or (H, W); uint8 0..255 or float in [0, 1] (a network input
     in [-1, 1] is refused: give (x + 1) / 2). ``alpha``: the opacity where the map is at v.
-    ``cmap``: a matplotlib colour map name instead of the house's (rainbow maps such as jet are
-    refused: their bright bands invent edges). ``grey=True`` lays the map on the image's grey
+    ``cmap``: a matplotlib colour map name instead of the house's (which never uses a rainbow
+    map: their bright bands invent edges). ``grey=True`` lays the map on the image's grey
     version, as the figures do, so every colour seen is the map's.
     """
     alpha = as_fraction(alpha, "alpha")
     if cmap is not None and (not isinstance(cmap, str) or cmap not in colormaps):
         raise ValueError(f"cmap must be a matplotlib colour map name such as 'inferno', got {cmap!r}")
-    if cmap in RAINBOW:
-        raise ValueError(f"cmap {cmap!r} is a rainbow map: its bright bands invent edges the map "
-                         "does not have. Use the house's 'inferno' (cmap=None), or 'viridis'")
     arr = np.asarray(image)
     maps = np.asarray(m)
     if arr.ndim == 4:
