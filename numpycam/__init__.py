@@ -15,6 +15,9 @@ Glossary (the notation of the post "CNN visualization: CAM and Grad-CAM" and of 
     a_k^c       Grad-CAM channel weight, a_k^c = (1/Z) sum_ij g_k(i, j)
     L^c(i, j)   a map, sum_k weight_k f_k(i, j) (with a final ReLU for most methods)
 
+Images from maps: ``to_image(maps, size)`` (N, H, W) in [0, 1] (numpycam/methods/postprocess.py);
+``overlay(image, map)`` a uint8 RGB array (numpycam/viz/arrays.py, loaded when first used).
+
 Where each equation of the post lives (the core: NumPy and SciPy only):
 
     GAP, F_k = (1/Z) sum_ij f_k(i, j)             numpycam/ops/gap.py
@@ -55,7 +58,7 @@ from numpycam.methods.base import Explanation, one_hot, weighted_sum
 from numpycam.methods.cam import cam
 from numpycam.methods.grad_cam import grad_cam
 from numpycam.methods.guided import guided_backprop, guided_grad_cam, input_gradient
-from numpycam.methods.postprocess import normalize, upsample
+from numpycam.methods.postprocess import normalize, to_image, upsample
 from numpycam.methods.registry import METHODS, Method
 from numpycam.nn.blocks import Block, Residual
 from numpycam.nn.builders import fc_cnn, gap_cnn
@@ -70,6 +73,17 @@ from numpycam.train.optim import SGD, Adam
 from numpycam.validate import NonFiniteError
 
 __version__ = "0.1.0"
+
+
+def __getattr__(name: str):
+    """``numpycam.overlay`` (numpycam.viz.arrays.overlay_rgb), imported when first asked for, so
+    that ``import numpycam`` does not load matplotlib (the overlay reads its colour tables)."""
+    if name == "overlay":
+        from numpycam.viz.arrays import overlay_rgb
+
+        return overlay_rgb
+    raise AttributeError(f"module 'numpycam' has no attribute {name!r}")
+
 
 __all__ = [
     "NonFiniteError",
@@ -115,7 +129,9 @@ __all__ = [
     "max_box_acc",
     "pxap",
     "normalize",
+    "overlay",
     "pointing_game",
+    "to_image",
     "upsample",
     "weighted_sum",
     "Conv2D",

@@ -38,8 +38,8 @@ def pretrained(name: str = "gap") -> Sequential:
     """The shipped ``gap`` (CAM architecture) or ``fc`` (conventional CNN) model, trained; the
     multi-label ``gap_multi`` (the ``gap`` architecture; sigmoid(S^c) = P(class c present)); or
     ``efficientnet_lite0``: the ImageNet network (logits of 1000 classes for a (N, 3, 224, 224)
-    input), float32, in evaluation mode. Converting its weights takes about 0.15 s, so nothing
-    is cached."""
+    input), float32, in evaluation mode, with ``class_names`` (so ``grad_cam(model, x, "tabby")``
+    works). Converting its weights takes about 0.15 s, so nothing is cached."""
     if name in IMAGENET_NAMES:
         from numpycam.imagenet.weights import efficientnet_lite0_pretrained  # the .pth reader, on demand
 

@@ -11,6 +11,7 @@ import importlib.util
 from importlib import resources
 from pathlib import Path
 
+from numpycam.imagenet.classes import class_names
 from numpycam.imagenet.efficientnet import from_state_dict
 from numpycam.imagenet.pth import read_pth
 from numpycam.nn.sequential import Sequential
@@ -42,6 +43,8 @@ def imagenet_weights_path() -> Path:
 
 def efficientnet_lite0_pretrained() -> Sequential:
     """EfficientNet-Lite0 with its ImageNet weights: logits of 1000 classes for a (N, 3, 224, 224)
-    input, float32, in evaluation mode. Converting the weights takes about 0.15 s, so nothing
-    is cached."""
-    return from_state_dict(read_pth(imagenet_weights_path()))
+    input, float32, in evaluation mode, with ``class_names`` (so ``grad_cam(model, x, "tabby")``
+    works). Converting the weights takes about 0.15 s, so nothing is cached."""
+    model = from_state_dict(read_pth(imagenet_weights_path()))
+    model.class_names = class_names()
+    return model

@@ -24,6 +24,8 @@ Where each equation lives:
     cam.py         CAM, L_CAM^c = sum_k w_k^c f_k
     grad_cam.py    Grad-CAM, a_k^c = (1/Z) sum_ij g_k(i, j), L = ReLU(sum_k a_k^c f_k)
     guided.py      the input gradient dS^c/dx, guided backprop, Guided Grad-CAM
+    targets.py     what a map explains: c=None (the top class), a class name, T classes per
+                   image (maps (N, T, h, w)), or target= (a linear score, or fn -> (y, dy/dS))
     one file per other method of the table (its weight rule); postprocess.py (upsample, normalize);
     registry.py (METHODS, the one table of every method)
 

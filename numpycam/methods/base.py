@@ -11,22 +11,33 @@ g = dS^c/df (``score_gradient``), S^c the raw score (logit) of class c. A method
 that is a rule ``weights_of(f, g)`` is made public by ``from_rule``.
 
 Bookkeeping, kept apart from the maths: each method's maths takes checked arrays, x (N, C, H, W)
-and c (N,), and returns an Explanation; its public function checks the inputs and runs it
-through ``in_batches``, ``BATCH`` images at a time.
+and what to explain (classes or a target: numpycam.methods.targets), and returns an
+Explanation; its public function checks the inputs and runs it through ``in_batches``,
+``BATCH`` images at a time, with the model in evaluation mode (``evaluation_mode``): an
+explanation never changes the model (BatchNorm's running averages stay as they were).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 import numpy as np
 
+from numpycam.methods.targets import backward_each, fold, model_targets, repeat_each, seeds
 from numpycam.nn.layers import Dense, Flatten, GlobalAvgPool2D
 from numpycam.nn.sequential import Sequential
-from numpycam.validate import check_finite, model_inputs, positive_int
+from numpycam.validate import check_finite, positive_int
 
 BATCH = 64  # images per forward/backward pass: memory is bounded by the batch, not by N
+CLASSES_DOC = """
+    ``c``: None (default) explains each image's top class, argmax S, read from the same forward
+    pass; an int or a class name (model.class_names) for every image; one per image (N,); or T
+    per image (N, T), which gives maps (N, T, h, w). ``target=`` instead of c explains another
+    score: weights W (N, M) for y = sum_m W_m S^m, or fn(S) -> (y, dy/dS). Rules and shapes:
+    numpycam.methods.targets; ``Explanation.c`` records the classes used.
+"""
 
 
 @dataclass(frozen=True)
@@ -34,8 +45,11 @@ class Explanation:
     """Everything one call computed, for lessons and figures.
 
     maps (N, h, w): the result.  f (N, K, h, w): the feature maps f_k.  weights (N, K) or
-    (N, K, h, w): w_k^c or a_k^c.  scores (N, M): S before softmax.  c (N,): the classes asked
-    for.  layer: the name of the layer whose output is f.
+    (N, K, h, w): w_k^c or a_k^c.  scores (N, M): S before softmax.  c (N,): the classes
+    explained: those asked for, or with c=None each image's top class argmax S.  layer: the
+    name of the layer whose output is f. With T classes per image (c of shape (N, T)) maps,
+    weights and c get a T axis after N: (N, T, h, w), (N, T, K[, h, w]), (N, T); c is -1 where
+    target= explained a score that is not one class (numpycam.methods.targets).
     """
 
     maps: np.ndarray
@@ -47,9 +61,10 @@ class Explanation:
 
     @property
     def weighted(self) -> np.ndarray:
-        """The K per-channel maps weight_k * f_k (N, K, h, w), before they are summed."""
-        w = self.weights if self.weights.ndim == 4 else self.weights[:, :, None, None]
-        return w * self.f
+        """The K per-channel maps weight_k * f_k (N, [T,] K, h, w), before they are summed."""
+        f = self.f if self.maps.ndim == 3 else self.f[:, None]  # (N, [T,] K, h, w)
+        w = self.weights if self.weights.ndim == f.ndim else self.weights[..., None, None]
+        return w * f
 
     @property
     def Z(self) -> int:
@@ -83,30 +98,54 @@ def in_batches(maths: Callable, model: Sequential, x: np.ndarray, c: np.ndarray 
     ``maths`` returns an Explanation (a map method) or an array (an input gradient). Images in a
     batch do not interact, so the result is that of one call on all of x, with memory bounded
     by b. Returned: the maps (N, h, w) or the array, checked finite (NonFiniteError naming
-    ``what``); with ``details`` the whole Explanation. ``c`` None (class-agnostic methods) is
-    passed on as None.
+    ``what``); with ``details`` the whole Explanation. ``c`` (classes or target weights) is
+    sliced with x; None (top classes) and a target function are passed on as they are. The
+    model runs in evaluation mode throughout (:func:`evaluation_mode`).
     """
     b = positive_int(b, "batch_size")
 
     def part(i):
         xb = x[i : i + b]
-        out = maths(model, xb, None if c is None else c[i : i + b], **options)
+        out = maths(model, xb, c[i : i + b] if isinstance(c, np.ndarray) else c, **options)
         check_finite(out.maps if isinstance(out, Explanation) else out, what, xb)
         return out.maps if isinstance(out, Explanation) and not details else out
 
-    if len(x) <= b:
+    with evaluation_mode(model):
+        return joined(part, len(x), b, details)
+
+
+def joined(part: Callable, n: int, b: int, details: bool):
+    """part(0), part(b), ... joined along the images: the maps (N, ...) or an Explanation."""
+    if n <= b:
         return part(0)
     if details:
-        parts = [part(i) for i in range(0, len(x), b)]
+        parts = [part(i) for i in range(0, n, b)]
         fields = ("maps", "f", "weights", "scores", "c")
         return Explanation(*(np.concatenate([getattr(p, k) for p in parts]) for k in fields),
                            parts[0].layer)
     first = part(0)
-    out = np.empty((len(x), *first.shape[1:]), first.dtype)  # filled in place: no second copy
+    out = np.empty((n, *first.shape[1:]), first.dtype)  # filled in place: no second copy
     out[:b] = first
-    for i in range(b, len(x), b):
+    for i in range(b, n, b):
         out[i : i + b] = part(i)
     return out
+
+
+@contextmanager
+def evaluation_mode(model):
+    """Run the body with every layer of ``model`` (nested ones too) in evaluation mode, then put
+    each layer back in the mode it was in: a map must not move BatchNorm's running averages, and
+    is the map of the model as it predicts (BatchNorm with its running averages, not the batch's)."""
+    walk = getattr(model, "_walk", None)
+    layers = [lay for _, lay in walk(False)] if walk else []
+    modes = [lay.training for lay in layers]
+    for lay in layers:
+        lay.training = False
+    try:
+        yield model
+    finally:
+        for lay, mode in zip(layers, modes, strict=True):
+            lay.training = mode
 
 
 def feature_layer(model: Sequential, layer: str | int | None) -> int:
@@ -145,33 +184,39 @@ def gradient_explanation(model: Sequential, x: np.ndarray, c: np.ndarray, layer,
     Grad-CAM's two passes (numpycam.methods.grad_cam) with another weight rule.
     """
     i = feature_layer(model, layer)
-    scores, f, g = score_gradient(model, x, one_hot(c, model.num_classes), i)  # g = dS^c/df
-    weights = weights_of(f, g)  # (N, K) or (N, K, h, w)
-    maps = weighted_sum(f, weights)  # (N, h, w): sum_k weight_k f_k
+    scores = model.forward(x)  # (N, M)
+    f = model.activation(i)  # (N, K, h, w)
+    c, dS = seeds(scores, c)  # dS (N, T, M): 1 at class c (T classes per image, usually 1)
+    g = backward_each(model, dS, until=i)  # (N T, K, h, w): g = dS^c/df, a backward pass per class
+    fs = repeat_each(f, dS)  # (N T, K, h, w)
+    weights = weights_of(fs, g)  # (N T, K) or (N T, K, h, w)
+    maps = weighted_sum(fs, weights)  # (N T, h, w): sum_k weight_k f_k
     maps = np.maximum(maps, 0) if relu else maps  # the final ReLU, if the method has one
-    return Explanation(maps, f, weights, scores, c, model.layers[i].name)
+    return Explanation(fold(maps, c), f, fold(weights, c), scores, c, model.layers[i].name)
 
 
 def gradient_method(model: Sequential, x, c, layer, weights_of, *, relu: bool, details: bool,
-                    batch_size: int = BATCH):
+                    batch_size: int = BATCH, target=None):
     """The map (N, h, w) of a method whose channel weights are ``weights_of(f, g)``, g = dS^c/df,
-    or with ``details`` its Explanation; ``batch_size`` images at a time."""
-    x, c = model_inputs(model, x, c)
+    or with ``details`` its Explanation; ``batch_size`` images at a time. ``c``, ``target``: the
+    rules of numpycam.methods.targets (c=None: each image's top class)."""
+    x, c = model_targets(model, x, c, target)
     return in_batches(gradient_explanation, model, x, c, batch_size, details=details,
                       layer=layer, weights_of=weights_of, relu=relu)
 
 
 def from_rule(name: str, weights_of: Callable, *, relu: bool, doc: str) -> Callable:
-    """``name(model, x, c, layer=None, *, relu=relu, details=False, batch_size=BATCH)``: the map
-    (N, h, w) whose channel weights are ``weights_of(f, g)`` at ``layer``, g = dS^c/df from one
-    backward pass. ``doc`` is the function's docstring (its equation and paper)."""
+    """``name(model, x, c=None, layer=None, *, relu=relu, details=False, batch_size=BATCH,
+    target=None)``: the map (N, h, w) whose channel weights are ``weights_of(f, g)`` at
+    ``layer``, g = dS^c/df from one backward pass. ``doc`` is the function's docstring (its
+    equation and paper); the rules for c and target are added to it."""
 
-    def method(model, x, c, layer: str | int | None = None, *, relu: bool = relu,
-               details: bool = False, batch_size: int = BATCH):
+    def method(model, x, c=None, layer: str | int | None = None, *, relu: bool = relu,
+               details: bool = False, batch_size: int = BATCH, target=None):
         return gradient_method(model, x, c, layer, weights_of, relu=relu, details=details,
-                               batch_size=batch_size)
+                               batch_size=batch_size, target=target)
 
     method.__name__ = method.__qualname__ = name
     method.__module__ = weights_of.__module__
-    method.__doc__ = doc
+    method.__doc__ = doc + CLASSES_DOC
     return method

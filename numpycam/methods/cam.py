@@ -15,10 +15,10 @@ from __future__ import annotations
 
 import numpy as np
 
-from numpycam.methods.base import BATCH, Explanation, in_batches, weighted_sum
+from numpycam.methods.base import BATCH, CLASSES_DOC, Explanation, in_batches, weighted_sum
+from numpycam.methods.targets import fold, model_targets, repeat_each, seeds
 from numpycam.nn.layers import Dense, GlobalAvgPool2D
 from numpycam.nn.sequential import Sequential
-from numpycam.validate import model_inputs
 
 
 def gap_head(model: Sequential) -> int:
@@ -49,20 +49,24 @@ def check_cam_layer(model: Sequential, p: int, layer: str | int | None) -> None:
             if p > 0 else "CAM of this model explains its input; call it with layer=None")
 
 
-def cam_explanation(model: Sequential, x: np.ndarray, c: np.ndarray,
+def cam_explanation(model: Sequential, x: np.ndarray, c: np.ndarray | None,
                     layer: str | int | None = None) -> Explanation:
-    """CAM on one batch: x (N, C, H, W) and c (N,) checked; ``layer`` as in :func:`cam`."""
+    """CAM on one batch: x (N, C, H, W) and c (N,) checked (or None, (N, T), a target:
+    numpycam.methods.targets); ``layer`` as in :func:`cam`."""
     p = gap_head(model)  # index of the GAP layer; f is the output of layer p - 1
     check_cam_layer(model, p, layer)
     S = model.forward(x)  # (N, M): the scores S^c before softmax
     f = model.activation(p - 1) if p > 0 else x  # (N, K, h, w): the maps f_k that feed GAP
-    w = model.layers[-1].W[c]  # (N, K): row n is w_k^{c_n}, the Dense weights of class c_n
-    L = weighted_sum(f, w)  # (N, h, w): L_CAM^c(i, j) = sum_k w_k^c f_k(i, j), Eq. 2
-    return Explanation(L, f, w, S, c, model.layers[p - 1].name if p > 0 else "input")
+    c, dS = seeds(S, c)  # dS (N, T, M): 1 at class c (T classes per image, usually 1)
+    W = model.layers[-1].W  # (M, K): w_k^c
+    w = dS.reshape(-1, W.shape[0]) @ W  # (N T, K): sum_m dS_m w_k^m, = w_k^c for dS one-hot at c
+    L = weighted_sum(repeat_each(f, dS), w)  # (N T, h, w): L_CAM^c(i, j) = sum_k w_k^c f_k(i, j), Eq. 2
+    return Explanation(fold(L, c), f, fold(w, c), S, c,
+                       model.layers[p - 1].name if p > 0 else "input")
 
 
-def cam(model: Sequential, x, c, layer: str | int | None = None, *, details: bool = False,
-        batch_size: int = BATCH):
+def cam(model: Sequential, x, c=None, layer: str | int | None = None, *, details: bool = False,
+        batch_size: int = BATCH, target=None):
     """L_CAM^c(i, j) = sum_k w_k^c f_k(i, j): raw values, no ReLU, no scaling. (N, h, w).
 
     f is the input of the model's GlobalAvgPool2D, w = model's final Dense ``W``; ``c`` is an int
@@ -70,8 +74,12 @@ def cam(model: Sequential, x, c, layer: str | int | None = None, *, details: boo
     every method is called alike (numpycam.methods.registry), and must be None or name that
     layer (for a map at another layer: ``grad_cam(..., layer=...)``, or a GAP head trained there
     with numpycam.train.heads). ``details=True`` returns an :class:`Explanation` instead.
-    Computed ``batch_size`` images at a time.
+    Computed ``batch_size`` images at a time. With ``target=``, the weights are
+    sum_m (dy/dS^m) w_k^m: exactly the CAM of y for a linear target (S is linear in the f_k).
     """
-    x, c = model_inputs(model, x, c)
+    x, c = model_targets(model, x, c, target)
     return in_batches(cam_explanation, model, x, c, batch_size, details=details,
                       what="the CAM maps", layer=layer)
+
+
+cam.__doc__ = (cam.__doc__ or "") + CLASSES_DOC

@@ -5,8 +5,8 @@ from __future__ import annotations
 import numpy as np
 
 from numpycam.methods.base import BATCH, Explanation, feature_layer, in_batches, weighted_sum
+from numpycam.methods.targets import model_targets
 from numpycam.nn.sequential import Sequential
-from numpycam.validate import model_inputs
 
 
 def eigen_cam_weights(f: np.ndarray, g: np.ndarray | None = None, center: bool = False) -> np.ndarray:
@@ -74,6 +74,6 @@ def eigen_cam(model, x, c=None, layer: str | int | None = None, *, relu: bool = 
     centred map is +-|u| (p(i, j) - mean p) whatever b, the sign that of u . (u mean p + b);
     the uncentred one mixes in b. With ``details=True`` the Explanation's f is the centred f.
     """
-    x, checked = model_inputs(model, x, 0 if c is None else c)
-    return in_batches(eigen_cam_explanation, model, x, None if c is None else checked, batch_size,
+    x, checked = model_targets(model, x, c)
+    return in_batches(eigen_cam_explanation, model, x, checked, batch_size,
                       details=details, layer=layer, relu=relu, center=center)

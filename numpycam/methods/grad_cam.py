@@ -19,9 +19,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from numpycam.methods.base import BATCH, Explanation, feature_layer, in_batches, one_hot, weighted_sum
+from numpycam.methods.base import BATCH, CLASSES_DOC, Explanation, feature_layer, in_batches, weighted_sum
+from numpycam.methods.targets import backward_each, fold, model_targets, repeat_each, seeds
 from numpycam.nn.sequential import Sequential
-from numpycam.validate import model_inputs
 
 
 def grad_cam_weights(f: np.ndarray, g: np.ndarray) -> np.ndarray:
@@ -29,26 +29,28 @@ def grad_cam_weights(f: np.ndarray, g: np.ndarray) -> np.ndarray:
     return g.mean(axis=(2, 3))  # Grad-CAM Eq. 1
 
 
-def grad_cam_explanation(model: Sequential, x: np.ndarray, c: np.ndarray,
+def grad_cam_explanation(model: Sequential, x: np.ndarray, c: np.ndarray | None,
                          layer: str | int | None = None, *, relu: bool = True,
                          counterfactual: bool = False) -> Explanation:
-    """Grad-CAM on one batch: x (N, C, H, W) and c (N,) checked; options as in :func:`grad_cam`."""
+    """Grad-CAM on one batch: x (N, C, H, W) and c (N,) checked (or None, (N, T), a target:
+    numpycam.methods.targets); options as in :func:`grad_cam`."""
     i = feature_layer(model, layer)  # f is the output of layer i
     S = model.forward(x)  # (N, M): the scores S^c before softmax
     f = model.activation(i)  # (N, K, h, w): the maps f_k
-    dS = one_hot(c, model.num_classes).astype(S.dtype)  # (N, M): 1 at c_n, so S^{c_n} is differentiated
-    g = model.backward(dS, until=i, param_grads=False)  # (N, K, h, w): g = dS^c/df
-    a = g.mean(axis=(2, 3))  # (N, K): a_k^c = (1/Z) sum_ij g_k(i, j), Eq. 1
+    c, dS = seeds(S, c)  # dS (N, T, M): 1 at c_n, so S^{c_n} is differentiated (T = 1: one class)
+    g = backward_each(model, dS, until=i)  # (N T, K, h, w): g = dS^c/df, one backward per class
+    a = g.mean(axis=(2, 3))  # (N T, K): a_k^c = (1/Z) sum_ij g_k(i, j), Eq. 1
     if counterfactual:
-        a = -a  # (N, K): the weights of the negated gradient, -a_k^c
-    L = weighted_sum(f, a)  # (N, h, w): sum_k a_k^c f_k(i, j)
+        a = -a  # (N T, K): the weights of the negated gradient, -a_k^c
+    L = weighted_sum(repeat_each(f, dS), a)  # (N T, h, w): sum_k a_k^c f_k(i, j)
     if relu:
-        L = np.maximum(L, 0)  # (N, h, w): ReLU(sum_k a_k^c f_k(i, j)), Eq. 2
-    return Explanation(L, f, a, S, c, model.layers[i].name)
+        L = np.maximum(L, 0)  # (N T, h, w): ReLU(sum_k a_k^c f_k(i, j)), Eq. 2
+    return Explanation(fold(L, c), f, fold(a, c), S, c, model.layers[i].name)
 
 
-def grad_cam(model: Sequential, x, c, layer: str | int | None = None, *, relu: bool = True,
-             details: bool = False, counterfactual: bool = False, batch_size: int = BATCH):
+def grad_cam(model: Sequential, x, c=None, layer: str | int | None = None, *, relu: bool = True,
+             details: bool = False, counterfactual: bool = False, batch_size: int = BATCH,
+             target=None):
     """L = ReLU(sum_k a_k^c f_k(i, j)), a_k^c = (1/Z) sum_ij dS^c/df_k(i, j). (N, h, w).
 
     ``layer`` (a name or an index) gives f = that layer's output; by default the last layer
@@ -65,6 +67,9 @@ def grad_cam(model: Sequential, x, c, layer: str | int | None = None, *, relu: b
     the regions whose removal would make the network MORE confident in class c. On a GAP
     network at the maps that feed GAP, a_k^c = w_k^c / Z, so L_cf^c = ReLU(-L_CAM^c) / Z.
     """
-    x, c = model_inputs(model, x, c)
+    x, c = model_targets(model, x, c, target)
     return in_batches(grad_cam_explanation, model, x, c, batch_size, details=details,
                       layer=layer, relu=relu, counterfactual=counterfactual)
+
+
+grad_cam.__doc__ = (grad_cam.__doc__ or "") + CLASSES_DOC

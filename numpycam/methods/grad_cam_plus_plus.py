@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from numpycam.methods.base import BATCH, gradient_method
+from numpycam.methods.base import BATCH, CLASSES_DOC, gradient_method
 
 
 def grad_cam_plus_plus_weights(f: np.ndarray, g: np.ndarray, eps: float = 0.0) -> np.ndarray:
@@ -21,8 +21,9 @@ def grad_cam_plus_plus_weights(f: np.ndarray, g: np.ndarray, eps: float = 0.0) -
     return (alpha * np.maximum(g, 0)).sum(axis=(2, 3))  # (N, K)
 
 
-def grad_cam_plus_plus(model, x, c, layer: str | int | None = None, *, relu: bool = True,
-                       eps: float = 0.0, details: bool = False, batch_size: int = BATCH):
+def grad_cam_plus_plus(model, x, c=None, layer: str | int | None = None, *, relu: bool = True,
+                       eps: float = 0.0, details: bool = False, batch_size: int = BATCH,
+                       target=None):
     """L = ReLU(sum_k w_k f_k), w_k = sum_ij alpha_k(i, j) ReLU(g_k(i, j)). (N, h, w).
 
     Chattopadhay, Sarkar, Howlader & Balasubramanian 2018, "Grad-CAM++: Generalized
@@ -61,4 +62,7 @@ def grad_cam_plus_plus(model, x, c, layer: str | int | None = None, *, relu: boo
     rule = grad_cam_plus_plus_weights if eps == 0 else (
         lambda f, g: grad_cam_plus_plus_weights(f, g, eps))
     return gradient_method(model, x, c, layer, rule, relu=relu, details=details,
-                           batch_size=batch_size)
+                           batch_size=batch_size, target=target)
+
+
+grad_cam_plus_plus.__doc__ = (grad_cam_plus_plus.__doc__ or "") + CLASSES_DOC

@@ -5,8 +5,9 @@ to overlay it on the image, or to draw a box from it, it is first upsampled to t
 and usually min-max normalised to [0, 1].
 
 Both functions take one map of shape (h, w) or a batch of shape (N, h, w) and return the same
-layout. Dtype rule: float32 and float64 input keep their dtype; every other real dtype
-(bool, integers, float16, long double) is converted to float64 first.
+layout; ``to_image`` is the two in one call, the image-sized [0, 1] map an overlay needs.
+Dtype rule: float32 and float64 input keep their dtype; every other real dtype (bool,
+integers, float16, long double) is converted to float64 first.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from scipy import ndimage
 
 from numpycam.validate import as_maps, as_size
 
-__all__ = ["normalize", "upsample"]
+__all__ = ["normalize", "to_image", "upsample"]
 
 
 def _source_coords(n_in: int, n_out: int, align_corners: bool = False,
@@ -115,3 +116,29 @@ def normalize(maps: ArrayLike) -> np.ndarray:
     positive = rng > 0
     out = np.where(positive, shifted / np.where(positive, rng, 1), 0).astype(arr.dtype, copy=False)
     return out[0] if single else out
+
+
+def to_image(maps: ArrayLike, size: int | tuple[int, int], normalize: bool = True) -> np.ndarray:
+    """Maps at the image's size, each in [0, 1]: (h, w) -> (H, W), (N, h, w) -> (N, H, W), and
+    (N, T, h, w) (several classes per image) -> (N, T, H, W).
+
+        out = normalize(upsample(m, size))
+
+    Upsampling: bilinear, half-pixel centres (:func:`upsample`; PyTorch's
+    ``F.interpolate(..., mode="bilinear", align_corners=False)``, OpenCV's ``INTER_LINEAR``).
+    Normalisation, per map, after upsampling (:func:`normalize`): min-max, so the map's minimum
+    becomes exactly 0 and its maximum exactly 1, as pytorch-grad-cam's ``scale_cam_image``
+    (which adds 1e-7 to the divisor); a constant map (e.g. all zero after Grad-CAM's ReLU)
+    becomes zeros, never NaN. A signed map (CAM, ``relu=False``) has its most negative value
+    sent to 0: pass ``np.maximum(m, 0)`` first to keep 0 at 0. ``normalize=False`` returns the
+    upsampled raw values. float32 stays float32; other dtypes become float64.
+    """
+    arr = np.asarray(maps)
+    if arr.ndim == 4:  # (N, T, h, w): the T maps of each image, one after the other
+        return to_image(arr.reshape(-1, *arr.shape[2:]), size, normalize).reshape(
+            *arr.shape[:2], *as_size(size))
+    up = upsample(arr, size)  # (N, H, W)
+    return min_max(up) if normalize else up
+
+
+min_max = normalize  # to_image's argument ``normalize`` hides the function inside it

@@ -25,6 +25,9 @@ class Sequential(NamedLayers):
     Lookup by name, parameters, ``train``/``eval``, ``freeze`` and ``astype`` come from
     :class:`~numpycam.nn.named_layers.NamedLayers`; the passes are here."""
 
+    class_names: tuple[str, ...] | None = None  # the name of each class, if known: the maps then
+    # take c="tabby" (numpycam.methods.targets); set by numpycam.pretrained("efficientnet_lite0")
+
     def __init__(self, layers: Iterable[Layer | tuple[str, Layer]]) -> None:
         super().__init__(layers)
         self._outputs: list[np.ndarray] | None = None  # every layer's output in the last forward

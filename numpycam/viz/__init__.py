@@ -23,6 +23,7 @@ The modules of the room:
     colour.py        the colour rule (signed maps DIVERGING around 0, others SEQUENTIAL from 0,
                      never jet) and the colour bars
     maps.py          one axes: image, map, overlay, box, input gradient
+    arrays.py        the overlay as a uint8 RGB array, no figure (numpycam.overlay)
     plots.py         bars, curves, scatter, text panels
     figure.py        figure_grid, where figures go, save
     gallery.py       the demo's figures and the one-map-per-class scene figure
@@ -35,6 +36,7 @@ The modules of the room:
 
 from __future__ import annotations
 
+from numpycam.viz.arrays import overlay_rgb
 from numpycam.viz.colour import DIVERGING, PREDICTED, SEQUENTIAL, TRUTH, colour_scale
 from numpycam.viz.figure import figure_grid, figures_dir, save, show_saved
 from numpycam.viz.maps import as_rgb, draw_box, heatmap, overlay, show_gradient, show_image
@@ -42,5 +44,5 @@ from numpycam.viz.plots import bars, curve, scatter, text_panel
 
 __all__ = ["DIVERGING", "PREDICTED", "SEQUENTIAL", "TRUTH", "as_rgb", "bars",
            "colour_scale", "curve", "draw_box", "figure_grid", "figures_dir", "heatmap",
-           "overlay", "save", "scatter", "show_gradient", "show_image", "show_saved",
+           "overlay", "overlay_rgb", "save", "scatter", "show_gradient", "show_image", "show_saved",
            "text_panel"]
