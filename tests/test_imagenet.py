@@ -241,3 +241,9 @@ def test_a_box_follows_the_photo_into_the_crop():
     ring[box[1] - 1 : box[3] + 1, box[0] - 1 : box[2] + 1] = False
     assert (x[ring] < -0.9).all()  # black outside
     np.testing.assert_array_equal(box_in_crop([0, 0, 600, 300], img.shape), [0, 0, 224, 224])
+
+
+@pytest.mark.parametrize("key", [True, False, np.True_, 3.5, None])
+def test_a_class_that_is_neither_index_nor_name_is_a_type_error(key):
+    with pytest.raises(TypeError, match="index 0-999 or a name"):
+        class_index(key)

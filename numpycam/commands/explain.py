@@ -175,7 +175,7 @@ def _explain_all(photos, args, results, start, progress) -> int | None:
         if many:
             progress(f"photo {n}/{len(photos)}: {photo}")
         try:
-            image = load_image(photo)
+            image = load_image(photo, progress=progress)  # a line when a big photo takes long
         except (ValueError, OSError) as err:  # an unreadable photo: a usage error
             if not many:
                 _usage(str(err))

@@ -39,6 +39,9 @@ def class_names() -> tuple[str, ...]:
 
 def class_index(key: str | int) -> int:
     """Class index of a name (any case, e.g. "tabby") or of an index given as int or text ("281")."""
+    if isinstance(key, (bool, np.bool_)) or not isinstance(key, (str, int, np.integer)):
+        raise TypeError(f"a class is an index 0-999 or a name such as 'tabby', got {key!r} "
+                        f"({type(key).__name__})")
     names = class_names()
     text = str(key).strip()
     if isinstance(key, (int, np.integer)) or text.isdigit():

@@ -134,7 +134,8 @@ def explain_classes(photo, model=None, *, classes=None, top: int = 3, method: st
     if isinstance(top, bool) or not isinstance(top, (int, np.integer)) or not 1 <= top <= MAX_CLASSES:
         raise ValueError(f"top must be a whole number from 1 to {MAX_CLASSES}, got {top!r}")
     wanted = wanted_classes(classes) if classes else None
-    image = load_image(photo) if isinstance(photo, (str, bytes)) or hasattr(photo, "__fspath__") else photo
+    is_path = isinstance(photo, (str, bytes)) or hasattr(photo, "__fspath__")
+    image = load_image(photo, progress=say) if is_path else photo
     x = preprocess(image)  # (1, 3, 224, 224)
     return _explain(x, model, wanted, top, method, layer, say)
 
