@@ -97,6 +97,9 @@ def fault_class(n, m, fault):
 VALID_CLASSES = ["int", "list", "array", "uint"]
 CLASS_FAULTS = ["negative", "too_big", "huge", "short", "float", "float_list", "bool", "none",
                 "string", "2d", "negative_in_list"]
+# the explanation methods also take "none" (c=None, each image's top class) and "2d", [[0]] * n,
+# one column of classes (N, T=1), which gives one map per image and class, (N, 1, ...)
+METHOD_CLASSES = [*VALID_CLASSES, "none", "2d"]
 BAD_LAYERS = ["gap", "fc", "flatten", "fc2", "conv9", "Conv1", "", 99, -99, 1.5, True, ("conv1",)]
 # Each argument is valid about half the time, so the success path is fuzzed too.
 classes = st.one_of(st.sampled_from(VALID_CLASSES), st.sampled_from(CLASS_FAULTS))
@@ -135,15 +138,19 @@ def test_explanations_give_a_finite_map_or_a_clear_error(fault, cfault, layer, f
     c = fault_class(n, model.num_classes, cfault)
     f = getattr(nc, method)
     takes_layer = method not in ("guided_backprop", "input_gradient")
-    valid = fault is None and cfault in VALID_CLASSES and layer_is_valid(model, method, layer)
+    valid = fault is None and cfault in METHOD_CLASSES and layer_is_valid(model, method, layer)
     out = checked(lambda: f(model, bad_x, c, layer) if takes_layer else f(model, bad_x, c), valid)
     if isinstance(out, Exception):
         return
+    # the T axis of (N, T) classes; a method whose map ignores c (Eigen-CAM) has none
+    class_specific = method not in METHODS or METHODS[method].class_specific
+    per_class = (1,) if cfault == "2d" and class_specific else ()
     if method in ("guided_backprop", "guided_grad_cam", "input_gradient"):
-        finite(out, np.shape(bad_x))
+        x_shape = np.shape(bad_x)
+        finite(out, (x_shape[0], *per_class, *x_shape[1:]))
     else:
         finite(out)
-        assert out.ndim == 3 and out.shape[0] == len(bad_x)
+        assert out.ndim == 3 + len(per_class) and out.shape[:1 + len(per_class)] == (len(bad_x), *per_class)
 
 
 @settings(max_examples=60)
