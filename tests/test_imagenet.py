@@ -247,3 +247,10 @@ def test_a_box_follows_the_photo_into_the_crop():
 def test_a_class_that_is_neither_index_nor_name_is_a_type_error(key):
     with pytest.raises(TypeError, match="index 0-999 or a name"):
         class_index(key)
+
+
+def test_imagenet_names_that_differ_only_by_case_are_two_classes():
+    assert class_names()[264] == "Cardigan" and class_names()[474] == "cardigan"
+    assert class_index("Cardigan") == 264 and class_index("cardigan") == 474
+    with pytest.raises(ValueError, match="but for the case"):
+        class_index("CARDIGAN")

@@ -204,3 +204,37 @@ def test_deepen_adds_a_conv_block_before_gap_and_shares_the_rest():
     assert nc.grad_cam(deep, x, 0).shape == (2, 8, 8)  # relu3 now feeds GAP, still 8 x 8
     with pytest.raises(ValueError, match="GlobalAvgPool2D"):
         deepen(nc.fc_cnn(seed=0))
+
+
+def _train_mode_bn_model():
+    return nc.Sequential([nc.Conv2D(3, 4, 3), nc.BatchNorm2D(4), nc.ReLU(), nc.GlobalAvgPool2D(),
+                          nc.Dense(4, 3, rng=np.random.default_rng(0))])
+
+
+def test_predict_is_in_evaluation_mode_and_leaves_the_model_as_it_was():
+    model = _train_mode_bn_model()  # a new layer starts in training mode
+    x = np.random.default_rng(1).random((6, 3, 8, 8))
+    before = {k: v.copy() for k, v in model.state().items()}
+    p64, p1 = model.predict(x), model.predict(x, batch_size=1)
+    assert np.array_equal(p64, p1), "a prediction must not depend on the batch size"
+    assert all(np.array_equal(v, before[k]) for k, v in model.state().items()), "running averages moved"
+    assert model.training
+    model.eval()
+    assert np.array_equal(model.predict(x), p64)
+
+
+def test_generated_names_skip_the_names_given():
+    model = nc.Sequential([("conv1", nc.Conv2D(3, 3, 3)), nc.Conv2D(3, 3, 3)])
+    assert model.names == ["conv1", "conv2"]
+    model = nc.Sequential([nc.Conv2D(3, 3, 3), ("conv1", nc.Conv2D(3, 3, 3))])
+    assert len(set(model.names)) == 2 and model.names[1] == "conv1"
+
+
+def test_backward_until_a_layer_returns_its_gradient_without_the_input_gradient():
+    model = nc.gap_cnn(widths=(3, 4), seed=1, dtype=np.float64)
+    x = np.random.default_rng(0).random((2, 3, 64, 64))
+    model.forward(x)
+    with_input = model.backward(np.ones((2, 4)), until="pool1")
+    model.forward(x)
+    without = model.backward(np.ones((2, 4)), until="pool1", input_grad=False)
+    assert without is not None and np.array_equal(without, with_input)

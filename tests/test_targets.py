@@ -168,3 +168,22 @@ def test_the_imagenet_network_carries_its_class_names():
     model = nc.pretrained("efficientnet_lite0")
     assert model.class_names == class_names() and model.class_names[285] == "Egyptian cat"
     assert nc.pretrained("gap").class_names is None  # the shapes models: indices (or set them)
+
+
+def test_a_name_that_differs_from_another_only_by_case_is_found_exactly_or_refused():
+    from numpycam.methods.targets import class_number
+
+    names = ("Cardigan", "cardigan", "tabby")
+    assert class_number("Cardigan", names) == 0 and class_number("cardigan", names) == 1
+    assert class_number("TABBY", names) == 2
+    with pytest.raises(ValueError, match="but for the case"):
+        class_number("CARDIGAN", names)
+
+
+@pytest.mark.parametrize("bad", [[[1, 2], [3, 0]], [-1], [4], [0.5]])
+def test_one_hot_refuses_what_is_not_one_class_per_image(bad):
+    from numpycam.methods.base import one_hot
+
+    with pytest.raises(ValueError, match="one class per image"):
+        one_hot(np.array(bad), 4)
+    assert one_hot(np.array([1, 3]), 4).tolist() == [[0, 1, 0, 0], [0, 0, 0, 1]]

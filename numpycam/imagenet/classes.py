@@ -49,9 +49,15 @@ def class_index(key: str | int) -> int:
         if not 0 <= k < len(names):
             raise ValueError(f"class index {k} is out of range: ImageNet classes are 0 to {len(names) - 1}")
         return k
+    if text in names:  # exact first: "Cardigan" (the dog, 264) and "cardigan" (the sweater, 474)
+        return names.index(text)
     lower = [n.lower() for n in names]
-    if text.lower() in lower:
-        return lower.index(text.lower())
+    hits = [i for i, n in enumerate(lower) if n == text.lower()]
+    if len(hits) > 1:
+        raise ValueError(f"{text!r} matches {', '.join(f'{names[i]!r} ({i})' for i in hits)} but for "
+                         "the case; write it exactly, or give the index")
+    if hits:
+        return hits[0]
     close = difflib.get_close_matches(text.lower(), lower, n=3, cutoff=0.6)
     hint = f"; did you mean {', '.join(repr(names[lower.index(c)]) for c in close)}?" if close else (
         "; give an index 0-999 or a name from numpycam.imagenet.classes.class_names()")

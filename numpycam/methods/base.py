@@ -20,13 +20,13 @@ explanation never changes the model (BatchNorm's running averages stay as they w
 from __future__ import annotations
 
 from collections.abc import Callable
-from contextlib import contextmanager
 from dataclasses import dataclass
 
 import numpy as np
 
 from numpycam.methods.targets import backward_each, fold, model_targets, repeat_each, seeds
 from numpycam.nn.layers import Dense, Flatten, GlobalAvgPool2D
+from numpycam.nn.named_layers import evaluation_mode
 from numpycam.nn.sequential import Sequential
 from numpycam.validate import check_finite, positive_int
 
@@ -86,6 +86,11 @@ def weighted_sum(f: np.ndarray, weights: np.ndarray) -> np.ndarray:
 def one_hot(c: np.ndarray, num_classes: int) -> np.ndarray:
     """dS (N, M): row n is 1 at class c[n], so one backward pass gives every image the gradient
     of its own score S^{c_n} (images in a batch do not interact)."""
+    c = np.asarray(c)
+    if c.ndim != 1 or c.dtype.kind not in "iu" or np.any(c < 0) or np.any(c >= num_classes):
+        raise ValueError(f"one_hot takes one class per image, ints 0..{num_classes - 1} of shape (N,); "
+                         f"got {c.dtype} of shape {c.shape}" + (f" with values {c.min()}..{c.max()}"
+                                                               if c.size and c.dtype.kind in "iu" else ""))
     d = np.zeros((len(c), num_classes))
     d[np.arange(len(c)), c] = 1
     return d
@@ -129,23 +134,6 @@ def joined(part: Callable, n: int, b: int, details: bool):
     for i in range(b, n, b):
         out[i : i + b] = part(i)
     return out
-
-
-@contextmanager
-def evaluation_mode(model):
-    """Run the body with every layer of ``model`` (nested ones too) in evaluation mode, then put
-    each layer back in the mode it was in: a map must not move BatchNorm's running averages, and
-    is the map of the model as it predicts (BatchNorm with its running averages, not the batch's)."""
-    walk = getattr(model, "_walk", None)
-    layers = [lay for _, lay in walk(False)] if walk else []
-    modes = [lay.training for lay in layers]
-    for lay in layers:
-        lay.training = False
-    try:
-        yield model
-    finally:
-        for lay, mode in zip(layers, modes, strict=True):
-            lay.training = mode
 
 
 def feature_layer(model: Sequential, layer: str | int | None) -> int:

@@ -14,9 +14,11 @@ that is not a class comes with its derivative). The rules, for c (classes) or ta
                               classes, a difference of two classes, ...)    maps (N, h, w)
     target = fn               fn(S) -> (y (N,), dy/dS (N, M)): any score, its derivative given
                               by the caller (e.g. a softmax probability)    maps (N, h, w)
+                              fn sees one batch of rows of S at a time (at most batch_size):
+                              it must work row by row
 
 With c one-hot, target = one_hot(c, M) gives the same maps as c. ``Explanation.c`` records the
-classes used, (N,) or (N, T); -1 where target= explained a score that is not one class.
+classes used, (N,) or (N, T); -1 for every image explained through target=.
 """
 
 from __future__ import annotations
@@ -30,11 +32,21 @@ from numpycam.validate import as_float_array, class_indices, model_inputs
 
 
 def class_number(name: str, names) -> int:
-    """The index of class ``name`` in ``names`` (any case), or a ValueError listing close names."""
-    lower = [str(n).lower() for n in names]
-    key = name.strip().lower()
-    if key in lower:
-        return lower.index(key)
+    """The index of class ``name`` in ``names``: the exact name, else the one name equal to it in
+    any case (ImageNet has both "Cardigan", the dog, and "cardigan", the sweater: a case-only
+    match of two names is refused, naming both), or a ValueError listing close names."""
+    names = [str(n) for n in names]
+    lower = [n.lower() for n in names]
+    name = name.strip()
+    if name in names:
+        return names.index(name)
+    key = name.lower()
+    hits = [i for i, n in enumerate(lower) if n == key]
+    if len(hits) > 1:
+        raise ValueError(f"{name!r} matches {', '.join(f'{names[i]!r} ({i})' for i in hits)} but for "
+                         "the case; write it exactly, or give the index")
+    if hits:
+        return hits[0]
     close = difflib.get_close_matches(key, lower, n=3, cutoff=0.6)
     hint = (f"; did you mean {', '.join(repr(names[lower.index(k)]) for k in close)}?" if close
             else "; give an index, or a name from model.class_names")

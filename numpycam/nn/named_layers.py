@@ -9,6 +9,7 @@ in one model, so Grad-CAM can ask for any layer's output by name.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from contextlib import contextmanager
 
 import numpy as np
 
@@ -24,13 +25,16 @@ class NamedLayers:
         counts: dict[str, int] = {}
         taken: set[str] = set()  # a set, so that checking n names costs O(n), not O(n^2)
         seen: set[int] = set()  # id() of every layer object in this model, nested ones included
+        layers = list(layers)
+        given = {item[0] for item in layers if isinstance(item, tuple) and len(item) == 2}
         for item in layers:
             name, layer = item if isinstance(item, tuple) and len(item) == 2 else (None, item)
             if not isinstance(layer, Layer):
                 raise TypeError(f"Sequential takes numpycam layers, got {type(layer).__name__}")
-            if name is None:
-                counts[layer.kind] = counts.get(layer.kind, 0) + 1
-                name = f"{layer.kind}{counts[layer.kind]}"
+            if name is None:  # kind + a count, skipping names the caller gave
+                while name is None or name in given or name in taken:
+                    counts[layer.kind] = counts.get(layer.kind, 0) + 1
+                    name = f"{layer.kind}{counts[layer.kind]}"
             check_layer_name(name)
             if name in taken:
                 raise ValueError(f"duplicate layer name {name!r}; layer names must be unique")
@@ -163,3 +167,20 @@ class NamedLayers:
     def dtype(self):
         params = self.parameters(False)
         return getattr(*params[0]).dtype if params else None
+
+
+@contextmanager
+def evaluation_mode(model):
+    """Run the body with every layer of ``model`` (nested ones too) in evaluation mode, then put
+    each layer back in the mode it was in: a map must not move BatchNorm's running averages, and
+    is the map of the model as it predicts (BatchNorm with its running averages, not the batch's)."""
+    walk = getattr(model, "_walk", None)  # a Sequential (or anything that walks its layers)
+    layers = [lay for _, lay in walk(False)] if walk else []
+    modes = [lay.training for lay in layers]
+    for lay in layers:
+        lay.training = False
+    try:
+        yield model
+    finally:
+        for lay, mode in zip(layers, modes, strict=True):
+            lay.training = mode
