@@ -5,6 +5,7 @@ files that import numpycam, and writes gradebooks a teacher can open.
 
 import csv
 import json
+import shutil
 import signal
 import subprocess
 import sys
@@ -308,3 +309,16 @@ def test_a_file_that_hangs_while_imported_times_out_every_exercise(tmp_path):
     assert time.monotonic() - start < 30
     assert [(r.status, r.score) for r in sub.results] == [("timeout", 0), ("timeout", 0)]
     assert "while being imported" in sub.results[0].detail
+
+
+def test_a_gradebook_never_overwrites_a_submission_nor_is_lost_at_the_end(tmp_path, capsys):
+    sub = tmp_path / "sub.py"
+    shutil.copy(EXERCISES, sub)
+    before = sub.read_bytes()
+    assert main(["check", str(sub), "--csv", str(sub)]) == 2
+    assert sub.read_bytes() == before and "one of the files to grade" in capsys.readouterr().err
+    for bad in (tmp_path / "nodir" / "g.csv", ROOT / "lessons" / "g.csv"):
+        with pytest.raises(SystemExit) as stop:  # a usage error, before any grading
+            main(["check", str(sub), "--csv", str(bad)])
+        assert stop.value.code == 2 and not bad.exists()
+    assert "does not exist" in capsys.readouterr().err

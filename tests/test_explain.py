@@ -236,3 +236,51 @@ def test_results_are_written_row_by_row_and_the_json_list_is_closed(tmp_path):
     results.close()
     rows = json.loads((tmp_path / "out" / "results.json").read_text())
     assert rows == [row, {**row, "name": 'a, "quoted" name'}] and results.rows == 2
+
+
+@needs_network
+def test_a_file_name_that_is_not_utf8_gets_its_row_and_the_run_goes_on(tmp_path):
+    photos = tmp_path / "photos"
+    photos.mkdir()
+    data = REPO / "numpycam" / "imagenet" / "data"
+    shutil.copy(data / "chelsea.jpg", os.fsdecode(bytes(photos) + b"/caf\xe9.jpg"))  # Latin-1 bytes
+    shutil.copy(data / "rocket.jpg", photos / "z.jpg")
+    env = {**os.environ, "MPLBACKEND": "Agg"}
+    env["PYTHONPATH"] = os.pathsep.join(p for p in (str(REPO), env.get("PYTHONPATH")) if p)
+    proc = subprocess.run([sys.executable, "-m", "numpycam", "explain", "photos", "--top", "1", "--out",
+                           "out"], cwd=tmp_path, env=env, capture_output=True, timeout=300)
+    assert proc.returncode == 0, proc.stderr  # stdout prints the name's bytes as they are, like ls
+    rows = (tmp_path / "out" / "results.csv").read_text(encoding="utf-8").splitlines()[1:]
+    assert len(rows) == 2 and "caf\\xe9.jpg" in rows[0] and "z.jpg" in rows[1]
+    assert len(list((tmp_path / "out").glob("*.png"))) == 2
+
+
+@needs_network
+def test_a_loop_of_links_in_the_output_folder_is_refused_in_one_line(tmp_path):
+    (tmp_path / "out").mkdir()
+    os.symlink("loop", tmp_path / "out" / "loop")
+    proc = explain("chelsea", "--top", "1", "--out", "out", cwd=tmp_path)
+    assert proc.returncode == 1 and "Traceback" not in proc.stderr
+    assert "a bug in numpycam" not in proc.stderr and "symbolic links" in proc.stderr
+
+
+def test_pillow_notes_on_a_damaged_exif_tag_stay_quiet(tmp_path):
+    import io
+    import warnings
+
+    from PIL import Image
+
+    from numpycam.imagenet.imagefile import read_image
+
+    exif = Image.Exif()
+    exif[0x0112] = 6  # orientation
+    buffer = io.BytesIO()
+    Image.new("RGB", (64, 48), (200, 100, 50)).save(buffer, "JPEG", exif=exif)
+    data = bytearray(buffer.getvalue())
+    start = data.index(b"Exif\x00\x00") + 6  # the TIFF header of the EXIF block
+    data[start + 14 : start + 18] = (0x7FFFFFF0).to_bytes(4, "little" if data[start] == 0x49 else "big")
+    (tmp_path / "warn.jpg").write_bytes(bytes(data))
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        read_image(tmp_path / "warn.jpg")
+    assert not [w for w in caught if "PIL" in w.filename], [str(w.message) for w in caught]

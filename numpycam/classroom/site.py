@@ -104,7 +104,11 @@ def lesson_info(nb, stem: str) -> dict:
 def _inside(out: Path, name: str) -> Path:
     """``out / name``, refused (ValueError) if it leads outside ``out`` through a symbolic link."""
     path = out / name
-    if not path.resolve().is_relative_to(out.resolve()):
+    try:
+        inside = path.resolve().is_relative_to(out.resolve())
+    except (OSError, RuntimeError):  # a loop of links (RuntimeError before Python 3.13)
+        raise ValueError(f"{path} is a loop of symbolic links; remove it") from None
+    if not inside:
         raise ValueError(f"{path} leads outside {out} (a symbolic link to {path.resolve()}); "
                          "the site writes only inside its folder: remove the link")
     folder = name in ("figures", "mathjax")

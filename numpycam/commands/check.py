@@ -4,11 +4,29 @@ from __future__ import annotations
 
 import argparse
 import sys
+from pathlib import Path
 
 from numpycam.classroom.grader.harness import MEMORY_MB, TIMEOUT
 from numpycam.commands import int_in, non_negative_int, positive_float
+from numpycam.commands.output import check_output_folder
 
 DEFAULT = "lessons/exercises/exercises.py"
+
+
+def gradebook_file(text: str) -> Path:
+    """argparse ``type`` for --csv/--json/--gradescope: a file in a folder that exists and that a
+    command may write into (not numpycam's own source folders), so a run never ends by losing
+    its gradebook."""
+    path = Path(text).expanduser()
+    if not path.name or path.is_dir():
+        raise argparse.ArgumentTypeError(f"{text!r} is a folder; give a file name, e.g. grades.csv")
+    if not path.parent.resolve().is_dir():
+        raise argparse.ArgumentTypeError(f"the folder of {text!r} does not exist; create it first")
+    try:
+        check_output_folder(path.parent)
+    except ValueError as err:
+        raise argparse.ArgumentTypeError(str(err)) from None
+    return path
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -26,10 +44,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                              f"(default {MEMORY_MB}; 0 for none)")
     parser.add_argument("--jobs", type=int_in(1, 64), default=1, metavar="N",
                         help="grade N submissions at a time (default 1)")
-    parser.add_argument("--csv", metavar="FILE", help="write a gradebook: one row per submission")
-    parser.add_argument("--json", metavar="FILE",
+    parser.add_argument("--csv", metavar="FILE", type=gradebook_file, help="write a gradebook: one row per submission")
+    parser.add_argument("--json", metavar="FILE", type=gradebook_file,
                         help="write every exercise's status, score and first failure as JSON")
-    parser.add_argument("--gradescope", metavar="FILE",
+    parser.add_argument("--gradescope", metavar="FILE", type=gradebook_file,
                         help="write Gradescope's results.json (one submission only)")
     parser.add_argument("--show-output", action="store_true",
                         help="show what each submission printed (truncated)")
@@ -52,6 +70,11 @@ def run(args: argparse.Namespace) -> int:
         files = harness.submissions(args.paths)
     except (ValueError, FileNotFoundError) as err:
         return error(str(err))
+    graded = {Path(f).resolve() for f in files}
+    for option in ("csv", "json", "gradescope"):
+        out = getattr(args, option)
+        if out is not None and out.resolve() in graded:
+            return error(f"--{option} {out} is one of the files to grade; write the gradebook elsewhere")
     if args.gradescope and len(files) != 1:
         return error(f"--gradescope writes one submission's results; got {len(files)} files")
     subs = []

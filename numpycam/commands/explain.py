@@ -16,6 +16,7 @@ from __future__ import annotations
 import argparse
 import csv
 import json
+import os
 import sys
 import time
 from pathlib import Path
@@ -89,9 +90,15 @@ def result_row(photo: str, result, figure: Path) -> dict:
     up = upsample(result.maps, size)[0]  # (224, 224): the map as the box sees it
     peak = np.unravel_index(int(np.argmax(up)), size)
     box = box_from_map(result.maps[0], size=size)
-    values = (photo, int((result.scores > result.scores[k]).sum()) + 1, k, name, p, result.method,
-              result.layer, int(peak[0]), int(peak[1]), *(int(v) for v in box), str(figure))
+    values = (_text(photo), int((result.scores > result.scores[k]).sum()) + 1, k, name, p, result.method,
+              result.layer, int(peak[0]), int(peak[1]), *(int(v) for v in box), _text(figure))
     return dict(zip(COLUMNS, values, strict=True))
+
+
+def _text(path) -> str:
+    """A file name as text for the results: bytes that are not UTF-8 (Linux allows any) escaped,
+    e.g. caf\\xe9.jpg, so the row is written rather than failing after its figure was saved."""
+    return os.fsencode(str(path)).decode("utf-8", "backslashreplace")
 
 
 class Results:

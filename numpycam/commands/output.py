@@ -1,7 +1,7 @@
 """Output folders: a command writes only inside its ``--out`` folder, and never deletes anything.
 
-Every command with an ``--out`` folder (demo, evaluate, figures, notebooks, site, train) checks
-it twice (docs/safety.md, "Output folders"):
+Every command with an ``--out`` folder (demo, evaluate, explain, figures, notebooks, site,
+train) checks it twice (docs/safety.md, "Output folders"):
 
 - when the options are parsed (:func:`output_folder`, an argparse ``type``): the filesystem root,
   the home folder and its parents, the checkout's root and its source folders (``numpycam/``,
@@ -102,7 +102,13 @@ def leaving_links(folder: Path, subfolders: Iterable[str] = ()) -> list[str]:
         if not where.is_dir() or (sub and where.is_symlink()):
             continue
         for entry in where.iterdir():
-            if entry.is_symlink() and not entry.resolve().is_relative_to(folder):
+            if not entry.is_symlink():
+                continue
+            try:
+                outside = not entry.resolve(strict=False).is_relative_to(folder)
+            except (OSError, RuntimeError):  # a loop of links (RuntimeError before Python 3.13)
+                outside = True
+            if outside:
                 found.append(f"{entry} -> {os.readlink(entry)}")
     return found
 

@@ -94,6 +94,7 @@ def read_image(path, progress: Callable[[str], None] | None = None) -> np.ndarra
     name = str(path)
     with _open_regular(path) as fp, warnings.catch_warnings():
         warnings.simplefilter("ignore", Image.DecompressionBombWarning)  # the checks below say it
+        warnings.simplefilter("ignore", UserWarning)  # Pillow's notes on damaged EXIF tags it skips
         try:
             im = Image.open(fp, formats=FORMATS)
         except Image.DecompressionBombError:
