@@ -21,7 +21,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from numpycam.methods.base import one_hot, weighted_sum
+from numpycam.methods.base import one_hot
 from numpycam.methods.cam import gap_head
 from numpycam.methods.registry import METHODS
 from numpycam.nn.layers import Conv2D, ReLU
@@ -98,6 +98,4 @@ def gradients_at(model, x, c, layers) -> tuple[np.ndarray, dict]:
 
 def rule_map(method: str, f: np.ndarray, g: np.ndarray) -> np.ndarray:
     """sum_k weight_k f_k with the method's weight rule, then its default ReLU. (N, h, w)."""
-    m = METHODS[method]
-    maps = weighted_sum(f, m.weights(f, g))  # (N, h, w)
-    return np.maximum(maps, 0) if m.relu else maps
+    return METHODS[method].map_from(f, g)

@@ -117,10 +117,8 @@ def _class_map(model, method: str, i: int, dS: np.ndarray) -> np.ndarray:
     f = model.activation(i)  # (1, K, h, w)
     if method == "cam":
         return weighted_sum(f, dS @ model.layers[-1].W)  # (1, h, w): sum_k w_k^c f_k
-    m = METHODS[method]
     g = model.backward(dS, until=i, param_grads=False)  # (1, K, h, w): g = dS^c/df
-    L = weighted_sum(f, m.weights(f, g))  # (1, h, w)
-    return np.maximum(L, 0) if m.relu else L
+    return METHODS[method].map_from(f, g)  # (1, h, w)
 
 
 def explain_classes(photo, model=None, *, classes=None, top: int = 3, method: str = "grad_cam",

@@ -25,6 +25,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import NamedTuple
 
+import numpy as np
+
 from numpycam.methods import (
     eigen_cam,
     eigen_cam_weights,
@@ -38,6 +40,7 @@ from numpycam.methods import (
     xgrad_cam,
     xgrad_cam_weights,
 )
+from numpycam.methods.base import weighted_sum
 from numpycam.methods.cam import cam
 from numpycam.methods.grad_cam import grad_cam, grad_cam_weights
 
@@ -80,6 +83,15 @@ class Method:
         if self.needs not in NEEDS:
             raise ValueError(f"method {self.name!r}: needs must be one of {NEEDS}, "
                              f"got {self.needs!r}")
+
+    def map_from(self, f: np.ndarray, g: np.ndarray) -> np.ndarray:
+        """The method's map from f (N, K, h, w) and g = dS^c/df: sum_k weight_k f_k with its
+        weight rule, then its default ReLU. (N, h, w). For a caller that already has f and g
+        (one backward pass shared by several methods or layers); needs a weight rule."""
+        if self.weights is None:
+            raise ValueError(f"{self.name} has no weight rule on (f, g); call its function")
+        L = weighted_sum(f, self.weights(f, g))  # (N, h, w)
+        return np.maximum(L, 0) if self.relu else L
 
 
 METHODS: dict[str, Method] = {m.name: m for m in (
