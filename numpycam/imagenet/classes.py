@@ -10,11 +10,12 @@ origins and licences: ``numpycam/imagenet/data/SOURCES.md``).
 
 from __future__ import annotations
 
-import difflib
 import functools
 from pathlib import Path
 
 import numpy as np
+
+from numpycam.methods.targets import class_number
 
 CLASSES_FILE = Path(__file__).resolve().parent / "data" / "classes.txt"
 # ImageNet classes 281-285: tabby, tiger cat, Persian cat, Siamese cat, Egyptian cat
@@ -38,7 +39,8 @@ def class_names() -> tuple[str, ...]:
 
 
 def class_index(key: str | int) -> int:
-    """Class index of a name (any case, e.g. "tabby") or of an index given as int or text ("281")."""
+    """Class index of a name (e.g. "tabby"; any case where that names one class) or of an index
+    given as int or text ("281"); the names are matched by numpycam.methods.targets.class_number."""
     if isinstance(key, (bool, np.bool_)) or not isinstance(key, (str, int, np.integer)):
         raise TypeError(f"a class is an index 0-999 or a name such as 'tabby', got {key!r} "
                         f"({type(key).__name__})")
@@ -49,19 +51,8 @@ def class_index(key: str | int) -> int:
         if not 0 <= k < len(names):
             raise ValueError(f"class index {k} is out of range: ImageNet classes are 0 to {len(names) - 1}")
         return k
-    if text in names:  # exact first: "Cardigan" (the dog, 264) and "cardigan" (the sweater, 474)
-        return names.index(text)
-    lower = [n.lower() for n in names]
-    hits = [i for i, n in enumerate(lower) if n == text.lower()]
-    if len(hits) > 1:
-        raise ValueError(f"{text!r} matches {', '.join(f'{names[i]!r} ({i})' for i in hits)} but for "
-                         "the case; write it exactly, or give the index")
-    if hits:
-        return hits[0]
-    close = difflib.get_close_matches(text.lower(), lower, n=3, cutoff=0.6)
-    hint = f"; did you mean {', '.join(repr(names[lower.index(c)]) for c in close)}?" if close else (
-        "; give an index 0-999 or a name from numpycam.imagenet.classes.class_names()")
-    raise ValueError(f"no ImageNet class named {text!r}{hint}")
+    return class_number(text, names, where="the ImageNet classes",  # "Cardigan" 264, "cardigan" 474
+                        index_hint="an index 0-999 or a name from numpycam.imagenet.classes.class_names()")
 
 
 def top_classes(scores, k: int = 5) -> list[tuple[int, str, float]]:

@@ -31,10 +31,12 @@ import numpy as np
 from numpycam.validate import as_float_array, class_indices, model_inputs
 
 
-def class_number(name: str, names) -> int:
+def class_number(name: str, names, *, where: str = "this model's class_names",
+                 index_hint: str = "an index, or a name from model.class_names") -> int:
     """The index of class ``name`` in ``names``: the exact name, else the one name equal to it in
     any case (ImageNet has both "Cardigan", the dog, and "cardigan", the sweater: a case-only
-    match of two names is refused, naming both), or a ValueError listing close names."""
+    match of two names is refused, naming both), or a ValueError listing close names (``where``
+    and ``index_hint`` word it for the caller's names)."""
     names = [str(n) for n in names]
     lower = [n.lower() for n in names]
     name = name.strip()
@@ -49,8 +51,8 @@ def class_number(name: str, names) -> int:
         return hits[0]
     close = difflib.get_close_matches(key, lower, n=3, cutoff=0.6)
     hint = (f"; did you mean {', '.join(repr(names[lower.index(k)]) for k in close)}?" if close
-            else "; give an index, or a name from model.class_names")
-    raise ValueError(f"no class named {name!r} in this model's class_names{hint}")
+            else f"; give {index_hint}")
+    raise ValueError(f"no class named {name!r} in {where}{hint}")
 
 
 def by_name(c, model):
