@@ -12,8 +12,9 @@ import numpycam as nc
 from numpycam.cli import main
 from numpycam.data import shapes
 from numpycam.evaluation.evaluate import evaluate
-from numpycam.evaluation.plan import ALL_METHODS, gradients_at, has_rule, method_maps, plan, rule_map
+from numpycam.evaluation.plan import ALL_METHODS, gradients_at, has_rule, method_maps, plan
 from numpycam.evaluation.table import COLUMNS, format_table
+from numpycam.methods.registry import METHODS
 
 KEYS = {k for k, _, _ in COLUMNS} | {"threshold", "n_faithfulness", "steps", "loc_by_threshold",
                                      "same_boxes_as_cam", "same_boxes_as_relu_cam"}
@@ -54,7 +55,7 @@ def test_one_shared_pass_gives_the_maps_of_the_public_functions(name):
     pred = scores.argmax(axis=1)
     for s in specs:
         want = method_maps(model, x, pred, s.method, s.layer)
-        got = rule_map(s.method, *fg[model.index(s.layer)])
+        got = METHODS[s.method].map_from(*fg[model.index(s.layer)])
         np.testing.assert_allclose(got, want, rtol=1e-9, atol=1e-12, err_msg=str(s))
 
 

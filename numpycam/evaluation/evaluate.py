@@ -21,7 +21,7 @@ family methods explain the last one, which on a GAP model is the map CAM uses.
 
 The rows and how their maps are made: :mod:`numpycam.evaluation.plan`. One forward and one
 backward pass per batch (``gradients_at``) give f and g = dS^c/df at every explained layer;
-each method with a weight rule then has its map from (f, g) (``rule_map``). Methods without a
+each method with a weight rule then has its map from (f, g) (``Method.map_from``). Methods without a
 rule (CAM, Score-CAM) run through their public functions (``method_maps``); those that need one
 forward pass per channel (Score-CAM) only on the first ``slow_n`` images. The table:
 :mod:`numpycam.evaluation.table`.
@@ -35,7 +35,7 @@ import numpy as np
 
 from numpycam.evaluation.faithfulness import average_drop_increase, deletion_auc, insertion_auc
 from numpycam.evaluation.localize import box_from_map, iou, localization_accuracy
-from numpycam.evaluation.plan import THRESHOLDS, Spec, conv_relus, gradients_at, has_rule, method_maps, plan, rule_map
+from numpycam.evaluation.plan import THRESHOLDS, Spec, conv_relus, gradients_at, has_rule, method_maps, plan
 from numpycam.evaluation.pointing import energy_in_box, pointing_game
 from numpycam.evaluation.threshold_free import native_true_maps, true_map_ious, wsol_columns
 from numpycam.methods.postprocess import upsample
@@ -105,11 +105,11 @@ def _compute(model, name, specs, x, y, boxes, masks, threshold, n_keep, slow_n, 
         for s in specs:
             i, m = model.index(s.layer), METHODS[s.method]
             if m.weights is not None:
-                Lp = rule_map(s.method, *fg[i])
+                Lp = m.map_from(*fg[i])
                 if not m.class_specific:  # the true class's map is the same
                     Lt = Lp[wrong]
                 else:
-                    Lt = rule_map(s.method, *fg_true[i]) if fg_true else None
+                    Lt = m.map_from(*fg_true[i]) if fg_true else None
             elif m.needs != "forward passes":  # e.g. CAM: its own function, as fast
                 Lp, sec = _timed(method_maps, model, xb, pred[sl], s.method, s.layer)
                 rows[s].seconds += sec

@@ -10,7 +10,7 @@ How a row's maps (N, h, w) are made:
     method_maps(model, x, c, method, layer)    the method's public function (any method)
     gradients_at(model, x, c, layers)          ONE forward and ONE backward pass: f and
                                                g = dS^c/df at every layer asked for, then
-    rule_map(method, f, g)                     sum_k weight_k f_k with the method's weight rule
+    METHODS[method].map_from(f, g)             sum_k weight_k f_k with the method's weight rule
 
 tests/test_evaluate.py checks that both ways give the same maps.
 """
@@ -26,8 +26,7 @@ from numpycam.methods.cam import gap_head
 from numpycam.methods.registry import METHODS
 from numpycam.nn.layers import Conv2D, ReLU
 
-__all__ = ["THRESHOLDS", "Spec", "conv_relus", "gradients_at", "has_rule", "method_maps", "plan",
-           "rule_map"]
+__all__ = ["THRESHOLDS", "Spec", "conv_relus", "gradients_at", "has_rule", "method_maps", "plan"]
 THRESHOLDS = tuple(round(0.05 * i, 2) for i in range(1, 13))  # 0.05 .. 0.6, the threshold plot
 
 
@@ -94,8 +93,3 @@ def gradients_at(model, x, c, layers) -> tuple[np.ndarray, dict]:
     model.backward(one_hot(c, model.num_classes).astype(scores.dtype), until=min(layers),
                    keep=layers, param_grads=False)
     return scores, {i: (model.activation(i), model.gradient(i)) for i in layers}
-
-
-def rule_map(method: str, f: np.ndarray, g: np.ndarray) -> np.ndarray:
-    """sum_k weight_k f_k with the method's weight rule, then its default ReLU. (N, h, w)."""
-    return METHODS[method].map_from(f, g)
