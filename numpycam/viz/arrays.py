@@ -21,10 +21,8 @@ from __future__ import annotations
 import numpy as np
 from matplotlib import colormaps
 
-from numpycam.methods.postprocess import upsample
 from numpycam.validate import as_fraction, as_maps
-from numpycam.viz.colour import DIVERGING, colour_scale
-from numpycam.viz.maps import as_rgb
+from numpycam.viz.maps import as_rgb, map_layer, to_grey
 
 __all__ = ["overlay_rgb"]
 
@@ -53,16 +51,13 @@ def overlay_rgb(image, m, *, alpha: float = 0.5, cmap: str | None = None, vmax: 
                          for a, b in zip(arr, maps, strict=True)])
     rgb = image_01(arr)  # (H, W, 3) in [0, 1]
     if grey:
-        rgb = np.repeat((rgb @ np.array([0.299, 0.587, 0.114]))[..., None], 3, axis=2)
+        rgb = to_grey(rgb)
     one, _ = as_maps(maps, "m")
     if len(one) != 1:
         raise ValueError(f"one image takes one map (h, w), got maps of shape {maps.shape}")
-    u = upsample(one[0].astype(np.float64), rgb.shape[:2])  # (H, W)
-    name, lo, hi = colour_scale(u, vmax=vmax)
-    t = np.abs(u) / hi if name == DIVERGING else (u - lo) / (hi - lo)  # (H, W): the opacity share
-    colour = colormaps[cmap or name]((u - lo) / (hi - lo))[..., :3]  # (H, W, 3)
-    a = alpha * np.clip(t, 0.0, 1.0)[..., None]  # (H, W, 1)
-    return np.rint(255 * ((1 - a) * rgb + a * colour)).astype(np.uint8)  # (H, W, 3)
+    rgba, _, _ = map_layer(one[0], rgb.shape[:2], alpha=alpha, vmax=vmax, cmap=cmap)  # as the figures
+    a = rgba[..., 3:]  # (H, W, 1): the opacity
+    return np.rint(255 * ((1 - a) * rgb + a * rgba[..., :3])).astype(np.uint8)  # (H, W, 3)
 
 
 def image_01(arr: np.ndarray) -> np.ndarray:

@@ -83,6 +83,31 @@ def heatmap(ax, m, title: str | None = None, *, colorbar: bool = True, signed: b
     return im
 
 
+def to_grey(rgb: np.ndarray) -> np.ndarray:
+    """The grey version (luma, ITU-R 601 weights) of an (H, W, 3) image, still (H, W, 3)."""
+    return np.repeat((rgb @ np.array([0.299, 0.587, 0.114]))[..., None], 3, axis=2)
+
+
+def map_layer(m, shape, *, alpha: float, signed: bool | None = None, vmin=None, vmax=None,
+              positive: bool = False, cmap: str | None = None):
+    """The map as a colour layer over an image of ``shape`` (H, W): (rgba, up, (name, lo, hi)).
+
+        up = upsample(m),   t = |up| / v  (signed)  or  (up - lo) / (hi - lo),  clipped to [0, 1]
+        rgba = colour(up) with opacity alpha * t
+
+    ``name``, ``lo``, ``hi`` come from ``colour_scale`` (the house rule; ``cmap`` only changes
+    the colours); ``positive=True`` keeps max(up, 0). The figures' ``overlay`` draws the layer
+    over the image, ``numpycam.viz.arrays.overlay_rgb`` blends it into a uint8 array."""
+    up = upsample(np.asarray(m, dtype=np.float64), shape)  # (H, W)
+    if positive:
+        up = np.maximum(up, 0.0)
+    name, lo, hi = colour_scale(up, signed=signed, vmin=vmin, vmax=vmax)
+    rgba = colormaps[cmap or name](Normalize(lo, hi)(up))  # (H, W, 4)
+    t = np.abs(up) / hi if name == DIVERGING else (up - lo) / (hi - lo)
+    rgba[..., 3] = alpha * np.clip(np.nan_to_num(t), 0.0, 1.0)
+    return rgba, up, (name, lo, hi)
+
+
 def overlay(ax, img, m, title: str | None = None, *, alpha: float = 0.75, colorbar: bool = True,
             vmin=None, vmax=None, signed: bool | None = None, positive: bool = False,
             grey: bool = True):
@@ -102,18 +127,12 @@ def overlay(ax, img, m, title: str | None = None, *, alpha: float = 0.75, colorb
     """
     rgb = as_rgb(img)
     if grey:
-        rgb = np.repeat((rgb @ np.array([0.299, 0.587, 0.114]))[..., None], 3, axis=2)  # (H, W, 3)
-    up = upsample(np.asarray(m, dtype=np.float64), rgb.shape[:2])  # (H, W)
-    if positive:
-        up = np.maximum(up, 0.0)
-    cmap, lo, hi = colour_scale(up, signed=signed, vmin=vmin, vmax=vmax)
-    norm = Normalize(lo, hi)
-    colour = colormaps[cmap](norm(up))  # (H, W, 4)
-    t = np.abs(up) / hi if cmap == DIVERGING else (up - lo) / (hi - lo)
-    colour[..., 3] = alpha * np.clip(np.nan_to_num(t), 0.0, 1.0)
+        rgb = to_grey(rgb)  # (H, W, 3)
+    rgba, up, (cmap, lo, hi) = map_layer(m, rgb.shape[:2], alpha=alpha, signed=signed, vmin=vmin,
+                                         vmax=vmax, positive=positive)
     ax.imshow(rgb, interpolation="nearest")
-    ax.imshow(colour, interpolation="nearest")
-    sm = ScalarMappable(norm, cmap)
+    ax.imshow(rgba, interpolation="nearest")
+    sm = ScalarMappable(Normalize(lo, hi), cmap)
     if colorbar:
         map_colorbar(ax, sm, up, lo, hi)
     _clean(ax, title)
